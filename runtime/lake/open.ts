@@ -1,0 +1,21 @@
+import { LocalObjectStore } from './local';
+import type { ObjectStore } from './port';
+import { S3ObjectStore } from './s3';
+
+/** Opens `s3://bucket/prefix` (optionally through an endpoint) or a local folder path. */
+export function openLake(location: string, s3Endpoint?: string): ObjectStore {
+  if (location.startsWith('s3://')) {
+    const rest = location.slice('s3://'.length);
+    const slash = rest.indexOf('/');
+    const bucket = slash < 0 ? rest : rest.slice(0, slash);
+    const prefix = slash < 0 ? '' : rest.slice(slash + 1);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+      throw new Error(`lake: ${JSON.stringify(bucket)} is not a valid S3 bucket name`);
+    }
+    return new S3ObjectStore({ bucket, prefix, endpoint: s3Endpoint });
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
+    throw new Error(`lake: unsupported scheme in ${JSON.stringify(location.split('://')[0] + '://')}; use a folder or s3://bucket/prefix`);
+  }
+  return new LocalObjectStore(location);
+}

