@@ -1,0 +1,79 @@
+/**
+ * Masks credentials in text before it is printed or logged.
+ *
+ * Two layers: patterns that look like credentials wherever they appear (the password of a URL,
+ * `password=`/`"password":` pairs), and the exact values of secrets this process has loaded
+ * (registered by the secrets module), which catches a password echoed in any other shape, e.g.
+ * inside a driver's error message.
+ */
+
+export const MASK = '***';
+
+/**
+ * Values shorter than this are not registered: masking a 1-3 character string everywhere would
+ * garble every log line, and no real credential is that short.
+ */
+const MIN_SECRET_LENGTH = 4;
+
+const registered = new Set<string>();
+
+/** Registers a secret value (and its URL-encoded form) so every later `redact` masks it. */
+export function registerSecret(value: string | undefined | null): void {
+  if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return;
+  registered.add(value);
+  const encoded = encodeURIComponent(value);
+  if (encoded !== value) registered.add(encoded);
+}
+
+/** Forgets every registered secret; for tests. */
+export function clearRegisteredSecrets(): void {
+  registered.clear();
+}
+
+// scheme://user:password@host — the password is everything up to the '@' that ends userinfo.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]*@/gi;
+// password=..., password: ..., "password":"...", PGPASSWORD=...; the value ends at a delimiter.
+const PASSWORD_PAIR = /((?:password|passwd)["']?\s*[=:]\s*["']?)[^\s"',;&}]+/gi;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Returns `text` with URL passwords, password pairs, registered secrets and the given extra
+ * `secrets` replaced by `***`.
+ */
+export function redact(text: string, secrets: Iterable<string> = []): string {
+  let out = text.replace(URL_USERINFO, `$1${MASK}@`).replace(PASSWORD_PAIR, `$1${MASK}`);
+  const values = new Set(registered);
+  for (const s of secrets) {
+    if (typeof s === 'string' && s.length >= MIN_SECRET_LENGTH) {
+      values.add(s);
+      values.add(encodeURIComponent(s));
+    }
+  }
+  if (values.size === 0) return out;
+  // Longest first, so a secret containing another secret is masked whole.
+  const ordered = [...values].sort((a, b) => b.length - a.length);
+  out = out.replace(new RegExp(ordered.map(escapeRegExp).join('|'), 'g'), MASK);
+  return out;
+}
+
+/** The message of any thrown value, redacted: what the CLI and handlers print for an error. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return redact(err.message);
+  return redact(String(err));
+}
+
+/**
+ * A copy of `err` safe to rethrow across a process boundary: same name (Step Functions retry and
+ * Catch rules match on it), message and stack redacted. The Lambda runtime prints and returns
+ * whatever a handler throws, so the original must not escape.
+ */
+export function redactedError(err: unknown): Error {
+  const source = err instanceof Error ? err : new Error(String(err));
+  const copy = new Error(redact(source.message));
+  copy.name = source.name;
+  copy.stack = source.stack ? redact(source.stack) : copy.stack;
+  return copy;
+}
