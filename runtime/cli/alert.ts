@@ -1,0 +1,134 @@
+import { hostname, userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { PublishCommand, SNSClient, paginateListTopics } from '@aws-sdk/client-sns';
+import { getSlackToken } from '../config/secrets';
+import { formatAlert, type TestAlert } from '../telemetry/alerts';
+import { errorMessage } from '../telemetry/redact';
+import { createSlackClient, postSlackMessage } from '../telemetry/slack';
+import type { CommandIo } from './logs';
+
+const USAGE = `usage: tributary alert test --stack <name> [--topic-arn <arn> | --topic-name <name>] [--pipeline <name>]
+                            [--message <text>] [--region <region>] [--endpoint-url <url>]
+       tributary alert test --stack <name> --direct --slack-secret-arn <arn> --channel <channel> [--slack-api-url <url>]
+  Publishes a test alert to the stack's alerting topic (default name tributary-<stack>-alerts), which
+  exercises the whole path: SNS -> notifier function -> Slack. --direct posts to Slack from here instead.`;
+
+class UsageError extends Error {}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        stack: { type: 'string' },
+        'topic-arn': { type: 'string' },
+        'topic-name': { type: 'string' },
+        pipeline: { type: 'string' },
+        message: { type: 'string' },
+        region: { type: 'string' },
+        'endpoint-url': { type: 'string' },
+        direct: { type: 'boolean' },
+        'slack-secret-arn': { type: 'string' },
+        channel: { type: 'string' },
+        'slack-api-url': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** The ARN of the topic called `name` (ListTopics is paginated and returns ARNs only). */
+export async function findTopicArn(client: SNSClient, name: string): Promise<string | undefined> {
+  for await (const page of paginateListTopics({ client }, {})) {
+    for (const t of page.Topics ?? []) if (t.TopicArn?.endsWith(`:${name}`)) return t.TopicArn;
+  }
+  return undefined;
+}
+
+function testAlert(stack: string, pipeline: string | undefined, message: string | undefined): TestAlert {
+  let who = 'unknown';
+  try {
+    who = `${userInfo().username}@${hostname()}`;
+  } catch {
+    // no user entry (some containers): keep "unknown"
+  }
+  return {
+    kind: 'test',
+    environment: stack,
+    ...(pipeline ? { pipeline } : {}),
+    message: message ?? `test alert sent by ${who} at ${new Date().toISOString()}`,
+  };
+}
+
+/** `tributary alert test`: proves the alert path reaches Slack. */
+export async function runAlertCommand(argv: string[], io: CommandIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    io.err(`tributary alert: ${errorMessage(err)}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values: opts, positionals } = parsed;
+  if (opts.help) {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1 || positionals[0] !== 'test') {
+    io.err(`tributary alert: expected the subcommand "test"${positionals.length ? `, got ${JSON.stringify(positionals.join(' '))}` : ''}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!opts.stack) {
+    io.err(`tributary alert: --stack is required\n${USAGE}\n`);
+    return 2;
+  }
+  if (opts['topic-arn'] && opts['topic-name']) {
+    io.err(`tributary alert: give --topic-arn or --topic-name, not both\n`);
+    return 2;
+  }
+  const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'eu-west-2';
+  const endpoint = opts['endpoint-url'] ?? process.env.AWS_ENDPOINT_URL;
+  const alert = testAlert(opts.stack, opts.pipeline, opts.message);
+
+  if (opts.direct) {
+    for (const required of ['slack-secret-arn', 'channel'] as const) {
+      if (!opts[required]) {
+        io.err(`tributary alert: --direct needs --${required}\n`);
+        return 2;
+      }
+    }
+    try {
+      const token = await getSlackToken(opts['slack-secret-arn'] as string, { region, ...(endpoint ? { endpoint } : {}) });
+      const client = createSlackClient({ token, slackApiUrl: opts['slack-api-url'] });
+      const message = formatAlert(alert, { region, logGroupPrefix: `/aws/lambda/tributary-${opts.stack}-` });
+      const ts = await postSlackMessage(client, opts.channel as string, message);
+      io.out(`test alert posted to ${opts.channel} (ts ${ts ?? '?'})\n`);
+      return 0;
+    } catch (err) {
+      io.err(`tributary alert: ${errorMessage(err)}\n`);
+      return 1;
+    }
+  }
+
+  const client = new SNSClient({ region, ...(endpoint ? { endpoint } : {}) });
+  try {
+    const name = opts['topic-name'] ?? `tributary-${opts.stack}-alerts`;
+    const topicArn = opts['topic-arn'] ?? (await findTopicArn(client, name));
+    if (!topicArn) {
+      io.err(`tributary alert: no SNS topic named ${name} in ${region} (use --topic-arn or --topic-name)\n`);
+      return 1;
+    }
+    const out = await client.send(new PublishCommand({ TopicArn: topicArn, Subject: `Tributary test alert (${opts.stack})`, Message: JSON.stringify(alert) }));
+    io.out(`test alert published to ${topicArn} (message ${out.MessageId ?? '?'}); the notifier posts it to Slack\n`);
+    return 0;
+  } catch (err) {
+    io.err(`tributary alert: ${errorMessage(err)}\n`);
+    return 1;
+  } finally {
+    client.destroy();
+  }
+}
