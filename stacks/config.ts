@@ -1,0 +1,354 @@
+/**
+ * Typed, validated stack configuration.
+ *
+ * `validateStackConfig` is a plain function (no Pulumi import) so it can be tested directly and
+ * reused by scripts. It takes the stack's `tributary:*` keys with the namespace stripped, as the
+ * Pulumi CLI hands them over: top-level scalars arrive as strings, structured values as parsed
+ * JSON. Every problem is reported with the full key path, e.g. `tributary:pipelines[0].source.kind`.
+ */
+import { REQUIRED_TAG_KEYS, type PlatformTags } from '../infra/tags';
+
+export const CONFIG_NAMESPACE = 'tributary';
+
+export type SourceKind = 'postgres' | 'rest';
+export type WarehouseKind = 'postgres' | 'snowflake';
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export type PipelineStep = 'extract' | 'transform' | 'load';
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export interface PipelineConfig {
+  /** Pipeline name, used in resource names: lower-case letters, digits, hyphens. */
+  readonly name: string;
+  readonly source: {
+    readonly kind: SourceKind;
+    /** Source name, the `<source>` of the lake keys `raw/<source>/...`. */
+    readonly name: string;
+    /** An existing Secrets Manager secret with the source credentials; created when absent. */
+    readonly secretArn?: string;
+  };
+  readonly warehouse: {
+    readonly kind: WarehouseKind;
+    /** An existing Secrets Manager secret with the warehouse credentials; created when absent. */
+    readonly secretArn?: string;
+  };
+  /** EventBridge Scheduler expression: `rate(...)`, `cron(...)`. */
+  readonly schedule: string;
+  readonly scheduleEnabled: boolean;
+  /** Minutes without a successful load after which the freshness alarm fires. */
+  readonly freshnessSlaMinutes: number;
+  readonly logLevel: LogLevel;
+  /** Memory per function (MB); absent steps use the component defaults. */
+  readonly memoryMb: Readonly<Partial<Record<PipelineStep, number>>>;
+}
+
+export interface DeliveryDeployment {
+  /** Stack deployed by this stage (`pulumi up --stack <stack>`). */
+  readonly stack: string;
+  /** Role in the stack's account the deploy assumes. */
+  readonly roleArn: string;
+  /** A manual approval gates this deployment. */
+  readonly approval: boolean;
+}
+
+export interface DeliveryConfig {
+  /** `owner/name` of the Git repository. */
+  readonly repository: string;
+  readonly branch: string;
+  readonly connectionProvider: 'GitHub' | 'GitHubEnterpriseServer' | 'Bitbucket' | 'GitLab';
+  /** Pulumi state backend, `s3://bucket[/prefix]`. */
+  readonly stateBackendUrl: string;
+  /** KMS key of the stacks' secrets provider (`awskms://`). */
+  readonly secretsProviderKeyArn: string;
+  readonly deployments: readonly DeliveryDeployment[];
+}
+
+export interface StackConfig {
+  readonly environment: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** Role the stack's AWS provider assumes in `accountId`. */
+  readonly deployRoleArn: string;
+  readonly logRetentionDays: number;
+  readonly tags: PlatformTags;
+  readonly lake: {
+    readonly rawInfrequentAccessAfterDays: number;
+    readonly rawArchiveAfterDays: number;
+    readonly noncurrentVersionExpirationDays: number;
+    readonly forceDestroy: boolean;
+  };
+  readonly alerting: {
+    readonly slackChannel: string;
+    readonly email?: string;
+  };
+  readonly pipelines: readonly PipelineConfig[];
+  readonly delivery?: DeliveryConfig;
+}
+
+/** Secret keys (namespace stripped) the stack must have; values never appear in errors. */
+export const REQUIRED_SECRET_KEYS = ['slackBotToken'] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid stack configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Raw = Readonly<Record<string, unknown>>;
+
+/** Collects problems instead of stopping at the first one, so one run reports them all. */
+class Reader {
+  readonly problems: string[] = [];
+
+  private key(path: string): string {
+    return `${CONFIG_NAMESPACE}:${path}`;
+  }
+
+  missing(path: string, what: string): undefined {
+    this.problems.push(`missing required key "${this.key(path)}" (${what})`);
+    return undefined;
+  }
+
+  bad(path: string, message: string): undefined {
+    this.problems.push(`"${this.key(path)}" ${message}`);
+    return undefined;
+  }
+
+  string(obj: Raw, field: string, path: string, what: string, opts: { optional?: boolean; pattern?: RegExp } = {}): string | undefined {
+    const value = obj[field];
+    if (value === undefined || value === null || value === '') return opts.optional ? undefined : this.missing(path, what);
+    if (typeof value !== 'string') return this.bad(path, `must be a string (${what}), got ${describe(value)}`);
+    if (opts.pattern && !opts.pattern.test(value)) return this.bad(path, `must be ${what}, got ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  number(obj: Raw, field: string, path: string, what: string, opts: { optional?: boolean; min?: number; max?: number } = {}): number | undefined {
+    const value = obj[field];
+    if (value === undefined || value === null || value === '') return opts.optional ? undefined : this.missing(path, what);
+    const n = typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isFinite(n)) return this.bad(path, `must be a number (${what}), got ${describe(value)}`);
+    if (opts.min !== undefined && n < opts.min) return this.bad(path, `must be at least ${opts.min} (${what}), got ${n}`);
+    if (opts.max !== undefined && n > opts.max) return this.bad(path, `must be at most ${opts.max} (${what}), got ${n}`);
+    return n;
+  }
+
+  boolean(obj: Raw, field: string, path: string, fallback: boolean): boolean {
+    const value = obj[field];
+    if (value === undefined || value === null) return fallback;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    this.bad(path, `must be true or false, got ${describe(value)}`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(obj: Raw, field: string, path: string, allowed: readonly T[], opts: { optional?: boolean } = {}): T | undefined {
+    const value = this.string(obj, field, path, `one of ${allowed.join(', ')}`, opts);
+    if (value === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(value)) return this.bad(path, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+    return value as T;
+  }
+
+  object(obj: Raw, field: string, path: string, what: string, opts: { optional?: boolean } = {}): Raw | undefined {
+    const value = parseJsonString(obj[field]);
+    if (value === undefined || value === null) return opts.optional ? undefined : this.missing(path, what);
+    if (typeof value !== 'object' || Array.isArray(value)) return this.bad(path, `must be a map (${what}), got ${describe(value)}`);
+    return value as Raw;
+  }
+
+  list(obj: Raw, field: string, path: string, what: string): readonly unknown[] | undefined {
+    const value = parseJsonString(obj[field]);
+    if (value === undefined || value === null) return this.missing(path, what);
+    if (!Array.isArray(value)) return this.bad(path, `must be a list (${what}), got ${describe(value)}`);
+    if (value.length === 0) return this.bad(path, `must list at least one entry (${what})`);
+    return value;
+  }
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'a map';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** The CLI passes structured values as JSON text; accept both forms. */
+function parseJsonString(value: unknown): unknown {
+  if (typeof value === 'string' && /^\s*[[{]/.test(value)) {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,19}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[\w/+=.@-]+$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/;
+const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const REPOSITORY = /^[\w.-]+\/[\w.-]+$/;
+const STATE_BACKEND = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
+
+/** Validates the raw `tributary:*` config of one stack; throws a ConfigError naming every bad key. */
+export function validateStackConfig(raw: Raw): StackConfig {
+  const r = new Reader();
+  const environment = r.string(raw, 'environment', 'environment', 'environment name, lower-case', { pattern: NAME });
+  const accountId = r.string(raw, 'accountId', 'accountId', 'a 12-digit AWS account id', { pattern: ACCOUNT_ID });
+  const region = r.string(raw, 'region', 'region', 'an AWS region such as eu-west-2', { pattern: REGION });
+  const deployRoleArn = r.string(raw, 'deployRoleArn', 'deployRoleArn', 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)', { pattern: ROLE_ARN });
+  if (deployRoleArn && accountId && ROLE_ARN.exec(deployRoleArn)?.[1] !== accountId) {
+    r.bad('deployRoleArn', `must be a role in the stack's account ${accountId}, got ${JSON.stringify(deployRoleArn)}`);
+  }
+  const retention = r.number(raw, 'logRetentionDays', 'logRetentionDays', 'days CloudWatch keeps logs');
+  if (retention !== undefined && !(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) {
+    r.bad('logRetentionDays', `must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${retention}`);
+  }
+
+  const tagsRaw = r.object(raw, 'tags', 'tags', `a map with ${REQUIRED_TAG_KEYS.join(', ')}`);
+  const tags: Record<string, string> = {};
+  if (tagsRaw) {
+    for (const [key, value] of Object.entries(tagsRaw)) {
+      if (typeof value !== 'string' || value.trim() === '') r.bad(`tags.${key}`, `must be a non-empty string, got ${describe(value)}`);
+      else tags[key] = value;
+    }
+    for (const key of REQUIRED_TAG_KEYS) if (!(key in tagsRaw)) r.missing(`tags.${key}`, 'required tag');
+    if (environment && tags.environment !== undefined && tags.environment !== environment) {
+      r.bad('tags.environment', `must equal tributary:environment (${JSON.stringify(environment)}), got ${JSON.stringify(tags.environment)}`);
+    }
+  }
+
+  const lakeRaw = r.object(raw, 'lake', 'lake', 'lake lifecycle settings') ?? {};
+  const ia = r.number(lakeRaw, 'rawInfrequentAccessAfterDays', 'lake.rawInfrequentAccessAfterDays', 'days before raw objects move to STANDARD_IA', { min: 30 });
+  const archive = r.number(lakeRaw, 'rawArchiveAfterDays', 'lake.rawArchiveAfterDays', 'days before raw objects move to GLACIER_IR');
+  if (ia !== undefined && archive !== undefined && archive < ia + 30) {
+    r.bad('lake.rawArchiveAfterDays', `must be at least 30 days after lake.rawInfrequentAccessAfterDays (${ia}), as S3 requires, got ${archive}`);
+  }
+  const noncurrent = r.number(lakeRaw, 'noncurrentVersionExpirationDays', 'lake.noncurrentVersionExpirationDays', 'days old object versions are kept', { min: 1 });
+  const forceDestroy = r.boolean(lakeRaw, 'forceDestroy', 'lake.forceDestroy', false);
+
+  const alertingRaw = r.object(raw, 'alerting', 'alerting', 'Slack channel and optional e-mail') ?? {};
+  const slackChannel = r.string(alertingRaw, 'slackChannel', 'alerting.slackChannel', 'a Slack channel such as #alerts', { pattern: /^[#@]?[\w.-]+$/ });
+  const email = r.string(alertingRaw, 'email', 'alerting.email', 'an e-mail address', { optional: true, pattern: EMAIL });
+
+  for (const key of REQUIRED_SECRET_KEYS) {
+    const value = raw[key];
+    if (typeof value !== 'string' || value === '') {
+      r.missing(key, `secret; set it with \`pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <value>\``);
+    }
+  }
+
+  const pipelines: PipelineConfig[] = [];
+  const seen = new Set<string>();
+  const pipelinesRaw = r.list(raw, 'pipelines', 'pipelines', 'the pipelines to deploy') ?? [];
+  pipelinesRaw.forEach((entry, i) => {
+    const at = `pipelines[${i}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      r.bad(at, `must be a map, got ${describe(entry)}`);
+      return;
+    }
+    const p = entry as Raw;
+    const name = r.string(p, 'name', `${at}.name`, 'lower-case letters, digits and hyphens, at most 20 characters', { pattern: NAME });
+    if (name && seen.has(name)) r.bad(`${at}.name`, `duplicates another pipeline's name ${JSON.stringify(name)}`);
+    if (name) seen.add(name);
+    const src = r.object(p, 'source', `${at}.source`, 'kind and name of the source') ?? {};
+    const sourceKind = r.oneOf<SourceKind>(src, 'kind', `${at}.source.kind`, ['postgres', 'rest']);
+    const sourceName = r.string(src, 'name', `${at}.source.name`, 'lower-case source name', { pattern: /^[a-z][a-z0-9_-]{0,39}$/ });
+    const sourceSecretArn = secretArn(r, src, `${at}.source.secretArn`, accountId, region);
+    const wh = r.object(p, 'warehouse', `${at}.warehouse`, 'kind of the warehouse') ?? {};
+    const warehouseKind = r.oneOf<WarehouseKind>(wh, 'kind', `${at}.warehouse.kind`, ['postgres', 'snowflake']);
+    const warehouseSecretArn = secretArn(r, wh, `${at}.warehouse.secretArn`, accountId, region);
+    const schedule = r.string(p, 'schedule', `${at}.schedule`, 'an EventBridge Scheduler expression such as rate(20 minutes)', { pattern: SCHEDULE });
+    const sla = r.number(p, 'freshnessSlaMinutes', `${at}.freshnessSlaMinutes`, 'minutes', { optional: true, min: 5, max: 1440 }) ?? 30;
+    const logLevel = r.oneOf<LogLevel>(p, 'logLevel', `${at}.logLevel`, ['DEBUG', 'INFO', 'WARN', 'ERROR'], { optional: true }) ?? 'INFO';
+    const memRaw = r.object(p, 'memoryMb', `${at}.memoryMb`, 'memory per step', { optional: true }) ?? {};
+    const memoryMb: Partial<Record<PipelineStep, number>> = {};
+    for (const key of Object.keys(memRaw)) {
+      if (key !== 'extract' && key !== 'transform' && key !== 'load') {
+        r.bad(`${at}.memoryMb.${key}`, 'is not a step (extract, transform, load)');
+        continue;
+      }
+      const mb = r.number(memRaw, key, `${at}.memoryMb.${key}`, 'MB of memory', { min: 128, max: 10240 });
+      if (mb !== undefined) memoryMb[key] = mb;
+    }
+    if (name && sourceKind && sourceName && warehouseKind && schedule) {
+      pipelines.push({
+        name,
+        source: { kind: sourceKind, name: sourceName, ...(sourceSecretArn ? { secretArn: sourceSecretArn } : {}) },
+        warehouse: { kind: warehouseKind, ...(warehouseSecretArn ? { secretArn: warehouseSecretArn } : {}) },
+        schedule,
+        scheduleEnabled: r.boolean(p, 'scheduleEnabled', `${at}.scheduleEnabled`, true),
+        freshnessSlaMinutes: sla,
+        logLevel,
+        memoryMb,
+      });
+    }
+  });
+
+  const delivery = validateDelivery(r, raw);
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return {
+    environment: environment!,
+    accountId: accountId!,
+    region: region!,
+    deployRoleArn: deployRoleArn!,
+    logRetentionDays: retention!,
+    tags: tags as PlatformTags,
+    lake: {
+      rawInfrequentAccessAfterDays: ia!,
+      rawArchiveAfterDays: archive!,
+      noncurrentVersionExpirationDays: noncurrent!,
+      forceDestroy,
+    },
+    alerting: { slackChannel: slackChannel!, ...(email ? { email } : {}) },
+    pipelines,
+    ...(delivery ? { delivery } : {}),
+  };
+}
+
+function secretArn(r: Reader, obj: Raw, path: string, accountId: string | undefined, region: string | undefined): string | undefined {
+  const arn = r.string(obj, 'secretArn', path, 'a Secrets Manager secret ARN', { optional: true, pattern: SECRET_ARN });
+  if (!arn) return undefined;
+  const [, arnRegion, arnAccount] = SECRET_ARN.exec(arn) ?? [];
+  if ((accountId && arnAccount !== accountId) || (region && arnRegion !== region)) {
+    return r.bad(path, `must be a secret in the stack's account and region (${accountId}, ${region}), got ${JSON.stringify(arn)}`);
+  }
+  return arn;
+}
+
+function validateDelivery(r: Reader, raw: Raw): DeliveryConfig | undefined {
+  const d = r.object(raw, 'delivery', 'delivery', 'the delivery pipeline', { optional: true });
+  if (!d) return undefined;
+  const repository = r.string(d, 'repository', 'delivery.repository', 'owner/name of the Git repository', { pattern: REPOSITORY });
+  const branch = r.string(d, 'branch', 'delivery.branch', 'the branch to deliver');
+  const connectionProvider =
+    r.oneOf(d, 'connectionProvider', 'delivery.connectionProvider', ['GitHub', 'GitHubEnterpriseServer', 'Bitbucket', 'GitLab'] as const, {
+      optional: true,
+    }) ?? 'GitHub';
+  const stateBackendUrl = r.string(d, 'stateBackendUrl', 'delivery.stateBackendUrl', 'an s3:// Pulumi state backend URL', { pattern: STATE_BACKEND });
+  const secretsProviderKeyArn = r.string(d, 'secretsProviderKeyArn', 'delivery.secretsProviderKeyArn', 'a KMS key ARN', { pattern: KMS_KEY_ARN });
+  const deployments: DeliveryDeployment[] = [];
+  const list = r.list(d, 'deployments', 'delivery.deployments', 'the stacks to deploy, in order') ?? [];
+  list.forEach((entry, i) => {
+    const at = `delivery.deployments[${i}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      r.bad(at, `must be a map, got ${describe(entry)}`);
+      return;
+    }
+    const e = entry as Raw;
+    const stack = r.string(e, 'stack', `${at}.stack`, 'a stack name', { pattern: NAME });
+    const roleArn = r.string(e, 'roleArn', `${at}.roleArn`, 'the deploy role ARN in that stack account', { pattern: ROLE_ARN });
+    if (stack && roleArn) deployments.push({ stack, roleArn, approval: r.boolean(e, 'approval', `${at}.approval`, false) });
+  });
+  if (!repository || !branch || !stateBackendUrl || !secretsProviderKeyArn) return undefined;
+  return { repository, branch, connectionProvider, stateBackendUrl, secretsProviderKeyArn, deployments };
+}
