@@ -70,24 +70,24 @@ export async function runAlertCommand(argv: string[], io: CommandIo): Promise<nu
   try {
     parsed = parse(argv);
   } catch (err) {
-    io.err(`tributary alert: ${errorMessage(err)}\n${USAGE}\n`);
+    io.err(`tributary alert: ${errorMessage(err)}\n${USAGE}`);
     return 2;
   }
   const { values: opts, positionals } = parsed;
   if (opts.help) {
-    io.out(`${USAGE}\n`);
+    io.out(`${USAGE}`);
     return 0;
   }
   if (positionals.length !== 1 || positionals[0] !== 'test') {
-    io.err(`tributary alert: expected the subcommand "test"${positionals.length ? `, got ${JSON.stringify(positionals.join(' '))}` : ''}\n${USAGE}\n`);
+    io.err(`tributary alert: expected the subcommand "test"${positionals.length ? `, got ${JSON.stringify(positionals.join(' '))}` : ''}\n${USAGE}`);
     return 2;
   }
   if (!opts.stack) {
-    io.err(`tributary alert: --stack is required\n${USAGE}\n`);
+    io.err(`tributary alert: --stack is required\n${USAGE}`);
     return 2;
   }
   if (opts['topic-arn'] && opts['topic-name']) {
-    io.err(`tributary alert: give --topic-arn or --topic-name, not both\n`);
+    io.err(`tributary alert: give --topic-arn or --topic-name, not both`);
     return 2;
   }
   const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'eu-west-2';
@@ -97,7 +97,7 @@ export async function runAlertCommand(argv: string[], io: CommandIo): Promise<nu
   if (opts.direct) {
     for (const required of ['slack-secret-arn', 'channel'] as const) {
       if (!opts[required]) {
-        io.err(`tributary alert: --direct needs --${required}\n`);
+        io.err(`tributary alert: --direct needs --${required}`);
         return 2;
       }
     }
@@ -106,10 +106,10 @@ export async function runAlertCommand(argv: string[], io: CommandIo): Promise<nu
       const client = createSlackClient({ token, slackApiUrl: opts['slack-api-url'] });
       const message = formatAlert(alert, { region, logGroupPrefix: `/aws/lambda/tributary-${opts.stack}-` });
       const ts = await postSlackMessage(client, opts.channel as string, message);
-      io.out(`test alert posted to ${opts.channel} (ts ${ts ?? '?'})\n`);
+      io.out(`test alert posted to ${opts.channel} (ts ${ts ?? '?'})`);
       return 0;
     } catch (err) {
-      io.err(`tributary alert: ${errorMessage(err)}\n`);
+      io.err(`tributary alert: ${errorMessage(err)}`);
       return 1;
     }
   }
@@ -119,14 +119,14 @@ export async function runAlertCommand(argv: string[], io: CommandIo): Promise<nu
     const name = opts['topic-name'] ?? `tributary-${opts.stack}-alerts`;
     const topicArn = opts['topic-arn'] ?? (await findTopicArn(client, name));
     if (!topicArn) {
-      io.err(`tributary alert: no SNS topic named ${name} in ${region} (use --topic-arn or --topic-name)\n`);
+      io.err(`tributary alert: no SNS topic named ${name} in ${region} (use --topic-arn or --topic-name)`);
       return 1;
     }
     const out = await client.send(new PublishCommand({ TopicArn: topicArn, Subject: `Tributary test alert (${opts.stack})`, Message: JSON.stringify(alert) }));
-    io.out(`test alert published to ${topicArn} (message ${out.MessageId ?? '?'}); the notifier posts it to Slack\n`);
+    io.out(`test alert published to ${topicArn} (message ${out.MessageId ?? '?'}); the notifier posts it to Slack`);
     return 0;
   } catch (err) {
-    io.err(`tributary alert: ${errorMessage(err)}\n`);
+    io.err(`tributary alert: ${errorMessage(err)}`);
     return 1;
   } finally {
     client.destroy();

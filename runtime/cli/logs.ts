@@ -75,20 +75,20 @@ export async function runLogsCommand(argv: string[], io: CommandIo): Promise<num
   try {
     opts = parse(argv);
   } catch (err) {
-    io.err(`tributary logs: ${errorMessage(err)}\n${USAGE}\n`);
+    io.err(`tributary logs: ${errorMessage(err)}\n${USAGE}`);
     return 2;
   }
   if (opts.help) {
-    io.out(`${USAGE}\n`);
+    io.out(`${USAGE}`);
     return 0;
   }
   if (!opts.stack) {
-    io.err(`tributary logs: --stack is required\n${USAGE}\n`);
+    io.err(`tributary logs: --stack is required\n${USAGE}`);
     return 2;
   }
   const startTime = parseSince(opts.since);
   if (startTime === undefined) {
-    io.err(`tributary logs: --since ${JSON.stringify(opts.since)} is not a duration (30m, 6h, 2d) or an ISO timestamp\n`);
+    io.err(`tributary logs: --since ${JSON.stringify(opts.since)} is not a duration (30m, 6h, 2d) or an ISO timestamp`);
     return 2;
   }
   const prefix = opts['log-group-prefix'] ?? `/aws/lambda/tributary-${opts.stack}-`;
@@ -100,20 +100,20 @@ export async function runLogsCommand(argv: string[], io: CommandIo): Promise<num
   try {
     const { groups, events } = await readEvents(client, prefix, startTime, opts.run);
     if (groups.length === 0) {
-      io.err(`tributary logs: no log groups start with ${prefix} (use --log-group-prefix if the stack names them differently)\n`);
+      io.err(`tributary logs: no log groups start with ${prefix} (use --log-group-prefix if the stack names them differently)`);
       return 1;
     }
     const summary = summarizeRuns(events, opts.run);
     if (opts.run && summary.runs.length === 0) {
-      io.err(`tributary logs: no log events for run ${opts.run} in ${groups.length} log groups since ${new Date(startTime).toISOString()}\n`);
+      io.err(`tributary logs: no log events for run ${opts.run} in ${groups.length} log groups since ${new Date(startTime).toISOString()}`);
       return 1;
     }
     const lines = formatSummary(summary);
     if (lines.length === 0) lines.push(`no runs logged in ${groups.length} log groups since ${new Date(startTime).toISOString()}`);
-    io.out(`${lines.join('\n')}\n`);
+    io.out(`${lines.join('\n')}`);
     return 0;
   } catch (err) {
-    io.err(`tributary logs: ${errorMessage(err)}\n`);
+    io.err(`tributary logs: ${errorMessage(err)}`);
     return 1;
   } finally {
     client.destroy();

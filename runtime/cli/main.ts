@@ -1,0 +1,63 @@
+import { UsageError } from '../config/urls';
+import { RunInProgressError } from '../state/run-lock';
+import { redactSecrets } from './redaction';
+import { runCommand, seedCommand, statusCommand, type CliIo } from './commands';
+
+const HELP = `tributary — run the Tributary pipeline on this machine
+
+Usage:
+  tributary run    [--source <postgres-url>] [--lake <dir | s3://bucket/prefix>] [--s3-endpoint <url>]
+                   [--warehouse <postgres-url>] [--lookback <interval>]
+  tributary seed   --source <postgres-url> [--data <dir of CSVs> | --generate <sales orders>] [--reset]
+  tributary status [--lake …] [--s3-endpoint <url>] [--warehouse <postgres-url>] [--json]
+
+Every omitted option means the embedded default: an embedded PostgreSQL server under
+./.tributary holding a seeded totesys source and a warehouse database, and ./.tributary/lake.
+Environment: TRIBUTARY_SOURCE_URL, TRIBUTARY_LAKE, TRIBUTARY_WAREHOUSE_URL, TRIBUTARY_S3_ENDPOINT.
+Exit codes: 0 success, 1 run failed, 2 bad usage or config.`;
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  run: runCommand,
+  seed: seedCommand,
+  status: statusCommand,
+};
+
+export function defaultIo(): CliIo {
+  return {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(text.startsWith('\r') ? text : `${text}\n`),
+    interactive: Boolean(process.stderr.isTTY),
+    env: process.env,
+  };
+}
+
+/** Runs the CLI and returns its exit code; errors become one redacted line. */
+export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(HELP);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`tributary: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command(rest, io);
+  } catch (err) {
+    const message = redactSecrets(err instanceof Error ? err.message : String(err), io.env).split('\n')[0];
+    if (err instanceof UsageError) {
+      io.err(`tributary ${name}: ${message}`);
+      return 2;
+    }
+    if (err instanceof RunInProgressError) {
+      io.err(`tributary ${name}: ${message}`);
+      return 0;
+    }
+    io.err(`tributary ${name}: ${message}`);
+    return 1;
+  }
+}

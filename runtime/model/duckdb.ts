@@ -1,0 +1,37 @@
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+export interface Duck {
+  run(sql: string): Promise<void>;
+  /** Small result sets only (counts, schemas): rows never travel through JS on the hot path. */
+  rows<T extends Record<string, unknown>>(sql: string): Promise<T[]>;
+  close(): void;
+}
+
+/** SQL string literal for DuckDB (paths, values we generate). */
+export function duckLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** An in-memory DuckDB with bounded memory that spills to `tempDir`. */
+export async function openDuck(tempDir: string, memoryLimit = process.env.TRIBUTARY_DUCKDB_MEMORY ?? '1GB'): Promise<Duck> {
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(Math.max(1, Math.min(4, Number(process.env.TRIBUTARY_DUCKDB_THREADS ?? 2)))),
+    memory_limit: memoryLimit,
+    temp_directory: tempDir,
+    preserve_insertion_order: 'false',
+  });
+  const connection: DuckDBConnection = await instance.connect();
+  return {
+    async run(sql) {
+      await connection.run(sql);
+    },
+    async rows<T extends Record<string, unknown>>(sql: string) {
+      const reader = await connection.runAndReadAll(sql);
+      return reader.getRowObjectsJson() as T[];
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}

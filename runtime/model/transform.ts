@@ -1,0 +1,205 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { uploadFile } from '../lake/files';
+import { processedKey } from '../lake/keys';
+import {
+  listManifestRunIds,
+  readManifest,
+  writeManifest,
+  type ExtractManifest,
+  type ProcessedTable,
+  type TransformManifest,
+} from '../lake/manifest';
+import type { ObjectStore } from '../lake/port';
+import { readState, writeState } from '../state/watermarks';
+import { ISO_4217_NAMES } from './currencies';
+import { duckLiteral, openDuck, type Duck } from './duckdb';
+import { TOTESYS_MODELS, type ModelQuery } from './totesys/models';
+import { TOTESYS_REFERENCE_TABLES, TOTESYS_SOURCE_COLUMNS } from './totesys/source-columns';
+
+/** Where the transform is up to, and the current-state snapshots of the reference tables. */
+export interface TransformPointer {
+  lastRunId: string;
+  current: Record<string, string>;
+}
+
+export interface TransformOptions {
+  lake: ObjectStore;
+  source: string;
+  model?: string;
+  workDir?: string;
+  checkpoint?: (point: string) => Promise<void> | void;
+}
+
+export interface TransformResult {
+  runId: string;
+  manifestKey: string;
+  manifest: TransformManifest;
+}
+
+const POINTER = '_transform';
+
+function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+async function loadSourceTables(duck: Duck, lake: ObjectStore, manifest: ExtractManifest, dir: string): Promise<void> {
+  for (const [table, columns] of Object.entries(TOTESYS_SOURCE_COLUMNS)) {
+    const entry = manifest.tables[table];
+    const files: string[] = [];
+    for (const [i, object] of (entry && !entry.error ? entry.objects : []).entries()) {
+      const path = join(dir, `${table}-${i}.csv.gz`);
+      await lake.download(object.key, path);
+      files.push(path);
+    }
+    const select = columns.map(ident).join(', ');
+    if (files.length === 0) {
+      await duck.run(`CREATE TABLE src_${table} (${columns.map((c) => `${ident(c)} VARCHAR`).join(', ')})`);
+      continue;
+    }
+    // PostgreSQL CSV: NULL is an empty unquoted field, an empty string is "".
+    await duck.run(
+      `CREATE TABLE src_${table} AS SELECT ${select} FROM read_csv([${files.map(duckLiteral).join(', ')}],
+         header = true, all_varchar = true, allow_quoted_nulls = false, delim = ',', quote = '"', escape = '"',
+         union_by_name = true)`,
+    );
+  }
+}
+
+async function mergeReferenceTables(
+  duck: Duck,
+  lake: ObjectStore,
+  previous: Record<string, string>,
+  dir: string,
+  runId: string,
+  source: string,
+): Promise<Record<string, string>> {
+  const current: Record<string, string> = { ...previous };
+  for (const table of TOTESYS_REFERENCE_TABLES) {
+    const id = `${table}_id`;
+    const parts = [`SELECT *, 1 AS _newer FROM src_${table}`];
+    if (previous[table]) {
+      const path = join(dir, `current-${table}.parquet`);
+      await lake.download(previous[table], path);
+      parts.unshift(`SELECT *, 0 AS _newer FROM read_parquet(${duckLiteral(path)})`);
+    }
+    // This run's row wins over the stored one, even with an equal last_updated (a silent edit).
+    await duck.run(
+      `CREATE TABLE cur_${table} AS SELECT * EXCLUDE (_newer) FROM (${parts.join(' UNION ALL BY NAME ')})
+       QUALIFY row_number() OVER (PARTITION BY ${id} ORDER BY CAST(last_updated AS TIMESTAMP) DESC, _newer DESC) = 1`,
+    );
+    const [{ n }] = await duck.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM src_${table}`);
+    if (n > 0) {
+      const path = join(dir, `current-${table}-new.parquet`);
+      await duck.run(`COPY cur_${table} TO ${duckLiteral(path)} (FORMAT parquet, COMPRESSION zstd)`);
+      const key = processedKey(`${source}_current`, table, runId, 0);
+      await uploadFile(lake, path, key, 0, 'application/vnd.apache.parquet');
+      current[table] = key;
+    }
+  }
+  return current;
+}
+
+async function quarantineFacts(duck: Duck, models: ModelQuery[]): Promise<Array<{ table: string; rows: number; reason: string }>> {
+  const found: Array<{ table: string; rows: number; reason: string }> = [];
+  for (const model of models) {
+    if (!model.quarantine) continue;
+    const { source, id, reason } = model.quarantine;
+    await duck.run(
+      `CREATE TABLE quarantine_${source} AS
+         SELECT ${duckLiteral(source)} AS source_table, ${ident(id)} AS source_id, last_updated, reason, row_json
+         FROM (SELECT *, ${reason} AS reason, to_json(s) AS row_json FROM src_${source} s) WHERE reason IS NOT NULL`,
+    );
+    await duck.run(`DELETE FROM src_${source} WHERE (${reason}) IS NOT NULL`);
+    for (const row of await duck.rows<{ reason: string; n: number }>(
+      `SELECT reason, count(*)::INTEGER AS n FROM quarantine_${source} GROUP BY reason ORDER BY reason`,
+    )) {
+      found.push({ table: source, rows: row.n, reason: row.reason });
+    }
+  }
+  return found;
+}
+
+async function writeOutput(
+  duck: Duck,
+  lake: ObjectStore,
+  query: string,
+  dir: string,
+  model: string,
+  table: string,
+  runId: string,
+  kind: ProcessedTable['kind'],
+): Promise<ProcessedTable | undefined> {
+  const path = join(dir, `${table}.parquet`);
+  await duck.run(`COPY (${query}) TO ${duckLiteral(path)} (FORMAT parquet, COMPRESSION zstd)`);
+  const [{ n }] = await duck.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet(${duckLiteral(path)})`);
+  if (n === 0) return undefined;
+  const object = await uploadFile(lake, path, processedKey(model, table, runId, 0), n, 'application/vnd.apache.parquet');
+  return { kind, rows: n, objects: [object] };
+}
+
+/** Builds the star-schema rows of one extract run and writes them to the processed zone. */
+export async function transformRun(options: TransformOptions, extract: ExtractManifest, pointer: TransformPointer | undefined): Promise<{ manifest: TransformManifest; current: Record<string, string> }> {
+  const model = options.model ?? extract.source;
+  const startedAt = new Date().toISOString();
+  const dir = await mkdtemp(join(options.workDir ?? tmpdir(), 'tributary-transform-'));
+  const duck = await openDuck(dir);
+  try {
+    await loadSourceTables(duck, options.lake, extract, dir);
+    const current = await mergeReferenceTables(duck, options.lake, pointer?.current ?? {}, dir, extract.runId, extract.source);
+    await duck.run(`CREATE TABLE iso_currency (code VARCHAR, name VARCHAR)`);
+    await duck.run(
+      `INSERT INTO iso_currency VALUES ${Object.entries(ISO_4217_NAMES).map(([c, n]) => `(${duckLiteral(c)}, ${duckLiteral(n)})`).join(', ')}`,
+    );
+    const quarantined = await quarantineFacts(duck, TOTESYS_MODELS);
+    const tables: Record<string, ProcessedTable> = {};
+    for (const query of TOTESYS_MODELS) {
+      const out = await writeOutput(duck, options.lake, query.sql, dir, model, query.table, extract.runId, query.kind);
+      if (out) tables[query.table] = out;
+      await options.checkpoint?.(`transform.after-object:${query.table}`);
+    }
+    for (const query of TOTESYS_MODELS.filter((m) => m.quarantine)) {
+      const name = `quarantine_${query.quarantine!.source}`;
+      const out = await writeOutput(duck, options.lake, `SELECT * FROM ${name}`, dir, model, name, extract.runId, 'quarantine');
+      if (out) tables[name] = out;
+    }
+    const manifest: TransformManifest = {
+      version: 1,
+      stage: 'transform',
+      runId: extract.runId,
+      source: extract.source,
+      model,
+      input: `manifests/extract/${extract.runId}.json`,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      tables,
+      quarantined,
+    };
+    return { manifest, current };
+  } finally {
+    duck.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Transforms every extract run of the source not transformed yet, oldest first. Outputs are
+ * keyed by run id, so redoing a run after a crash overwrites rather than duplicates.
+ */
+export async function transformPending(options: TransformOptions): Promise<TransformResult[]> {
+  const results: TransformResult[] = [];
+  let stored = await readState<TransformPointer>(options.lake, options.source, POINTER);
+  for (const runId of await listManifestRunIds(options.lake, 'extract', stored?.value.lastRunId)) {
+    const extract = await readManifest<ExtractManifest>(options.lake, 'extract', runId);
+    if (!extract || extract.source !== options.source) continue;
+    const { manifest, current } = await transformRun(options, extract, stored?.value);
+    await options.checkpoint?.('transform.before-manifest');
+    const manifestKey = await writeManifest(options.lake, manifest);
+    await options.checkpoint?.('transform.after-manifest');
+    await writeState<TransformPointer>(options.lake, options.source, POINTER, { lastRunId: runId, current }, stored?.tag ?? null);
+    stored = await readState<TransformPointer>(options.lake, options.source, POINTER);
+    results.push({ runId, manifestKey, manifest });
+  }
+  return results;
+}

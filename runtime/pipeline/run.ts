@@ -1,0 +1,72 @@
+import { newRunId } from '../lake/keys';
+import type { ObjectStore } from '../lake/port';
+import { TOTESYS_STAR } from '../model/totesys/star';
+import { transformPending, type TransformResult } from '../model/transform';
+import { extractPostgres, type ExtractResult } from '../sources/postgres/extract';
+import { TOTESYS_TABLES } from '../sources/postgres/tables';
+import { acquireRunLock } from '../state/run-lock';
+import type { LoadResult } from '../warehouse/port';
+import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
+
+export interface PipelineRunOptions {
+  sourceUrl: string;
+  warehouseUrl: string;
+  lake: ObjectStore;
+  source?: string;
+  runId?: string;
+  lookback?: string;
+  onStep?: (step: 'extract' | 'transform' | 'load', detail?: string) => void;
+  onProgress?: (table: string, bytes: number) => void;
+  checkpoint?: (point: string) => Promise<void> | void;
+}
+
+export interface PipelineRunSummary {
+  runId: string;
+  extract: ExtractResult;
+  transforms: TransformResult[];
+  loads: LoadResult[];
+  timingsMs: { extract: number; transform: number; load: number; total: number };
+  /** Tables that stopped (schema drift) while the others were processed. */
+  failedTables: Array<{ table: string; error: string }>;
+}
+
+/** One extract → transform → load pass of the totesys pipeline, as the CLI runs it. */
+export async function runTotesysPipeline(options: PipelineRunOptions): Promise<PipelineRunSummary> {
+  const source = options.source ?? 'totesys';
+  const runId = options.runId ?? newRunId();
+  const release = await acquireRunLock(options.lake, source, runId);
+  try {
+    const t0 = Date.now();
+    options.onStep?.('extract');
+    const extract = await extractPostgres({
+      sourceUrl: options.sourceUrl,
+      lake: options.lake,
+      source,
+      tables: TOTESYS_TABLES,
+      runId,
+      lookback: options.lookback,
+      onProgress: options.onProgress,
+      checkpoint: options.checkpoint,
+    });
+    const t1 = Date.now();
+    options.onStep?.('transform');
+    const transforms = await transformPending({ lake: options.lake, source, checkpoint: options.checkpoint });
+    const t2 = Date.now();
+    options.onStep?.('load');
+    const warehouse = await PostgresWarehouse.connect(options.warehouseUrl, TOTESYS_STAR);
+    let loads: LoadResult[];
+    try {
+      await warehouse.ensureSchema();
+      loads = await warehouse.loadPending(options.lake, source, options.checkpoint);
+    } finally {
+      await warehouse.close();
+    }
+    const t3 = Date.now();
+    const failedTables = Object.entries(extract.manifest.tables)
+      .filter(([, t]) => t.error)
+      .map(([table, t]) => ({ table, error: t.error! }));
+    return { runId, extract, transforms, loads, timingsMs: { extract: t1 - t0, transform: t2 - t1, load: t3 - t2, total: t3 - t0 }, failedTables };
+  } finally {
+    await release();
+  }
+}

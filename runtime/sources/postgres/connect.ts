@@ -1,0 +1,17 @@
+import { Client } from 'pg';
+import { redactUrl } from '../../config/urls';
+
+/** Connects with a bounded timeout and turns connection failures into one clear line. */
+export async function connectPostgres(url: string, role: string): Promise<Client> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 10000, application_name: 'tributary' });
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    const reason = (err as Error).message || String(err);
+    throw new Error(`${role} unreachable at ${redactUrl(url)}: ${reason}`);
+  }
+  // A dropped connection mid-run surfaces as a query error; this keeps it from crashing the process.
+  client.on('error', () => undefined);
+  return client;
+}

@@ -1,0 +1,100 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DIM_DATE } from '../../model/totesys/star';
+import type { DimensionTable, FactTable, StarModel } from '../../model/star';
+import { pgType } from './ddl';
+import type { TableLoad } from '../port';
+
+function q(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function stageName(table: string): string {
+  return `stage_${table}`;
+}
+
+export async function createStage(client: Client, table: DimensionTable | FactTable): Promise<void> {
+  const cols = table.columns.map((c) => `${q(c.name)} ${pgType(c.type)}`).join(', ');
+  await client.query(`CREATE TEMP TABLE ${stageName(table.name)} (${cols}) ON COMMIT DROP`);
+}
+
+export async function copyIntoStage(client: Client, table: string, csvPath: string, columns: string[]): Promise<number> {
+  const sql = `COPY ${stageName(table)} (${columns.map(q).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER true)`;
+  const stream = client.query(copyFrom(sql));
+  await pipeline(createReadStream(csvPath), stream);
+  return stream.rowCount ?? 0;
+}
+
+/** Type-1 upsert: inserts new ids, updates ids whose values differ, leaves equal rows alone. */
+export async function upsertDimension(client: Client, dim: DimensionTable): Promise<number> {
+  const cols = dim.columns.map((c) => q(c.name));
+  const nonKey = dim.columns.filter((c) => c.name !== dim.key).map((c) => q(c.name));
+  const set = nonKey.map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+  const changed = `(${nonKey.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${nonKey.map((c) => `EXCLUDED.${c}`).join(', ')})`;
+  const res = await client.query(
+    `INSERT INTO ${q(dim.name)} AS t (${cols.join(', ')})
+     SELECT DISTINCT ON (${q(dim.key)}) ${cols.join(', ')} FROM ${stageName(dim.name)}
+     ON CONFLICT (${q(dim.key)}) DO UPDATE SET ${set} WHERE ${changed}`,
+  );
+  return res.rowCount ?? 0;
+}
+
+/**
+ * Facts may arrive before the dimension row they reference. Rather than drop the fact or break
+ * the foreign key, an inferred member holding 'Unknown' is inserted; the dimension's real row
+ * overwrites it when it is extracted.
+ */
+export async function insertInferredMembers(client: Client, model: StarModel, fact: FactTable): Promise<number> {
+  let inserted = 0;
+  for (const fk of fact.foreignKeys) {
+    const dim = model.dimensions.find((d) => d.name === fk.references);
+    if (!dim) throw new Error(`model ${model.name}: ${fact.name}.${fk.column} references unknown ${fk.references}`);
+    const values = dim.columns.map((c) => {
+      if (c.name === dim.key) return `s.${q(fk.column)}`;
+      // DISTINCT resolves untyped literals as text, so every placeholder carries its type.
+      const type = pgType(c.type);
+      if (dim.unknown?.[c.name]) return `'${dim.unknown[c.name]}'::${type}`;
+      return !c.nullable && c.type === 'varchar' ? `'Unknown'::${type}` : `NULL::${type}`;
+    });
+    const res = await client.query(
+      `INSERT INTO ${q(dim.name)} (${dim.columns.map((c) => q(c.name)).join(', ')})
+       SELECT DISTINCT ${values.join(', ')} FROM ${stageName(fact.name)} s
+       WHERE s.${q(fk.column)} IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM ${q(dim.name)} d WHERE d.${q(dim.key)} = s.${q(fk.column)})
+       ON CONFLICT DO NOTHING`,
+    );
+    inserted += res.rowCount ?? 0;
+  }
+  return inserted;
+}
+
+/** Adds a dim_date row for every date any staged fact references. */
+export async function addReferencedDates(client: Client, facts: FactTable[]): Promise<number> {
+  const sources = facts.flatMap((f) => f.dateColumns.map((c) => `SELECT ${q(c)} AS d FROM ${stageName(f.name)}`));
+  if (sources.length === 0) return 0;
+  const res = await client.query(
+    `INSERT INTO ${DIM_DATE.name} (date_id, year, month, day, day_of_week, day_name, month_name, quarter)
+     SELECT d, extract(year FROM d)::int, extract(month FROM d)::int, extract(day FROM d)::int,
+            extract(isodow FROM d)::int, to_char(d, 'FMDay'), to_char(d, 'FMMonth'), extract(quarter FROM d)::int
+     FROM (${sources.join(' UNION ')}) dates
+     WHERE d IS NOT NULL
+     ON CONFLICT (date_id) DO NOTHING`,
+  );
+  return res.rowCount ?? 0;
+}
+
+/** Appends each staged source version once; a version already loaded is skipped by its key. */
+export async function appendFacts(client: Client, fact: FactTable): Promise<number> {
+  const cols = fact.columns.map((c) => q(c.name)).join(', ');
+  const res = await client.query(
+    `INSERT INTO ${q(fact.name)} (${cols})
+     SELECT ${cols} FROM ${stageName(fact.name)}
+     ORDER BY ${fact.versionKey.map(q).join(', ')}
+     ON CONFLICT (${fact.versionKey.map(q).join(', ')}) DO NOTHING`,
+  );
+  return res.rowCount ?? 0;
+}
+
+export type { TableLoad };

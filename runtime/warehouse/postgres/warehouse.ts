@@ -1,0 +1,153 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from 'pg';
+import { listManifestRunIds, readManifest, type TransformManifest } from '../../lake/manifest';
+import type { ObjectStore } from '../../lake/port';
+import { openDuck } from '../../model/duckdb';
+import type { StarModel } from '../../model/star';
+import { connectPostgres } from '../../sources/postgres/connect';
+import type { LoadResult, LoadedRun, TableLoad, Warehouse } from '../port';
+import { parquetToCsv } from '../staging';
+import { schemaStatements } from './ddl';
+import { addReferencedDates, appendFacts, copyIntoStage, createStage, insertInferredMembers, upsertDimension } from './load';
+
+/** Serialises loads (and schema changes) of one warehouse across processes. */
+const LOAD_LOCK = 0x7472_6962; // "trib"
+const SCHEMA_VERSION = 1;
+
+export class PostgresWarehouse implements Warehouse {
+  private constructor(
+    private readonly client: Client,
+    private readonly model: StarModel,
+    private readonly workDir: string,
+  ) {}
+
+  static async connect(url: string, model: StarModel, workDir = tmpdir()): Promise<PostgresWarehouse> {
+    return new PostgresWarehouse(await connectPostgres(url, 'warehouse'), model, workDir);
+  }
+
+  async ensureSchema(): Promise<void> {
+    await this.client.query('BEGIN');
+    try {
+      await this.client.query('SELECT pg_advisory_xact_lock($1)', [LOAD_LOCK]);
+      for (const statement of schemaStatements(this.model)) await this.client.query(statement);
+      await this.client.query(
+        `INSERT INTO tributary_schema_version (model, version) VALUES ($1, $2)
+         ON CONFLICT (model) DO UPDATE SET version = EXCLUDED.version, applied_at = now()
+         WHERE tributary_schema_version.version < EXCLUDED.version`,
+        [this.model.name, SCHEMA_VERSION],
+      );
+      await this.client.query('COMMIT');
+    } catch (err) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async lastLoadedRun(source: string): Promise<string | undefined> {
+    const res = await this.client.query<{ run_id: string | null }>('SELECT max(run_id) AS run_id FROM tributary_load_runs WHERE source = $1', [source]);
+    return res.rows[0].run_id ?? undefined;
+  }
+
+  async loadPending(lake: ObjectStore, source: string, checkpoint?: (point: string) => Promise<void> | void): Promise<LoadResult[]> {
+    const results: LoadResult[] = [];
+    const after = await this.lastLoadedRun(source);
+    for (const runId of await listManifestRunIds(lake, 'transform', after)) {
+      const manifest = await readManifest<TransformManifest>(lake, 'transform', runId);
+      if (!manifest || manifest.source !== source) continue;
+      results.push(await this.loadRun(lake, manifest, checkpoint));
+    }
+    return results;
+  }
+
+  /** Applies one processed manifest in one transaction; a run loaded before changes nothing. */
+  async loadRun(lake: ObjectStore, manifest: TransformManifest, checkpoint?: (point: string) => Promise<void> | void): Promise<LoadResult> {
+    const dir = await mkdtemp(join(this.workDir, 'tributary-load-'));
+    const duck = await openDuck(dir);
+    const result: LoadResult = { runId: manifest.runId, loaded: false, tables: [], inferred: 0, datesAdded: 0 };
+    try {
+      const staged = new Map<string, { path: string; columns: string[]; rows: number }>();
+      for (const table of [...this.model.dimensions, ...this.model.facts]) {
+        const entry = manifest.tables[table.name];
+        if (!entry) continue;
+        const csv = await parquetToCsv(duck, lake, entry.objects, dir, table.name);
+        staged.set(table.name, { ...csv, rows: entry.rows });
+      }
+      await this.client.query('BEGIN');
+      try {
+        await this.client.query('SELECT pg_advisory_xact_lock($1)', [LOAD_LOCK]);
+        const done = await this.client.query('SELECT 1 FROM tributary_load_runs WHERE run_id = $1', [manifest.runId]);
+        if (done.rowCount) {
+          await this.client.query('ROLLBACK');
+          return result;
+        }
+        const tables: TableLoad[] = [];
+        for (const table of [...this.model.dimensions, ...this.model.facts]) {
+          await createStage(this.client, table);
+          const file = staged.get(table.name);
+          if (!file) continue;
+          const rows = await copyIntoStage(this.client, table.name, file.path, file.columns);
+          tables.push({ table: table.name, kind: table.kind, staged: rows, applied: 0 });
+        }
+        await checkpoint?.('load.after-stage');
+        for (const dim of this.model.dimensions) {
+          const entry = tables.find((t) => t.table === dim.name);
+          if (entry) entry.applied = await upsertDimension(this.client, dim);
+        }
+        await checkpoint?.('load.after-dimensions');
+        for (const fact of this.model.facts) result.inferred += await insertInferredMembers(this.client, this.model, fact);
+        result.datesAdded = await addReferencedDates(this.client, this.model.facts);
+        for (const fact of this.model.facts) {
+          const entry = tables.find((t) => t.table === fact.name);
+          if (entry) entry.applied = await appendFacts(this.client, fact);
+        }
+        await checkpoint?.('load.after-facts');
+        result.tables = tables;
+        result.loaded = true;
+        await this.client.query('INSERT INTO tributary_load_runs (run_id, source, model, summary) VALUES ($1, $2, $3, $4)', [
+          manifest.runId,
+          manifest.source,
+          manifest.model,
+          JSON.stringify({ tables, inferred: result.inferred, datesAdded: result.datesAdded, quarantined: manifest.quarantined }),
+        ]);
+        await checkpoint?.('load.before-commit');
+        await this.client.query('COMMIT');
+      } catch (err) {
+        await this.client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      await checkpoint?.('load.after-commit');
+      return result;
+    } finally {
+      duck.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async lastRuns(limit: number): Promise<LoadedRun[]> {
+    const res = await this.client.query<{ run_id: string; source: string; loaded_at: Date }>(
+      'SELECT run_id, source, loaded_at FROM tributary_load_runs ORDER BY run_id DESC LIMIT $1',
+      [limit],
+    );
+    return res.rows.map((r) => ({ runId: r.run_id, source: r.source, loadedAt: r.loaded_at.toISOString() }));
+  }
+
+  async rowCounts(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const table of [...this.model.dimensions, ...this.model.facts]) {
+      const res = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table.name}`);
+      counts[table.name] = Number(res.rows[0].n);
+    }
+    return counts;
+  }
+
+  /** The underlying connection, for data tests and reconciliation. */
+  get connection(): Client {
+    return this.client;
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import { duckLiteral, type Duck } from '../model/duckdb';
+import type { LakeObject } from '../lake/manifest';
+import type { ObjectStore } from '../lake/port';
+
+/**
+ * Turns a processed table's Parquet objects into one local CSV file (header row, PostgreSQL
+ * NULL convention) for a warehouse COPY; rows stay inside DuckDB and files.
+ */
+export async function parquetToCsv(duck: Duck, lake: ObjectStore, objects: LakeObject[], dir: string, name: string): Promise<{ path: string; columns: string[] }> {
+  const files: string[] = [];
+  for (const [i, object] of objects.entries()) {
+    const path = join(dir, `${name}-${i}.parquet`);
+    await lake.download(object.key, path);
+    files.push(path);
+  }
+  const source = `read_parquet([${files.map(duckLiteral).join(', ')}], union_by_name = true)`;
+  const described = await duck.rows<{ column_name: string }>(`DESCRIBE SELECT * FROM ${source}`);
+  const csv = join(dir, `${name}.csv`);
+  await duck.run(`COPY (SELECT * FROM ${source}) TO ${duckLiteral(csv)} (FORMAT csv, HEADER true, QUOTE '"', NULL '')`);
+  return { path: csv, columns: described.map((d) => d.column_name) };
+}
