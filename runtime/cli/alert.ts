@@ -75,7 +75,7 @@ export async function runAlertCommand(argv: string[], io: CommandIo): Promise<nu
   }
   const { values: opts, positionals } = parsed;
   if (opts.help) {
-    io.out(`${USAGE}`);
+    io.out(USAGE);
     return 0;
   }
   if (positionals.length !== 1 || positionals[0] !== 'test') {

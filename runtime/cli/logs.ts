@@ -79,7 +79,7 @@ export async function runLogsCommand(argv: string[], io: CommandIo): Promise<num
     return 2;
   }
   if (opts.help) {
-    io.out(`${USAGE}`);
+    io.out(USAGE);
     return 0;
   }
   if (!opts.stack) {
@@ -110,7 +110,7 @@ export async function runLogsCommand(argv: string[], io: CommandIo): Promise<num
     }
     const lines = formatSummary(summary);
     if (lines.length === 0) lines.push(`no runs logged in ${groups.length} log groups since ${new Date(startTime).toISOString()}`);
-    io.out(`${lines.join('\n')}`);
+    io.out(lines.join('\n'));
     return 0;
   } catch (err) {
     io.err(`tributary logs: ${errorMessage(err)}`);

@@ -2,6 +2,8 @@ import { UsageError } from '../config/urls';
 import { RunInProgressError } from '../state/run-lock';
 import { redactSecrets } from './redaction';
 import { runCommand, seedCommand, statusCommand, type CliIo } from './commands';
+import { runAlertCommand } from './alert';
+import { runLogsCommand } from './logs';
 
 const HELP = `tributary — run the Tributary pipeline on this machine
 
@@ -22,6 +24,8 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   seed: seedCommand,
   status: statusCommand,
+  logs: runLogsCommand,
+  alert: runAlertCommand,
 };
 
 export function defaultIo(): CliIo {
