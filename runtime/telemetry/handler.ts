@@ -58,6 +58,7 @@ export function instrumentHandler<E, R>(
   return async (event: E, context?: LambdaContextLike): Promise<R> => {
     // Temporary keys belong to one invocation; a warm container must not carry the last run id.
     logger.resetKeys();
+    logger.appendKeys({ stage });
     let runId: string | undefined;
     const setRunId = (id: string): void => {
       runId = id;
@@ -70,7 +71,7 @@ export function instrumentHandler<E, R>(
 
     const telemetry: StageTelemetry = { stage, logger, metrics, runId: () => runId, setRunId };
     const started = now();
-    logger.info('stage started', { event_stage: stage });
+    logger.info('stage started');
     try {
       const result = await fn(event, telemetry);
       const fromResult = stringField(result, 'runId');
