@@ -1,10 +1,11 @@
 /** The compliant fixture program, run under Pulumi mocks, passes every policy. */
+import { join } from 'node:path';
 import { evaluatePolicies, violationsOf } from '../../policies/evaluate';
 import { policies } from '../../policies/rules';
 import { captureProgram } from './support/captureProgram';
 
 test('a compliant program fires no policy', async () => {
-  const resources = await captureProgram(() => import('./fixtures/compliant'));
+  const resources = await captureProgram(join(__dirname, 'fixtures', 'compliant'));
   expect(resources.length).toBeGreaterThan(20);
   const outcomes = await evaluatePolicies(policies, resources);
   expect(violationsOf(outcomes, ['mandatory', 'advisory']).map((v) => `${v.policy}: ${v.message}`)).toEqual([]);

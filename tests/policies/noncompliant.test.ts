@@ -2,6 +2,7 @@
  * The deliberately non-compliant fixture program, run under Pulumi mocks, makes every policy fire
  * exactly on the resources built to break it, and nowhere else.
  */
+import { join } from 'node:path';
 import { evaluatePolicies, type PolicyOutcome } from '../../policies/evaluate';
 import { policies } from '../../policies/rules';
 import { captureProgram } from './support/captureProgram';
@@ -9,7 +10,7 @@ import { captureProgram } from './support/captureProgram';
 let outcomes: PolicyOutcome[];
 
 beforeAll(async () => {
-  const resources = await captureProgram(() => import('./fixtures/noncompliant'));
+  const resources = await captureProgram(join(__dirname, 'fixtures', 'noncompliant'));
   outcomes = await evaluatePolicies(policies, resources);
 }, 60_000);
 

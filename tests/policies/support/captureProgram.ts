@@ -3,7 +3,8 @@
  * its resources in the evaluator's shape. The stacks themselves are captured with the infra
  * harness (`tests/support/pulumiMocks.ts`); this one exists so the fixtures do not depend on it.
  *
- * Call it with a loader that imports the program with `await import()` (mocks must be set first).
+ * The program is loaded with `await import()` after the mocks are set (swc hoists static imports).
+ * Give each program its own jest test file: Pulumi's runtime state is module-global.
  */
 import type { CapturedResource } from '../../../policies/evaluate';
 
@@ -42,9 +43,9 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
   return { id: physical, state: { ...inputs, name: physical, arn } };
 }
 
-/** Runs `load` under mocks and returns every registered resource with its mock URN. */
+/** Runs the program at `programPath` (absolute) under mocks and returns every registered resource with its mock URN. */
 export async function captureProgram(
-  load: () => Promise<unknown>,
+  programPath: string,
   { project = 'tributary', stack = 'fixture' }: { project?: string; stack?: string } = {},
 ): Promise<CapturedResource[]> {
   const pulumi = await import('@pulumi/pulumi');
@@ -63,7 +64,7 @@ export async function captureProgram(
     stack,
     false,
   );
-  await load();
+  await import(programPath);
   const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
   if (runtime.waitForRPCs) await runtime.waitForRPCs();
   await new Promise((r) => setImmediate(r));
