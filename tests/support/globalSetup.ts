@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../runtime/cli/embedded';
 import { startMoto } from './moto';
 
-const harnessDir = join(__dirname, '..', '..', '.test-tmp');
+// One folder per jest process: several suites may run at once on one machine.
+const harnessDir = join(__dirname, '..', '..', '.test-tmp', `${process.pid}-${Date.now().toString(36)}`);
 
 /**
  * Starts the real services the suites talk to: PostgreSQL (from TRIBUTARY_TEST_PG_URL when
@@ -24,5 +25,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.TRIBUTARY_TEST_PG_URL = pgUrl;
   process.env.TRIBUTARY_TEST_MOTO_URL = moto.url;
   writeFileSync(join(harnessDir, 'services.json'), JSON.stringify({ pgUrl, motoUrl: moto.url }));
+  stops.unshift(async () => rmSync(harnessDir, { recursive: true, force: true }));
   (globalThis as { __tributaryStops?: Array<() => Promise<void>> }).__tributaryStops = stops;
 }

@@ -1,0 +1,55 @@
+import { functionSettings, postgresUrlFromEnv } from '../config/environment';
+import { extractPostgres } from '../sources/postgres/extract';
+import { TOTESYS_TABLES } from '../sources/postgres/tables';
+import { instrumentHandler } from '../telemetry/handler';
+import { MetricName, recordTableRows } from '../telemetry/metrics';
+
+export interface ExtractEvent {
+  runId?: string;
+}
+
+export interface ExtractOutput {
+  runId: string;
+  runStartedAt: string;
+  manifestKey: string;
+  tables: number;
+  rows: number;
+  failedTables: string[];
+}
+
+/** One extraction of the source into the raw zone; the state machine passes the output on. */
+export async function extractStage(
+  event: ExtractEvent,
+  env: NodeJS.ProcessEnv = process.env,
+  onTableRows?: (table: string, rows: number) => void,
+): Promise<ExtractOutput> {
+  const settings = functionSettings(env);
+  const runStartedAt = new Date().toISOString();
+  const result = await extractPostgres({
+    sourceUrl: await postgresUrlFromEnv(env, 'TRIBUTARY_SOURCE_SECRET_ARN', 'TRIBUTARY_SOURCE_URL'),
+    lake: settings.lake,
+    source: settings.source,
+    tables: TOTESYS_TABLES,
+    runId: event.runId,
+    lookback: env.TRIBUTARY_LOOKBACK,
+  });
+  const tables = Object.values(result.manifest.tables);
+  for (const [table, entry] of Object.entries(result.manifest.tables)) onTableRows?.(table, entry.rows);
+  return {
+    runId: result.runId,
+    runStartedAt,
+    manifestKey: result.manifestKey,
+    tables: tables.filter((t) => t.rows > 0).length,
+    rows: tables.reduce((sum, t) => sum + t.rows, 0),
+    failedTables: result.failedTables,
+  };
+}
+
+export const handler = instrumentHandler<ExtractEvent, ExtractOutput>('extract', async (event, telemetry) => {
+  const output = await extractStage(event, process.env, (table, rows) => recordTableRows(telemetry.metrics, MetricName.RowsExtracted, table, rows));
+  telemetry.setRunId(output.runId);
+  return output;
+}, {
+  summarize: (out) => ({ rows: out.rows, tables: out.tables, failed_tables: out.failedTables }),
+});
+

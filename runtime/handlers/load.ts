@@ -1,0 +1,57 @@
+import { functionSettings, postgresUrlFromEnv } from '../config/environment';
+import { TOTESYS_STAR } from '../model/totesys/star';
+import { instrumentHandler } from '../telemetry/handler';
+import { MetricName, recordFreshnessLag, recordTableRows } from '../telemetry/metrics';
+import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
+import { UsageError } from '../config/urls';
+
+export interface LoadEvent {
+  runId: string;
+  runStartedAt?: string;
+}
+
+export interface LoadOutput {
+  runId: string;
+  loadedRuns: string[];
+  factsAppended: number;
+  dimensionsUpserted: number;
+}
+
+/** Applies every processed run not loaded yet to the warehouse, one transaction each. */
+export async function loadStage(
+  event: LoadEvent,
+  env: NodeJS.ProcessEnv = process.env,
+  onTableRows?: (table: string, rows: number) => void,
+): Promise<LoadOutput> {
+  const kind = env.TRIBUTARY_WAREHOUSE_KIND ?? 'postgres';
+  if (kind !== 'postgres') throw new UsageError(`TRIBUTARY_WAREHOUSE_KIND=${kind} is not handled by the totesys load function`);
+  const settings = functionSettings(env);
+  const url = await postgresUrlFromEnv(env, 'TRIBUTARY_WAREHOUSE_SECRET_ARN', 'TRIBUTARY_WAREHOUSE_URL');
+  const warehouse = await PostgresWarehouse.connect(url, TOTESYS_STAR);
+  try {
+    await warehouse.ensureSchema();
+    const results = await warehouse.loadPending(settings.lake, settings.source);
+    const output: LoadOutput = { runId: event.runId, loadedRuns: [], factsAppended: 0, dimensionsUpserted: 0 };
+    for (const result of results) {
+      if (result.loaded) output.loadedRuns.push(result.runId);
+      for (const table of result.tables) {
+        if (table.kind === 'fact') output.factsAppended += table.applied;
+        if (table.kind === 'dimension') output.dimensionsUpserted += table.applied;
+        onTableRows?.(table.table, table.applied);
+      }
+    }
+    return output;
+  } finally {
+    await warehouse.close();
+  }
+}
+
+export const handler = instrumentHandler<LoadEvent, LoadOutput>(
+  'load',
+  async (event, telemetry) => {
+    const output = await loadStage(event, process.env, (table, rows) => recordTableRows(telemetry.metrics, MetricName.RowsLoaded, table, rows));
+    if (event.runStartedAt) recordFreshnessLag(telemetry.metrics, (Date.now() - Date.parse(event.runStartedAt)) / 1000);
+    return output;
+  },
+  { endsRun: true, summarize: (out) => ({ loaded_runs: out.loadedRuns, facts_appended: out.factsAppended, dimensions_upserted: out.dimensionsUpserted }) },
+);
