@@ -79,7 +79,9 @@ export async function runAlertCommand(argv: string[], io: CommandIo): Promise<nu
     return 0;
   }
   if (positionals.length !== 1 || positionals[0] !== 'test') {
-    io.err(`tributary alert: expected the subcommand "test"${positionals.length ? `, got ${JSON.stringify(positionals.join(' '))}` : ''}\n${USAGE}`);
+    io.err(
+      `tributary alert: expected the subcommand "test"${positionals.length ? `, got ${JSON.stringify(positionals.join(' '))}` : ''}\n${USAGE}`,
+    );
     return 2;
   }
   if (!opts.stack) {
@@ -102,7 +104,10 @@ export async function runAlertCommand(argv: string[], io: CommandIo): Promise<nu
       }
     }
     try {
-      const token = await getSlackToken(opts['slack-secret-arn'] as string, { region, ...(endpoint ? { endpoint } : {}) });
+      const token = await getSlackToken(opts['slack-secret-arn'] as string, {
+        region,
+        ...(endpoint ? { endpoint } : {}),
+      });
       const client = createSlackClient({ token, slackApiUrl: opts['slack-api-url'] });
       const message = formatAlert(alert, { region, logGroupPrefix: `/aws/lambda/tributary-${opts.stack}-` });
       const ts = await postSlackMessage(client, opts.channel as string, message);
@@ -122,8 +127,16 @@ export async function runAlertCommand(argv: string[], io: CommandIo): Promise<nu
       io.err(`tributary alert: no SNS topic named ${name} in ${region} (use --topic-arn or --topic-name)`);
       return 1;
     }
-    const out = await client.send(new PublishCommand({ TopicArn: topicArn, Subject: `Tributary test alert (${opts.stack})`, Message: JSON.stringify(alert) }));
-    io.out(`test alert published to ${topicArn} (message ${out.MessageId ?? '?'}); the notifier posts it to Slack`);
+    const out = await client.send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Subject: `Tributary test alert (${opts.stack})`,
+        Message: JSON.stringify(alert),
+      }),
+    );
+    io.out(
+      `test alert published to ${topicArn} (message ${out.MessageId ?? '?'}); the notifier posts it to Slack`,
+    );
     return 0;
   } catch (err) {
     io.err(`tributary alert: ${errorMessage(err)}`);

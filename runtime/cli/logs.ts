@@ -1,5 +1,9 @@
 import { parseArgs } from 'node:util';
-import { CloudWatchLogsClient, paginateDescribeLogGroups, paginateFilterLogEvents } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  paginateDescribeLogGroups,
+  paginateFilterLogEvents,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { errorMessage } from '../telemetry/redact';
 import { formatSummary, summarizeRuns, type LogEvent } from '../telemetry/runlog';
 
@@ -51,7 +55,12 @@ function parse(argv: string[]) {
 }
 
 /** Every event of the groups under `prefix` since `startTime` (both APIs paginated). */
-async function readEvents(client: CloudWatchLogsClient, prefix: string, startTime: number, run?: string): Promise<{ groups: string[]; events: LogEvent[] }> {
+async function readEvents(
+  client: CloudWatchLogsClient,
+  prefix: string,
+  startTime: number,
+  run?: string,
+): Promise<{ groups: string[]; events: LogEvent[] }> {
   const groups: string[] = [];
   for await (const page of paginateDescribeLogGroups({ client }, { logGroupNamePrefix: prefix })) {
     for (const g of page.logGroups ?? []) if (g.logGroupName) groups.push(g.logGroupName);
@@ -60,9 +69,13 @@ async function readEvents(client: CloudWatchLogsClient, prefix: string, startTim
   for (const logGroup of groups) {
     // A quoted term narrows the scan server-side; summarizeRuns still matches the run id exactly.
     const filterPattern = run ? `"${run.replace(/"/g, '')}"` : undefined;
-    for await (const page of paginateFilterLogEvents({ client }, { logGroupName: logGroup, startTime, ...(filterPattern ? { filterPattern } : {}) })) {
+    for await (const page of paginateFilterLogEvents(
+      { client },
+      { logGroupName: logGroup, startTime, ...(filterPattern ? { filterPattern } : {}) },
+    )) {
       for (const e of page.events ?? []) {
-        if (e.message !== undefined) events.push({ logGroup, timestamp: e.timestamp ?? 0, message: e.message });
+        if (e.message !== undefined)
+          events.push({ logGroup, timestamp: e.timestamp ?? 0, message: e.message });
       }
     }
   }
@@ -88,7 +101,9 @@ export async function runLogsCommand(argv: string[], io: CommandIo): Promise<num
   }
   const startTime = parseSince(opts.since);
   if (startTime === undefined) {
-    io.err(`tributary logs: --since ${JSON.stringify(opts.since)} is not a duration (30m, 6h, 2d) or an ISO timestamp`);
+    io.err(
+      `tributary logs: --since ${JSON.stringify(opts.since)} is not a duration (30m, 6h, 2d) or an ISO timestamp`,
+    );
     return 2;
   }
   const prefix = opts['log-group-prefix'] ?? `/aws/lambda/tributary-${opts.stack}-`;
@@ -100,16 +115,21 @@ export async function runLogsCommand(argv: string[], io: CommandIo): Promise<num
   try {
     const { groups, events } = await readEvents(client, prefix, startTime, opts.run);
     if (groups.length === 0) {
-      io.err(`tributary logs: no log groups start with ${prefix} (use --log-group-prefix if the stack names them differently)`);
+      io.err(
+        `tributary logs: no log groups start with ${prefix} (use --log-group-prefix if the stack names them differently)`,
+      );
       return 1;
     }
     const summary = summarizeRuns(events, opts.run);
     if (opts.run && summary.runs.length === 0) {
-      io.err(`tributary logs: no log events for run ${opts.run} in ${groups.length} log groups since ${new Date(startTime).toISOString()}`);
+      io.err(
+        `tributary logs: no log events for run ${opts.run} in ${groups.length} log groups since ${new Date(startTime).toISOString()}`,
+      );
       return 1;
     }
     const lines = formatSummary(summary);
-    if (lines.length === 0) lines.push(`no runs logged in ${groups.length} log groups since ${new Date(startTime).toISOString()}`);
+    if (lines.length === 0)
+      lines.push(`no runs logged in ${groups.length} log groups since ${new Date(startTime).toISOString()}`);
     io.out(lines.join('\n'));
     return 0;
   } catch (err) {

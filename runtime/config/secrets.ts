@@ -45,7 +45,10 @@ function clientFor(options: SecretOptions): SecretsManagerClient {
   const key = `${region}|${options.endpoint ?? ''}`;
   let client = clients.get(key);
   if (!client) {
-    client = new SecretsManagerClient({ region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+    client = new SecretsManagerClient({
+      region,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    });
     clients.set(key, client);
   }
   return client;
@@ -112,7 +115,13 @@ function requireString(secretId: string, obj: Record<string, unknown>, keys: str
     if (typeof v === 'number') return String(v);
     throw new SecretError(secretId, `key "${key}" must be a non-empty string`);
   }
-  const alt = keys.length > 1 ? ` (or ${keys.slice(1).map((k) => `"${k}"`).join(', ')})` : '';
+  const alt =
+    keys.length > 1
+      ? ` (or ${keys
+          .slice(1)
+          .map((k) => `"${k}"`)
+          .join(', ')})`
+      : '';
   throw new SecretError(secretId, `missing key "${keys[0]}"${alt}`);
 }
 
@@ -141,7 +150,10 @@ export function parsePostgresSecret(secretId: string, text: string): PostgresCre
 }
 
 /** Source or warehouse credentials from Secrets Manager (cached). */
-export async function getPostgresSecret(secretId: string, options: SecretOptions = {}): Promise<PostgresCredentials> {
+export async function getPostgresSecret(
+  secretId: string,
+  options: SecretOptions = {},
+): Promise<PostgresCredentials> {
   return parsePostgresSecret(secretId, await getSecretString(secretId, options));
 }
 

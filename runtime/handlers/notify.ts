@@ -1,7 +1,13 @@
 import { formatAlert, parseAlert, type LinkContext } from '../telemetry/alerts';
 import { createLogger, type Logger } from '../telemetry/logger';
 import { errorMessage } from '../telemetry/redact';
-import { DEFAULT_SLACK_RETRY, SlackDeliveryError, createSlackClient, postSlackMessage, type RetryOptions } from '../telemetry/slack';
+import {
+  DEFAULT_SLACK_RETRY,
+  SlackDeliveryError,
+  createSlackClient,
+  postSlackMessage,
+  type RetryOptions,
+} from '../telemetry/slack';
 import { clearSecretCache, getSlackToken } from '../config/secrets';
 
 /** The parts of an SNS-to-Lambda event the notifier reads. */
@@ -48,7 +54,11 @@ export function createNotifier(config: NotifierConfig): (event: SnsEvent) => Pro
           logger,
         });
         const ts = await postSlackMessage(client, config.channel, message);
-        logger.info('alert posted', { alert_kind: alert.kind, sns_message_id: record.Sns.MessageId, slack_ts: ts });
+        logger.info('alert posted', {
+          alert_kind: alert.kind,
+          sns_message_id: record.Sns.MessageId,
+          slack_ts: ts,
+        });
       } catch (err) {
         if (err instanceof SlackDeliveryError && err.reason === 'auth') config.onAuthFailure?.();
         logger.error('alert not delivered', {

@@ -1,4 +1,10 @@
-import { alarmConsoleUrl, executionConsoleUrl, logGroupConsoleUrl, logGroupsConsoleUrl, regionOfArn } from './links';
+import {
+  alarmConsoleUrl,
+  executionConsoleUrl,
+  logGroupConsoleUrl,
+  logGroupsConsoleUrl,
+  regionOfArn,
+} from './links';
 import { redact } from './redact';
 
 /** A Step Functions step that failed (published by the state machine's Catch). */
@@ -68,11 +74,13 @@ function parseCheck(raw: unknown): DataQualityCheck {
   if (typeof raw !== 'object' || raw === null) return { name: String(raw), passed: false };
   const c = raw as Record<string, unknown>;
   const status = (str(c, 'status') ?? '').toLowerCase();
-  const passed = c.passed === true || c.ok === true || status === 'pass' || status === 'passed' || status === 'ok';
+  const passed =
+    c.passed === true || c.ok === true || status === 'pass' || status === 'passed' || status === 'ok';
   const parts = [str(c, 'detail') ?? str(c, 'message')];
   const actual = str(c, 'actual') ?? str(c, 'observed');
   const expected = str(c, 'expected');
-  if (actual !== undefined || expected !== undefined) parts.push(`actual ${actual ?? '?'}, expected ${expected ?? '?'}`);
+  if (actual !== undefined || expected !== undefined)
+    parts.push(`actual ${actual ?? '?'}, expected ${expected ?? '?'}`);
   const detail = parts.filter((p): p is string => !!p).join('; ');
   return {
     name: str(c, 'name') ?? str(c, 'check') ?? 'check',
@@ -194,7 +202,10 @@ function textBlock(text: string): Record<string, unknown> {
 }
 
 function linksBlock(links: Array<[string, string]>): Record<string, unknown> {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: links.map(([label, url]) => `<${url}|${label}>`).join('  ·  ') }] };
+  return {
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: links.map(([label, url]) => `<${url}|${label}>`).join('  ·  ') }],
+  };
 }
 
 function prefixFor(ctx: LinkContext, environment: string): string {
@@ -238,7 +249,12 @@ export function formatAlert(original: Alert, ctx: LinkContext): SlackMessage {
       const icon = alert.state === 'OK' ? ':white_check_mark:' : ':warning:';
       text = `${icon} Alarm ${alert.alarmName} is ${alert.state}: ${clip(alert.reason, 300)}`;
       blocks.push(textBlock(`${icon} *Alarm ${esc(alert.alarmName)}* is *${esc(alert.state)}*`));
-      blocks.push(fieldsBlock([['State', `${alert.previousState ?? '?'} → ${alert.state}`], ['Description', alert.description]]));
+      blocks.push(
+        fieldsBlock([
+          ['State', `${alert.previousState ?? '?'} → ${alert.state}`],
+          ['Description', alert.description],
+        ]),
+      );
       if (alert.reason) blocks.push(textBlock(esc(clip(alert.reason))));
       blocks.push(linksBlock([['Alarm', alarmConsoleUrl(region, alert.alarmName)]]));
       break;
@@ -255,13 +271,16 @@ export function formatAlert(original: Alert, ctx: LinkContext): SlackMessage {
           ['Failed', `${failed.length} of ${alert.checks.length}`],
         ]),
       );
-      const lines = failed.map((c) => `• *${esc(c.name)}*${c.table ? ` on \`${esc(c.table)}\`` : ''}${c.detail ? `: ${esc(c.detail)}` : ''}`);
+      const lines = failed.map(
+        (c) =>
+          `• *${esc(c.name)}*${c.table ? ` on \`${esc(c.table)}\`` : ''}${c.detail ? `: ${esc(c.detail)}` : ''}`,
+      );
       if (lines.length) blocks.push(textBlock(clip(lines.join('\n'), 2900)));
       blocks.push(linksBlock([['Logs', logGroupsConsoleUrl(ctx.region, prefixFor(ctx, alert.environment))]]));
       break;
     }
     case 'test': {
-      text = `:bell: Test alert for ${alert.pipeline ? `${alert.pipeline} ` : ''}(${alert.environment}): ${alert.message}`;
+      text = `:bell: Test alert from Tributary (${alert.environment}${alert.pipeline ? `, ${alert.pipeline}` : ''}): ${alert.message}`;
       blocks.push(textBlock(esc(text)));
       break;
     }

@@ -82,7 +82,10 @@ export function instrumentHandler<E, R>(
       if (options.endsRun && runStartedAt && !Number.isNaN(Date.parse(runStartedAt))) {
         recordRunDuration(metrics, (now() - Date.parse(runStartedAt)) / 1000);
       }
-      logger.info('stage succeeded', { duration_ms: durationMs, ...(options.summarize ? options.summarize(result) : {}) });
+      logger.info('stage succeeded', {
+        duration_ms: durationMs,
+        ...(options.summarize ? options.summarize(result) : {}),
+      });
       return result;
     } catch (err) {
       const durationMs = now() - started;

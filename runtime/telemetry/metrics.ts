@@ -16,7 +16,8 @@ export const MetricName = {
   StageFailures: 'StageFailures',
 } as const;
 
-export type RowMetric = typeof MetricName.RowsExtracted | typeof MetricName.RowsTransformed | typeof MetricName.RowsLoaded;
+export type RowMetric =
+  typeof MetricName.RowsExtracted | typeof MetricName.RowsTransformed | typeof MetricName.RowsLoaded;
 
 export interface MetricsOptions {
   stage: string;

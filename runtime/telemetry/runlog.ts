@@ -43,7 +43,9 @@ export function parseRecord(message: string): Record<string, unknown> | undefine
   if (start < 0) return undefined;
   try {
     const v = JSON.parse(message.slice(start)) as unknown;
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -83,8 +85,15 @@ export function summarizeRuns(events: LogEvent[], runFilter?: string): Summary {
     const rec = parseRecord(ev.message);
     const runId = rec ? (text(rec.correlation_id) ?? text(rec.run_id)) : undefined;
     if (!rec || !runId) {
-      const isError = rec ? String(rec.level ?? '').toUpperCase() === 'ERROR' : PLATFORM_ERROR.test(ev.message);
-      if (isError && !runFilter) unattributed.push({ logGroup: ev.logGroup, timestamp: ev.timestamp, message: redact(ev.message.trim()) });
+      const isError = rec
+        ? String(rec.level ?? '').toUpperCase() === 'ERROR'
+        : PLATFORM_ERROR.test(ev.message);
+      if (isError && !runFilter)
+        unattributed.push({
+          logGroup: ev.logGroup,
+          timestamp: ev.timestamp,
+          message: redact(ev.message.trim()),
+        });
       continue;
     }
     if (runFilter && runId !== runFilter) continue;
@@ -120,7 +129,9 @@ export function summarizeRuns(events: LogEvent[], runFilter?: string): Summary {
     run.steps.sort((a, b) => rank(a.stage) - rank(b.stage));
     run.status = run.steps.some((s) => s.status === 'failed')
       ? 'failed'
-      : run.steps.length > 0 && run.steps.every((s) => s.status === 'succeeded') && run.steps.some((s) => s.stage === 'load')
+      : run.steps.length > 0 &&
+          run.steps.every((s) => s.status === 'succeeded') &&
+          run.steps.some((s) => s.stage === 'load')
         ? 'succeeded'
         : 'running';
   }
@@ -143,14 +154,19 @@ export function formatSummary(summary: Summary): string[] {
     lines.push(`run ${run.runId}  ${new Date(run.firstSeen).toISOString()}  ${run.status}`);
     for (const step of run.steps) {
       const total = Object.values(step.rows).reduce((a, b) => a + b, 0);
-      const rows = Object.keys(step.rows).length ? `  rows ${total} (${Object.keys(step.rows).length} tables)` : '';
-      lines.push(`  ${step.stage.padEnd(10)} ${step.status.padEnd(9)} ${seconds(step.durationMs).padStart(8)}${rows}`);
+      const rows = Object.keys(step.rows).length
+        ? `  rows ${total} (${Object.keys(step.rows).length} tables)`
+        : '';
+      lines.push(
+        `  ${step.stage.padEnd(10)} ${step.status.padEnd(9)} ${seconds(step.durationMs).padStart(8)}${rows}`,
+      );
       for (const e of step.errors) lines.push(`    error: ${e}`);
     }
   }
   if (summary.unattributed.length) {
     lines.push('errors without a run id:');
-    for (const u of summary.unattributed) lines.push(`  ${new Date(u.timestamp).toISOString()}  ${u.logGroup}  ${u.message}`);
+    for (const u of summary.unattributed)
+      lines.push(`  ${new Date(u.timestamp).toISOString()}  ${u.logGroup}  ${u.message}`);
   }
   return lines;
 }

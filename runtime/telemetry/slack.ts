@@ -1,4 +1,10 @@
-import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger, type RetryOptions } from '@slack/web-api';
+import {
+  ErrorCode,
+  LogLevel,
+  WebClient,
+  type Logger as SlackLogger,
+  type RetryOptions,
+} from '@slack/web-api';
 import type { Logger } from './logger';
 import type { SlackMessage } from './alerts';
 import { redact } from './redact';
@@ -22,7 +28,13 @@ export interface SlackClientOptions {
 }
 
 /** Slack errors that mean the token is no good: refetching the secret may fix them. */
-const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive']);
+const AUTH_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+]);
 
 export type SlackFailure = 'auth' | 'rejected' | 'unavailable';
 
@@ -41,7 +53,8 @@ export class SlackDeliveryError extends Error {
 /** Routes the WebClient's own diagnostics into our structured, redacted logger. */
 function slackLogger(logger: Logger | undefined): SlackLogger {
   let level = LogLevel.WARN;
-  const line = (...msg: unknown[]): string => redact(msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' '));
+  const line = (...msg: unknown[]): string =>
+    redact(msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' '));
   return {
     debug: () => undefined,
     info: (...msg: unknown[]) => logger?.info(line(...msg), { component: 'slack' }),
@@ -71,17 +84,30 @@ function classify(err: unknown): SlackDeliveryError {
   const code = (err as { code?: unknown }).code;
   if (code === ErrorCode.PlatformError) {
     const slackError = String((err as { data?: { error?: unknown } }).data?.error ?? 'unknown_error');
-    return new SlackDeliveryError(AUTH_ERRORS.has(slackError) ? 'auth' : 'rejected', `Slack rejected the message: ${slackError}`, slackError);
+    return new SlackDeliveryError(
+      AUTH_ERRORS.has(slackError) ? 'auth' : 'rejected',
+      `Slack rejected the message: ${slackError}`,
+      slackError,
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
   return new SlackDeliveryError('unavailable', `Slack unreachable: ${redact(message)}`);
 }
 
 /** Posts a message; failures become a SlackDeliveryError whose message carries no token. */
-export async function postSlackMessage(client: WebClient, channel: string, message: SlackMessage): Promise<string | undefined> {
+export async function postSlackMessage(
+  client: WebClient,
+  channel: string,
+  message: SlackMessage,
+): Promise<string | undefined> {
   try {
     // Block Kit elements are typed as a wide union; ours are built by formatAlert.
-    const res = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never, unfurl_links: false });
+    const res = await client.chat.postMessage({
+      channel,
+      text: message.text,
+      blocks: message.blocks as never,
+      unfurl_links: false,
+    });
     return res.ts;
   } catch (err) {
     throw classify(err);

@@ -1,4 +1,9 @@
-import { SecretError, parsePostgresSecret, parseSlackSecret, postgresUrlFromSecret } from '../../runtime/config/secrets';
+import {
+  SecretError,
+  parsePostgresSecret,
+  parseSlackSecret,
+  postgresUrlFromSecret,
+} from '../../runtime/config/secrets';
 import { clearRegisteredSecrets, redact } from '../../runtime/telemetry/redact';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:totesys-source-AbCdEf';
@@ -18,17 +23,25 @@ function failure(fn: () => unknown): SecretError {
 
 describe('parsePostgresSecret', () => {
   it('reads the seeds shape, port as a string', () => {
-    const creds = parsePostgresSecret(ARN, JSON.stringify({ host: 'db', port: '5432', database: 'totesys', user: 'etl', password: PASSWORD }));
+    const creds = parsePostgresSecret(
+      ARN,
+      JSON.stringify({ host: 'db', port: '5432', database: 'totesys', user: 'etl', password: PASSWORD }),
+    );
     expect(creds).toEqual({ host: 'db', port: 5432, database: 'totesys', user: 'etl', password: PASSWORD });
   });
 
   it('accepts the RDS-managed spelling (username, dbname, numeric port)', () => {
-    const creds = parsePostgresSecret(ARN, JSON.stringify({ host: 'db', port: 6543, dbname: 'wh', username: 'loader', password: PASSWORD }));
+    const creds = parsePostgresSecret(
+      ARN,
+      JSON.stringify({ host: 'db', port: 6543, dbname: 'wh', username: 'loader', password: PASSWORD }),
+    );
     expect(creds).toMatchObject({ port: 6543, database: 'wh', user: 'loader' });
   });
 
   it('names the secret and the missing key, never the password', () => {
-    const err = failure(() => parsePostgresSecret(ARN, JSON.stringify({ host: 'db', port: '5432', user: 'etl', password: PASSWORD })));
+    const err = failure(() =>
+      parsePostgresSecret(ARN, JSON.stringify({ host: 'db', port: '5432', user: 'etl', password: PASSWORD })),
+    );
     expect(err.message).toContain(ARN);
     expect(err.message).toContain('"database"');
     expect(err.message).not.toContain(PASSWORD);
@@ -43,7 +56,12 @@ describe('parsePostgresSecret', () => {
   });
 
   it('rejects a bad port naming the key only', () => {
-    const err = failure(() => parsePostgresSecret(ARN, JSON.stringify({ host: 'h', port: PASSWORD, database: 'd', user: 'u', password: 'x1234' })));
+    const err = failure(() =>
+      parsePostgresSecret(
+        ARN,
+        JSON.stringify({ host: 'h', port: PASSWORD, database: 'd', user: 'u', password: 'x1234' }),
+      ),
+    );
     expect(err.message).toContain('"port"');
     expect(err.message).not.toContain(PASSWORD);
   });
@@ -56,7 +74,13 @@ describe('parsePostgresSecret', () => {
 
 describe('postgresUrlFromSecret', () => {
   it('URL-encodes user, password and database', () => {
-    const url = postgresUrlFromSecret({ host: 'db', port: 5432, database: 'to tes', user: 'e@l', password: 'p@ss/word:1' });
+    const url = postgresUrlFromSecret({
+      host: 'db',
+      port: 5432,
+      database: 'to tes',
+      user: 'e@l',
+      password: 'p@ss/word:1',
+    });
     expect(url).toBe('postgres://e%40l:p%40ss%2Fword%3A1@db:5432/to%20tes');
     const parsed = new URL(url);
     expect(decodeURIComponent(parsed.password)).toBe('p@ss/word:1');
@@ -67,6 +91,8 @@ describe('postgresUrlFromSecret', () => {
 describe('parseSlackSecret', () => {
   it('returns the token and names the key when missing', () => {
     expect(parseSlackSecret('slack', '{"token":"xoxb-1-2-abc"}')).toBe('xoxb-1-2-abc');
-    expect(failure(() => parseSlackSecret('slack', '{"tok":"xoxb-1"}')).message).toBe('secret slack: missing key "token"');
+    expect(failure(() => parseSlackSecret('slack', '{"tok":"xoxb-1"}')).message).toBe(
+      'secret slack: missing key "token"',
+    );
   });
 });

@@ -8,17 +8,44 @@ const ctx = { region: 'eu-west-2', logGroupPrefix: '/aws/lambda/tributary-{envir
 afterEach(() => clearRegisteredSecrets());
 
 function stepFailure(cause: string): string {
-  return JSON.stringify({ pipeline: 'totesys', environment: 'dev', step: 'Transform', runId: 'run-42', executionArn: EXEC, error: 'States.TaskFailed', cause });
+  return JSON.stringify({
+    pipeline: 'totesys',
+    environment: 'dev',
+    step: 'Transform',
+    runId: 'run-42',
+    executionArn: EXEC,
+    error: 'States.TaskFailed',
+    cause,
+  });
 }
 
 describe('parseAlert', () => {
   it('classifies the four message kinds and plain text', () => {
     expect(parseAlert(stepFailure('boom')).kind).toBe('step-failure');
-    expect(parseAlert(JSON.stringify({ AlarmName: 'a', NewStateValue: 'ALARM', NewStateReason: 'r', AlarmArn: 'arn:aws:cloudwatch:us-east-1:1:alarm:a' }))).toMatchObject({
+    expect(
+      parseAlert(
+        JSON.stringify({
+          AlarmName: 'a',
+          NewStateValue: 'ALARM',
+          NewStateReason: 'r',
+          AlarmArn: 'arn:aws:cloudwatch:us-east-1:1:alarm:a',
+        }),
+      ),
+    ).toMatchObject({
       kind: 'alarm',
       region: 'us-east-1',
     });
-    expect(parseAlert(JSON.stringify({ kind: 'data-quality', pipeline: 'p', environment: 'e', runId: 'r', checks: [{ name: 'c', passed: false }] })).kind).toBe('data-quality');
+    expect(
+      parseAlert(
+        JSON.stringify({
+          kind: 'data-quality',
+          pipeline: 'p',
+          environment: 'e',
+          runId: 'r',
+          checks: [{ name: 'c', passed: false }],
+        }),
+      ).kind,
+    ).toBe('data-quality');
     expect(parseAlert(JSON.stringify({ kind: 'test', environment: 'dev', message: 'hi' })).kind).toBe('test');
     expect(parseAlert('not json', 'Subj')).toEqual({ kind: 'message', text: 'not json', subject: 'Subj' });
   });
@@ -26,25 +53,44 @@ describe('parseAlert', () => {
 
 describe('causeSummary', () => {
   it('extracts a Lambda error from the Step Functions cause', () => {
-    expect(causeSummary(JSON.stringify({ errorType: 'SchemaDrift', errorMessage: 'column x dropped', stackTrace: ['a'] }))).toBe('SchemaDrift: column x dropped');
+    expect(
+      causeSummary(
+        JSON.stringify({ errorType: 'SchemaDrift', errorMessage: 'column x dropped', stackTrace: ['a'] }),
+      ),
+    ).toBe('SchemaDrift: column x dropped');
     expect(causeSummary('plain cause')).toBe('plain cause');
   });
 });
 
 describe('formatAlert', () => {
   it('a step failure names pipeline, environment, step, run, error and links execution and logs', () => {
-    const msg = formatAlert(parseAlert(stepFailure(JSON.stringify({ errorType: 'Error', errorMessage: 'duckdb <oops> & more' }))), ctx);
+    const msg = formatAlert(
+      parseAlert(stepFailure(JSON.stringify({ errorType: 'Error', errorMessage: 'duckdb <oops> & more' }))),
+      ctx,
+    );
     expect(msg.text).toContain('totesys (dev) failed at Transform, run run-42');
     expect(msg.text).toContain('States.TaskFailed: Error: duckdb <oops> & more');
     const blocks = JSON.stringify(msg.blocks);
-    for (const s of ['*Pipeline*\\ntotesys', '*Environment*\\ndev', '*Step*\\nTransform', '*Run*\\nrun-42', 'duckdb &lt;oops&gt; &amp; more']) expect(blocks).toContain(s);
+    for (const s of [
+      '*Pipeline*\\ntotesys',
+      '*Environment*\\ndev',
+      '*Step*\\nTransform',
+      '*Run*\\nrun-42',
+      'duckdb &lt;oops&gt; &amp; more',
+    ])
+      expect(blocks).toContain(s);
     expect(blocks).toContain(executionConsoleUrl(EXEC));
-    expect(blocks).toContain(logGroupConsoleUrl('eu-west-1', '/aws/lambda/tributary-dev-transform', 'run-42'));
+    expect(blocks).toContain(
+      logGroupConsoleUrl('eu-west-1', '/aws/lambda/tributary-dev-transform', 'run-42'),
+    );
   });
 
   it('never shows a registered secret or a URL password from the cause', () => {
     registerSecret('sekret-value-1');
-    const msg = formatAlert(parseAlert(stepFailure('connect postgres://u:pw123456@h/db failed; token sekret-value-1')), ctx);
+    const msg = formatAlert(
+      parseAlert(stepFailure('connect postgres://u:pw123456@h/db failed; token sekret-value-1')),
+      ctx,
+    );
     const all = msg.text + JSON.stringify(msg.blocks);
     expect(all).not.toContain('sekret-value-1');
     expect(all).not.toContain('pw123456');
@@ -75,9 +121,21 @@ describe('formatAlert', () => {
   });
 
   it('an alarm links to its console page', () => {
-    const msg = formatAlert(parseAlert(JSON.stringify({ AlarmName: 'tributary-prod-freshness', NewStateValue: 'ALARM', OldStateValue: 'OK', NewStateReason: 'lag 2400 > 1800' })), ctx);
+    const msg = formatAlert(
+      parseAlert(
+        JSON.stringify({
+          AlarmName: 'tributary-prod-freshness',
+          NewStateValue: 'ALARM',
+          OldStateValue: 'OK',
+          NewStateReason: 'lag 2400 > 1800',
+        }),
+      ),
+      ctx,
+    );
     expect(msg.text).toBe(':warning: Alarm tributary-prod-freshness is ALARM: lag 2400 > 1800');
-    expect(JSON.stringify(msg.blocks)).toContain('https://eu-west-2.console.aws.amazon.com/cloudwatch/home?region=eu-west-2#alarmsV2:alarm/tributary-prod-freshness');
+    expect(JSON.stringify(msg.blocks)).toContain(
+      'https://eu-west-2.console.aws.amazon.com/cloudwatch/home?region=eu-west-2#alarmsV2:alarm/tributary-prod-freshness',
+    );
   });
 });
 

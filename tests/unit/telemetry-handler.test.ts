@@ -13,9 +13,16 @@ function captureOutput(): { lines: () => string[]; restore: () => void } {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return true;
   };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(sink), jest.spyOn(process.stderr, 'write').mockImplementation(sink)];
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(sink),
+    jest.spyOn(process.stderr, 'write').mockImplementation(sink),
+  ];
   return {
-    lines: () => chunks.join('').split('\n').filter((l) => l.trim().length > 0),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l) => l.trim().length > 0),
     restore: () => spies.forEach((s) => s.mockRestore()),
   };
 }
@@ -46,14 +53,27 @@ describe('instrumentHandler', () => {
         t += 250;
         return { runId: event.runId, tables: 1 };
       },
-      { logger: createLogger({ keys: { stage: 'extract' } }), metrics: createMetrics({ stage: 'extract', namespace: 'TributaryTest' }), summarize: (r) => ({ tables: r.tables }), now: () => t },
+      {
+        logger: createLogger({ keys: { stage: 'extract' } }),
+        metrics: createMetrics({ stage: 'extract', namespace: 'TributaryTest' }),
+        summarize: (r) => ({ tables: r.tables }),
+        now: () => t,
+      },
     );
-    await expect(handler({ runId: 'run-123' }, { awsRequestId: 'req-1' })).resolves.toEqual({ runId: 'run-123', tables: 1 });
+    await expect(handler({ runId: 'run-123' }, { awsRequestId: 'req-1' })).resolves.toEqual({
+      runId: 'run-123',
+      tables: 1,
+    });
     const recs = records(out.lines());
     const logs = recs.filter((r) => typeof r.message === 'string');
     expect(logs.map((r) => r.message)).toEqual(['stage started', 'table extracted', 'stage succeeded']);
     for (const r of logs) {
-      expect(r).toMatchObject({ correlation_id: 'run-123', run_id: 'run-123', stage: 'extract', function_request_id: 'req-1' });
+      expect(r).toMatchObject({
+        correlation_id: 'run-123',
+        run_id: 'run-123',
+        stage: 'extract',
+        function_request_id: 'req-1',
+      });
     }
     expect(logs[2]).toMatchObject({ level: 'INFO', duration_ms: 250, tables: 1 });
 
@@ -66,14 +86,20 @@ describe('instrumentHandler', () => {
   });
 
   it('takes the run id from the result when the event has none (extract starts the run)', async () => {
-    const handler = instrumentHandler('extract', async () => ({ runId: 'run-new' }), { logger: createLogger(), metrics: createMetrics({ stage: 'extract' }) });
+    const handler = instrumentHandler('extract', async () => ({ runId: 'run-new' }), {
+      logger: createLogger(),
+      metrics: createMetrics({ stage: 'extract' }),
+    });
     await handler({});
     const logs = records(out.lines()).filter((r) => r.message === 'stage succeeded');
     expect(logs[0]).toMatchObject({ correlation_id: 'run-new' });
   });
 
-  it('does not carry one invocation\'s run id into the next (warm container)', async () => {
-    const handler = instrumentHandler('load', async () => 'ok', { logger: createLogger(), metrics: createMetrics({ stage: 'load' }) });
+  it("does not carry one invocation's run id into the next (warm container)", async () => {
+    const handler = instrumentHandler('load', async () => 'ok', {
+      logger: createLogger(),
+      metrics: createMetrics({ stage: 'load' }),
+    });
     await handler({ runId: 'first' });
     await handler({});
     const second = records(out.lines()).filter((r) => r.message === 'stage started')[1];
@@ -93,7 +119,10 @@ describe('instrumentHandler', () => {
   });
 
   it('logs a failure redacted, rethrows it redacted with the same name, and still flushes metrics', async () => {
-    const creds = parsePostgresSecret('src', JSON.stringify({ host: 'db', port: 5432, database: 'totesys', user: 'etl', password: PASSWORD }));
+    const creds = parsePostgresSecret(
+      'src',
+      JSON.stringify({ host: 'db', port: 5432, database: 'totesys', user: 'etl', password: PASSWORD }),
+    );
     const url = postgresUrlFromSecret(creds);
     const handler = instrumentHandler(
       'load',

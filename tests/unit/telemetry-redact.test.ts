@@ -1,4 +1,10 @@
-import { clearRegisteredSecrets, errorMessage, redact, redactedError, registerSecret } from '../../runtime/telemetry/redact';
+import {
+  clearRegisteredSecrets,
+  errorMessage,
+  redact,
+  redactedError,
+  registerSecret,
+} from '../../runtime/telemetry/redact';
 
 afterEach(() => clearRegisteredSecrets());
 

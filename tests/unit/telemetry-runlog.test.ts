@@ -9,12 +9,43 @@ function ev(group: string, ts: number, rec: Record<string, unknown> | string): L
 describe('summarizeRuns', () => {
   const events: LogEvent[] = [
     ev('extract', 1000, { level: 'INFO', message: 'stage started', stage: 'extract', correlation_id: 'r1' }),
-    ev('extract', 1100, { level: 'INFO', message: 'table extracted', stage: 'extract', correlation_id: 'r1', table: 'staff', rows: 20 }),
-    ev('extract', 1200, { level: 'INFO', message: 'table extracted', stage: 'extract', correlation_id: 'r1', table: 'sales_order', rows: 5 }),
-    ev('extract', 1300, { level: 'INFO', message: 'stage succeeded', stage: 'extract', correlation_id: 'r1', duration_ms: 300 }),
+    ev('extract', 1100, {
+      level: 'INFO',
+      message: 'table extracted',
+      stage: 'extract',
+      correlation_id: 'r1',
+      table: 'staff',
+      rows: 20,
+    }),
+    ev('extract', 1200, {
+      level: 'INFO',
+      message: 'table extracted',
+      stage: 'extract',
+      correlation_id: 'r1',
+      table: 'sales_order',
+      rows: 5,
+    }),
+    ev('extract', 1300, {
+      level: 'INFO',
+      message: 'stage succeeded',
+      stage: 'extract',
+      correlation_id: 'r1',
+      duration_ms: 300,
+    }),
     // Lambda's text format prefixes the JSON.
-    ev('transform', 2000, `2024-11-15T10:00:02.000Z\tabc\tINFO\t${JSON.stringify({ level: 'INFO', message: 'stage started', stage: 'transform', correlation_id: 'r1' })}`),
-    ev('transform', 2500, { level: 'ERROR', message: 'stage failed', stage: 'transform', correlation_id: 'r1', duration_ms: 500, error_message: 'schema drift in staff' }),
+    ev(
+      'transform',
+      2000,
+      `2024-11-15T10:00:02.000Z\tabc\tINFO\t${JSON.stringify({ level: 'INFO', message: 'stage started', stage: 'transform', correlation_id: 'r1' })}`,
+    ),
+    ev('transform', 2500, {
+      level: 'ERROR',
+      message: 'stage failed',
+      stage: 'transform',
+      correlation_id: 'r1',
+      duration_ms: 500,
+      error_message: 'schema drift in staff',
+    }),
     ev('extract', 5000, { level: 'INFO', message: 'stage started', stage: 'extract', correlation_id: 'r2' }),
     ev('load', 6000, 'Task timed out after 30.00 seconds'),
     ev('load', 6001, 'REPORT RequestId: x Duration: 30000 ms'),
@@ -27,9 +58,20 @@ describe('summarizeRuns', () => {
       ['r2', 'running'],
     ]);
     const [extract, transform] = s.runs[0].steps;
-    expect(extract).toMatchObject({ stage: 'extract', status: 'succeeded', durationMs: 300, rows: { staff: 20, sales_order: 5 } });
-    expect(transform).toMatchObject({ stage: 'transform', status: 'failed', errors: ['schema drift in staff'] });
-    expect(s.unattributed).toEqual([{ logGroup: `${G}load`, timestamp: 6000, message: 'Task timed out after 30.00 seconds' }]);
+    expect(extract).toMatchObject({
+      stage: 'extract',
+      status: 'succeeded',
+      durationMs: 300,
+      rows: { staff: 20, sales_order: 5 },
+    });
+    expect(transform).toMatchObject({
+      stage: 'transform',
+      status: 'failed',
+      errors: ['schema drift in staff'],
+    });
+    expect(s.unattributed).toEqual([
+      { logGroup: `${G}load`, timestamp: 6000, message: 'Task timed out after 30.00 seconds' },
+    ]);
     const text = formatSummary(s).join('\n');
     expect(text).toContain('run r1  1970-01-01T00:00:01.000Z  failed');
     expect(text).toMatch(/extract\s+succeeded\s+0\.3 s {2}rows 25 \(2 tables\)/);
@@ -46,7 +88,13 @@ describe('summarizeRuns', () => {
   it('a retried step that then succeeds counts as succeeded', () => {
     const s = summarizeRuns([
       ev('load', 1, { level: 'INFO', message: 'stage started', stage: 'load', correlation_id: 'r' }),
-      ev('load', 2, { level: 'ERROR', message: 'stage failed', stage: 'load', correlation_id: 'r', error_message: 'x' }),
+      ev('load', 2, {
+        level: 'ERROR',
+        message: 'stage failed',
+        stage: 'load',
+        correlation_id: 'r',
+        error_message: 'x',
+      }),
       ev('load', 3, { level: 'INFO', message: 'stage started', stage: 'load', correlation_id: 'r' }),
       ev('load', 4, { level: 'INFO', message: 'stage succeeded', stage: 'load', correlation_id: 'r' }),
     ]);
