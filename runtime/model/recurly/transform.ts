@@ -1,0 +1,140 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { uploadFile } from '../../lake/files';
+import { processedKey } from '../../lake/keys';
+import { listManifestRunIds, readManifest, writeManifest, type ExtractManifest, type ProcessedTable, type TransformManifest } from '../../lake/manifest';
+import type { ObjectStore } from '../../lake/port';
+import { readState, writeState } from '../../state/watermarks';
+import { duckLiteral, openDuck, type Duck } from '../duckdb';
+import type { ColumnType } from '../star';
+import { RECURLY_TABLES, type RestColumn, type RestTableModel } from './tables';
+
+export interface RecurlyTransformOptions {
+  lake: ObjectStore;
+  source: string;
+  model?: string;
+  tables?: RestTableModel[];
+  workDir?: string;
+  checkpoint?: (point: string) => Promise<void> | void;
+}
+
+export interface RecurlyTransformResult {
+  runId: string;
+  manifestKey: string;
+  manifest: TransformManifest;
+}
+
+interface RecurlyPointer {
+  lastRunId: string;
+}
+
+const POINTER = '_transform';
+
+const DUCK_TYPES: Record<ColumnType, string> = {
+  int: 'INTEGER',
+  bigint: 'BIGINT',
+  date: 'DATE',
+  time: 'TIME',
+  varchar: 'VARCHAR',
+  'numeric(10,2)': 'DECIMAL(10,2)',
+  numeric: 'DECIMAL(38,6)',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMP',
+};
+
+function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The SQL that reads one typed column out of a record (`json`), failing loudly on a bad value. */
+export function columnExpression(column: RestColumn): string {
+  if (column.path === '$') return `CAST(json AS VARCHAR)`;
+  const text = `(json ->> ${duckLiteral(column.path)})`;
+  // Recurly timestamps carry an offset (`…Z`); stored as UTC wall-clock time.
+  if (column.type === 'timestamp') return `(CAST(${text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')`;
+  if (column.type === 'varchar') return text;
+  return `CAST(${text} AS ${DUCK_TYPES[column.type]})`;
+}
+
+/** The model as SQL: typed columns, one row per id + updated_at, the last one read wins. */
+export function tableQuery(table: RestTableModel, files: string[]): string {
+  const select = table.columns.map((c) => `${columnExpression(c)} AS ${ident(c.name)}`).join(',\n       ');
+  return `SELECT ${table.columns.map((c) => ident(c.name)).join(', ')} FROM (
+  SELECT ${select}, filename AS _file, ordinality AS _line
+  FROM read_ndjson_objects([${files.map(duckLiteral).join(', ')}], filename = true) WITH ORDINALITY
+)
+QUALIFY row_number() OVER (PARTITION BY "id", "updated_at" ORDER BY _file DESC, _line DESC) = 1`;
+}
+
+async function buildTable(duck: Duck, lake: ObjectStore, dir: string, extract: ExtractManifest, table: RestTableModel, model: string): Promise<ProcessedTable | undefined> {
+  const entry = extract.tables[table.source];
+  if (!entry || entry.error || entry.objects.length === 0) return undefined;
+  const files: string[] = [];
+  for (const [i, object] of entry.objects.entries()) {
+    const path = join(dir, `${table.source}-${String(i).padStart(6, '0')}.jsonl.gz`);
+    await lake.download(object.key, path);
+    files.push(path);
+  }
+  const out = join(dir, `${table.table}.parquet`);
+  try {
+    await duck.run(`COPY (${tableQuery(table, files)}) TO ${duckLiteral(out)} (FORMAT parquet, COMPRESSION zstd)`);
+  } catch (err) {
+    throw new Error(`transform ${model}.${table.table} (run ${extract.runId}): ${(err as Error).message}`);
+  }
+  const [{ n }] = await duck.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet(${duckLiteral(out)})`);
+  const object = await uploadFile(lake, out, processedKey(model, table.table, extract.runId, 0), n, 'application/vnd.apache.parquet');
+  return { kind: 'table', rows: n, objects: [object] };
+}
+
+/** Types one extract run's raw JSON Lines into Parquet tables in the processed zone. */
+export async function transformRecurlyRun(options: RecurlyTransformOptions, extract: ExtractManifest): Promise<TransformManifest> {
+  const model = options.model ?? extract.source;
+  const startedAt = new Date().toISOString();
+  const dir = await mkdtemp(join(options.workDir ?? tmpdir(), 'tributary-recurly-'));
+  const duck = await openDuck(dir);
+  try {
+    const tables: Record<string, ProcessedTable> = {};
+    for (const table of options.tables ?? RECURLY_TABLES) {
+      const out = await buildTable(duck, options.lake, dir, extract, table, model);
+      if (out) tables[table.table] = out;
+      await options.checkpoint?.(`transform.after-object:${table.table}`);
+    }
+    return {
+      version: 1,
+      stage: 'transform',
+      runId: extract.runId,
+      source: extract.source,
+      model,
+      input: `manifests/extract/${extract.runId}.json`,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      tables,
+      quarantined: [],
+    };
+  } finally {
+    duck.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Transforms every extract run of the source not transformed yet, oldest first, then moves the
+ * `_transform` pointer; outputs are keyed by run id, so a redo after a crash overwrites.
+ */
+export async function transformRecurlyPending(options: RecurlyTransformOptions): Promise<RecurlyTransformResult[]> {
+  const results: RecurlyTransformResult[] = [];
+  let stored = await readState<RecurlyPointer>(options.lake, options.source, POINTER);
+  for (const runId of await listManifestRunIds(options.lake, 'extract', stored?.value.lastRunId)) {
+    const extract = await readManifest<ExtractManifest>(options.lake, 'extract', runId);
+    if (!extract || extract.source !== options.source) continue;
+    const manifest = await transformRecurlyRun(options, extract);
+    await options.checkpoint?.('transform.before-manifest');
+    const manifestKey = await writeManifest(options.lake, manifest);
+    await options.checkpoint?.('transform.after-manifest');
+    await writeState<RecurlyPointer>(options.lake, options.source, POINTER, { lastRunId: runId }, stored?.tag ?? null);
+    stored = await readState<RecurlyPointer>(options.lake, options.source, POINTER);
+    results.push({ runId, manifestKey, manifest });
+  }
+  return results;
+}
