@@ -36,7 +36,7 @@ function lakeFrom(values: Record<string, string | boolean | undefined>, env: Nod
   const location = optionalString(values.lake) ?? env.TRIBUTARY_LAKE ?? `${LOCAL_HOME}/lake`;
   const endpoint = optionalString(values['s3-endpoint']) ?? env.TRIBUTARY_S3_ENDPOINT;
   try {
-    return openLake(location.startsWith('s3://') ? location : resolve(location), endpoint);
+    return openLake(/^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? location : resolve(location), endpoint);
   } catch (err) {
     throw new UsageError(`--lake: ${(err as Error).message.replace(/^lake: /, '')}`);
   }

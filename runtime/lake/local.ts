@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Body, ObjectStore, PutResult } from './port';
 
 function isMissing(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 function tagOf(data: Buffer | string): string {

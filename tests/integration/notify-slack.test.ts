@@ -88,7 +88,7 @@ function captureOutput(): { text: () => string; restore: () => void } {
 }
 
 const fast = { retries: 1, factor: 1, minTimeout: 10, maxTimeout: 20 };
-const links = { region: 'eu-west-2', logGroupPrefix: '/aws/lambda/tributary-{environment}-' };
+const links = { region: 'eu-west-2', logGroupPrefix: '/aws/lambda/tributary-{environment}-{pipeline}-' };
 
 let output: ReturnType<typeof captureOutput>;
 beforeEach(() => {
@@ -120,7 +120,7 @@ describe('notifier against a local Slack API', () => {
       const blocks =
         typeof call.body.blocks === 'string' ? call.body.blocks : JSON.stringify(call.body.blocks);
       expect(blocks).toContain('states/home?region=eu-west-2#/v2/executions/details/');
-      expect(blocks).toContain('log-group/$252Faws$252Flambda$252Ftributary-dev-load');
+      expect(blocks).toContain('log-group/$252Faws$252Flambda$252Ftributary-dev-totesys-load');
       expect(output.text()).toContain('"message":"alert posted"');
     } finally {
       await slack.close();

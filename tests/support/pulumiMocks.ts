@@ -29,6 +29,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type * as Pulumi from '@pulumi/pulumi';
 
 export type StackName = 'dev' | 'prod';
 
@@ -221,7 +222,7 @@ function fabricate(type: string, name: string, inputs: Record<string, unknown>, 
 async function childMain(requestFile: string, resultFile: string): Promise<void> {
   const req = JSON.parse(readFileSync(requestFile, 'utf8')) as ChildRequest;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
+  const pulumi = require('@pulumi/pulumi') as typeof Pulumi;
   pulumi.runtime.setAllConfig(req.config, req.secretKeys);
   const account = req.config['tributary:accountId'] ?? '000000000000';
   const region = req.config['tributary:region'] ?? 'us-east-1';
@@ -267,7 +268,7 @@ async function childMain(requestFile: string, resultFile: string): Promise<void>
   const program = require(join(req.rootDir, PROGRAM)) as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(program)) {
-    outputs[name] = await new Promise((done) => pulumi.output(value).apply((v) => done(v)));
+    outputs[name] = await new Promise((done) => (pulumi.output(value as Pulumi.Input<unknown>) as Pulumi.Output<unknown>).apply((v) => done(v)));
   }
   await pulumi.runtime.disconnect();
   const resources: CapturedResource[] = order.map(({ key, urn, parent, type, name }) => {

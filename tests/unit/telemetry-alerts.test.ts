@@ -3,7 +3,7 @@ import { executionConsoleUrl, logGroupConsoleUrl } from '../../runtime/telemetry
 import { clearRegisteredSecrets, registerSecret } from '../../runtime/telemetry/redact';
 
 const EXEC = 'arn:aws:states:eu-west-1:123456789012:execution:tributary-dev-totesys:run-42';
-const ctx = { region: 'eu-west-2', logGroupPrefix: '/aws/lambda/tributary-{environment}-' };
+const ctx = { region: 'eu-west-2', logGroupPrefix: '/aws/lambda/tributary-{environment}-{pipeline}-' };
 
 afterEach(() => clearRegisteredSecrets());
 
@@ -81,7 +81,7 @@ describe('formatAlert', () => {
       expect(blocks).toContain(s);
     expect(blocks).toContain(executionConsoleUrl(EXEC));
     expect(blocks).toContain(
-      logGroupConsoleUrl('eu-west-1', '/aws/lambda/tributary-dev-transform', 'run-42'),
+      logGroupConsoleUrl('eu-west-1', '/aws/lambda/tributary-dev-totesys-transform', 'run-42'),
     );
   });
 
@@ -95,6 +95,14 @@ describe('formatAlert', () => {
     expect(all).not.toContain('sekret-value-1');
     expect(all).not.toContain('pw123456');
     expect(all).toContain('postgres://u:***@h/db');
+  });
+
+  it('a step without a function of its own links to the stack\'s log groups', () => {
+    const msg = formatAlert(
+      parseAlert(JSON.stringify({ pipeline: 'totesys', environment: 'dev', step: 'SingleFlightGuard', executionArn: EXEC, error: 'E', cause: 'c' })),
+      ctx,
+    );
+    expect(JSON.stringify(msg.blocks)).toContain('#logsV2:log-groups$3FlogGroupNameFilter$3D$252Faws$252Flambda$252Ftributary-dev-totesys-');
   });
 
   it('a data-quality breach lists the failed checks only', () => {

@@ -102,6 +102,24 @@ describe('summarizeRuns', () => {
   });
 });
 
+describe('run status', () => {
+  it('a run whose stages all succeeded is succeeded even with notifier records (no lifecycle) in it', () => {
+    const s = summarizeRuns([
+      ev('extract', 1, { level: 'INFO', message: 'stage started', stage: 'extract', correlation_id: 'r' }),
+      ev('extract', 2, { level: 'INFO', message: 'stage succeeded', stage: 'extract', correlation_id: 'r' }),
+      ev('load', 3, { level: 'INFO', message: 'stage started', stage: 'load', correlation_id: 'r' }),
+      ev('load', 4, { level: 'INFO', message: 'stage succeeded', stage: 'load', correlation_id: 'r' }),
+      ev('notify', 5, { level: 'INFO', message: 'alert posted', stage: 'notify', correlation_id: 'r' }),
+    ]);
+    expect(s.runs[0].status).toBe('succeeded');
+    expect(s.runs[0].steps.map((x) => [x.stage, x.status])).toEqual([
+      ['extract', 'succeeded'],
+      ['load', 'succeeded'],
+      ['notify', 'logged'],
+    ]);
+  });
+});
+
 describe('parseSince', () => {
   it('reads durations and ISO timestamps, rejects the rest', () => {
     expect(parseSince('30m', 10_000_000)).toBe(10_000_000 - 1_800_000);
