@@ -1,0 +1,321 @@
+/**
+ * The pure half of the benchmark: the result shape written to bench/results/*.json, the
+ * figures derived from it (rows/s, ratios to the physical baseline), the targets of issue 8
+ * and the text table. No I/O here, so it is unit-tested directly.
+ */
+
+/** Aggregated time of one kind of statement inside a step (pg query, DuckDB query, lake call). */
+export interface StatementTiming {
+  label: string;
+  calls: number;
+  ms: number;
+}
+
+/** One step, measured inside its own child process. */
+export interface StepMeasure {
+  step: string;
+  /** Rows the step moved (see BenchResult for which rows each step counts). */
+  rows: number;
+  /** Wall time of the step's work, child start-up excluded. */
+  ms: number;
+  /** User + system CPU of the child during the step (all its threads: DuckDB, zlib, libuv). */
+  cpuMs: number;
+  /** Peak resident set of the child process (process.resourceUsage().maxRSS). */
+  maxRssMb: number;
+  /** Resident set once modules were loaded, before the step ran. */
+  startRssMb: number;
+  /** Where the time went: the slowest statements / lake calls, aggregated. */
+  statements: StatementTiming[];
+  detail?: Record<string, number>;
+}
+
+export interface ScenarioMeasure {
+  extract: StepMeasure;
+  transform: StepMeasure;
+  load: StepMeasure;
+}
+
+export interface BenchResult {
+  version: 1;
+  date: string;
+  command: string;
+  /** N: generated sales orders. */
+  salesOrders: number;
+  /** Rows in the 11 source tables (what extract and COPY out read). */
+  sourceRows: number;
+  /** Rows of the warehouse-shaped tables the baseline COPY in loads (facts, dim_transaction, dim_design). */
+  warehouseRows: number;
+  machine: { cpus: number; memGiB: number; node: string; postgres: string; platform: string; embedded: boolean };
+  seed: StepMeasure;
+  baseline: { copyOut: StepMeasure; copyIn: StepMeasure };
+  full: ScenarioMeasure;
+  noChange: ScenarioMeasure;
+  change: ScenarioMeasure & { changedRows: number };
+}
+
+export type Scenario = 'full' | 'noChange' | 'change';
+
+export interface FigureRow {
+  label: string;
+  rows: number;
+  ms: number;
+  /** Rows per second, or null where it means nothing (a run that moved no rows). */
+  rowsPerSec: number | null;
+  /** Ratio to the baseline (>1 is faster than the baseline); see `vs` for what it is compared with. */
+  ratio: number | null;
+  vs: string;
+  maxRssMb: number | null;
+  /** Peak RSS ÷ the larger of the two baseline children's peak RSS. */
+  rssRatio: number | null;
+  cpuMs: number | null;
+}
+
+export type TargetStatus = 'PASS' | 'MISS' | 'N/A';
+
+export interface TargetResult {
+  name: string;
+  status: TargetStatus;
+  /** The figure the target is judged on, as text (or why it could not be judged). */
+  figure: string;
+}
+
+export const TARGET_E2E_ROWS = 1_000_000;
+export const TARGET_RSS_ROWS = 10_000_000;
+export const TARGET_NOCHANGE_SMALL = 10_000;
+export const TARGET_NOCHANGE_LARGE = 10_000_000;
+
+export function rate(rows: number, ms: number): number | null {
+  if (rows <= 0 || ms <= 0) return null;
+  return (rows * 1000) / ms;
+}
+
+export function scenarioMs(s: ScenarioMeasure): number {
+  return s.extract.ms + s.transform.ms + s.load.ms;
+}
+
+export function scenarioRssMb(s: ScenarioMeasure): number {
+  return Math.max(s.extract.maxRssMb, s.transform.maxRssMb, s.load.maxRssMb);
+}
+
+export function scenarioCpuMs(s: ScenarioMeasure): number {
+  return s.extract.cpuMs + s.transform.cpuMs + s.load.cpuMs;
+}
+
+export function baselineMs(r: BenchResult): number {
+  return r.baseline.copyOut.ms + r.baseline.copyIn.ms;
+}
+
+export function baselineRssMb(r: BenchResult): number {
+  return Math.max(r.baseline.copyOut.maxRssMb, r.baseline.copyIn.maxRssMb);
+}
+
+/** End-to-end throughput of the full run ÷ the baseline's (COPY out + COPY in of the same rows). */
+export function e2eRatio(r: BenchResult): number {
+  return baselineMs(r) / scenarioMs(r.full);
+}
+
+/** Peak RSS of any Tributary step of any scenario. */
+export function peakStepRssMb(r: BenchResult): number {
+  return Math.max(scenarioRssMb(r.full), scenarioRssMb(r.noChange), scenarioRssMb(r.change));
+}
+
+function ratioOf(a: number | null, b: number | null): number | null {
+  return a === null || b === null || b === 0 ? null : a / b;
+}
+
+/** The figures of one result, in table order. */
+export function figureRows(r: BenchResult): FigureRow[] {
+  const baseRss = baselineRssMb(r);
+  const outRate = rate(r.baseline.copyOut.rows, r.baseline.copyOut.ms);
+  const inRate = rate(r.baseline.copyIn.rows, r.baseline.copyIn.ms);
+  const bMs = baselineMs(r);
+  const baseE2eRate = rate(r.sourceRows, bMs);
+  const step = (label: string, m: StepMeasure, ratio: number | null, vs: string, rowsPerSec = rate(m.rows, m.ms)): FigureRow => ({
+    label,
+    rows: m.rows,
+    ms: m.ms,
+    rowsPerSec,
+    ratio,
+    vs,
+    maxRssMb: m.maxRssMb,
+    rssRatio: ratioOf(m.maxRssMb, baseRss),
+    cpuMs: m.cpuMs,
+  });
+  const rows: FigureRow[] = [
+    step('baseline: COPY out, 11 tables', r.baseline.copyOut, 1, 'itself'),
+    step('baseline: COPY in, unindexed', r.baseline.copyIn, 1, 'itself'),
+    {
+      label: 'baseline: out + in',
+      rows: r.sourceRows,
+      ms: bMs,
+      rowsPerSec: baseE2eRate,
+      ratio: 1,
+      vs: 'itself',
+      maxRssMb: baseRss,
+      rssRatio: 1,
+      cpuMs: r.baseline.copyOut.cpuMs + r.baseline.copyIn.cpuMs,
+    },
+  ];
+  const scenarios: Array<[Scenario, string]> = [
+    ['full', 'full'],
+    ['noChange', 'no-change'],
+    ['change', '1% change'],
+  ];
+  for (const [key, name] of scenarios) {
+    const s = r[key];
+    if (key === 'full') {
+      rows.push(step(`${name}: extract`, s.extract, ratioOf(rate(s.extract.rows, s.extract.ms), outRate), 'COPY out'));
+      // Transform has no physical twin: it is judged against the whole baseline, on source rows.
+      const tRate = rate(r.sourceRows, s.transform.ms);
+      rows.push(step(`${name}: transform`, s.transform, ratioOf(tRate, baseE2eRate), 'out + in', tRate));
+      rows.push(step(`${name}: load`, s.load, ratioOf(rate(s.load.rows, s.load.ms), inRate), 'COPY in'));
+    } else {
+      // Incremental runs: how many times faster than copying everything again.
+      for (const part of ['extract', 'transform', 'load'] as const) {
+        const baseMsOf = part === 'extract' ? r.baseline.copyOut.ms : part === 'load' ? r.baseline.copyIn.ms : bMs;
+        const vs = part === 'extract' ? 'full COPY out time' : part === 'load' ? 'full COPY in time' : 'full out + in time';
+        rows.push(step(`${name}: ${part}`, s[part], ratioOf(baseMsOf, s[part].ms), vs));
+      }
+    }
+    const ms = scenarioMs(s);
+    const e2eRows = s.extract.rows;
+    rows.push({
+      label: `${name}: end-to-end`,
+      rows: e2eRows,
+      ms,
+      rowsPerSec: rate(e2eRows, ms),
+      ratio: ratioOf(bMs, ms),
+      vs: key === 'full' ? 'out + in' : 'full out + in time',
+      maxRssMb: scenarioRssMb(s),
+      rssRatio: ratioOf(scenarioRssMb(s), baseRss),
+      cpuMs: scenarioCpuMs(s),
+    });
+  }
+  return rows;
+}
+
+function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function fmtNum(n: number | null, digits: number): string {
+  return n === null ? '—' : n.toFixed(digits);
+}
+
+function fmtSec(ms: number): string {
+  return (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
+}
+
+/** Pads cells into aligned columns; the first column left-aligned, the others right-aligned. */
+export function alignColumns(table: string[][]): string {
+  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  return table
+    .map((row) => row.map((cell, c) => (c === 0 || c === row.length - 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd())
+    .join('\n');
+}
+
+export function formatFigures(rows: FigureRow[]): string {
+  const header = ['step', 'rows', 'time s', 'rows/s', '× base', 'peak RSS MB', 'RSS × base', 'CPU s', 'compared with'];
+  const body = rows.map((r) => [
+    r.label,
+    fmtInt(r.rows),
+    fmtSec(r.ms),
+    r.rowsPerSec === null ? '—' : fmtInt(r.rowsPerSec),
+    fmtNum(r.ratio, 2),
+    r.maxRssMb === null ? '—' : fmtInt(r.maxRssMb),
+    fmtNum(r.rssRatio, 2),
+    r.cpuMs === null ? '—' : fmtSec(r.cpuMs),
+    r.vs,
+  ]);
+  return alignColumns([header, ...body]);
+}
+
+/**
+ * The targets of issue 8, judged on the results at hand: `results` holds the current run and
+ * any earlier run kept under bench/results/ (keyed by N), since two targets compare sizes.
+ */
+export function evaluateTargets(current: BenchResult, results: ReadonlyMap<number, BenchResult>): TargetResult[] {
+  const at = (n: number) => (current.salesOrders === n ? current : results.get(n));
+  const out: TargetResult[] = [];
+
+  const big = at(TARGET_E2E_ROWS);
+  const e2eName = `end-to-end ≥ 0.5 × baseline at N=${fmtInt(TARGET_E2E_ROWS)}`;
+  if (big) {
+    const ratio = e2eRatio(big);
+    out.push({ name: e2eName, status: ratio >= 0.5 ? 'PASS' : 'MISS', figure: `${ratio.toFixed(2)} × baseline` });
+  } else {
+    out.push({ name: e2eName, status: 'N/A', figure: `not run at that N; here ${e2eRatio(current).toFixed(2)} × at N=${fmtInt(current.salesOrders)}` });
+  }
+
+  const huge = at(TARGET_RSS_ROWS);
+  const rssName = `peak RSS of any step ≤ 300 MB at N=${fmtInt(TARGET_RSS_ROWS)}`;
+  if (huge) {
+    const mb = peakStepRssMb(huge);
+    out.push({ name: rssName, status: mb <= 300 ? 'PASS' : 'MISS', figure: `${fmtInt(mb)} MB` });
+  } else {
+    out.push({ name: rssName, status: 'N/A', figure: `not run at that N; here ${fmtInt(peakStepRssMb(current))} MB at N=${fmtInt(current.salesOrders)}` });
+  }
+
+  const small = at(TARGET_NOCHANGE_SMALL);
+  const large = at(TARGET_NOCHANGE_LARGE);
+  const ncName = `no-change run at N=${fmtInt(TARGET_NOCHANGE_LARGE)} ≤ 1.5 × at N=${fmtInt(TARGET_NOCHANGE_SMALL)}`;
+  if (small && large) {
+    const ratio = scenarioMs(large.noChange) / scenarioMs(small.noChange);
+    out.push({
+      name: ncName,
+      status: ratio <= 1.5 ? 'PASS' : 'MISS',
+      figure: `${ratio.toFixed(2)} × (${fmtSec(scenarioMs(large.noChange))} s vs ${fmtSec(scenarioMs(small.noChange))} s)`,
+    });
+  } else {
+    const missing = [small ? undefined : TARGET_NOCHANGE_SMALL, large ? undefined : TARGET_NOCHANGE_LARGE].filter((n) => n !== undefined);
+    out.push({
+      name: ncName,
+      status: 'N/A',
+      figure: `needs a run at N=${missing.map((n) => fmtInt(n!)).join(' and N=')}; here ${fmtSec(scenarioMs(current.noChange))} s at N=${fmtInt(current.salesOrders)}`,
+    });
+  }
+
+  const share = scenarioMs(current.change) / scenarioMs(current.full);
+  out.push({
+    name: '1% change run ≤ 5% of the full load',
+    status: share <= 0.05 ? 'PASS' : 'MISS',
+    figure: `${(share * 100).toFixed(1)}% (${fmtSec(scenarioMs(current.change))} s vs ${fmtSec(scenarioMs(current.full))} s) at N=${fmtInt(current.salesOrders)}`,
+  });
+  return out;
+}
+
+export function formatTargets(targets: TargetResult[]): string {
+  return alignColumns([['target', 'status', 'figure'], ...targets.map((t) => [t.name, t.status, t.figure])]);
+}
+
+export function formatProfile(r: BenchResult, top = 6): string {
+  const lines: string[] = [];
+  const steps: Array<[string, StepMeasure]> = [
+    ['full extract', r.full.extract],
+    ['full transform', r.full.transform],
+    ['full load', r.full.load],
+    ['no-change extract', r.noChange.extract],
+    ['1% change load', r.change.load],
+  ];
+  for (const [name, m] of steps) {
+    lines.push(`${name} (${fmtSec(m.ms)} s wall, ${fmtSec(m.cpuMs)} s CPU):`);
+    for (const s of m.statements.slice(0, top)) lines.push(`  ${fmtSec(s.ms).padStart(7)} s  ${String(s.calls).padStart(3)}×  ${s.label}`);
+  }
+  return lines.join('\n');
+}
+
+/** The whole printed report: heading, figures, targets. */
+export function formatReport(r: BenchResult, results: ReadonlyMap<number, BenchResult>): string {
+  const m = r.machine;
+  return [
+    `Tributary bench — N=${fmtInt(r.salesOrders)} sales orders: ${fmtInt(r.sourceRows)} source rows, ${fmtInt(r.warehouseRows)} warehouse-shaped rows`,
+    `${r.date} · ${m.cpus} cores · ${m.memGiB} GiB · Node ${m.node} · ${m.postgres}${m.embedded ? ' (embedded)' : ''} · seed ${fmtSec(r.seed.ms)} s`,
+    '',
+    formatFigures(figureRows(r)),
+    '',
+    '× base: throughput ÷ the baseline\'s (>1 is faster); incremental runs: the full baseline time ÷ the run\'s time.',
+    'Times are inside each step\'s child process (start-up excluded); RSS is the child\'s peak.',
+    '',
+    formatTargets(evaluateTargets(r, results)),
+  ].join('\n');
+}
