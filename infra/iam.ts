@@ -1,0 +1,160 @@
+/**
+ * IAM policy documents as plain data, built by pure functions so tests can read them without
+ * Pulumi. Every statement names exact actions and exact resources; `*` resources appear only for
+ * actions AWS does not scope to a resource (see AWS_REQUIRES_WILDCARD).
+ */
+
+export type Principal = { readonly Service: string | readonly string[] } | { readonly AWS: string | readonly string[] } | '*';
+
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly Principal?: Principal;
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[] | boolean>>>>;
+}
+
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly PolicyStatement[];
+}
+
+/** Actions that only accept `Resource: "*"` (AWS defines no resource type for them). */
+export const AWS_REQUIRES_WILDCARD: readonly string[] = [
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  // CloudWatch Logs delivery for Step Functions logging (vended logs):
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+];
+
+export function document(...statements: PolicyStatement[]): PolicyDocument {
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** Trust policy for a service principal, limited to this account when `sourceAccount` is set. */
+export function trustPolicy(service: string, sourceAccount?: string): PolicyDocument {
+  return document({
+    Effect: 'Allow',
+    Principal: { Service: service },
+    Action: 'sts:AssumeRole',
+    ...(sourceAccount ? { Condition: { StringEquals: { 'aws:SourceAccount': sourceAccount } } } : {}),
+  });
+}
+
+/** Writing to the function's own log group (created by Pulumi, so no logs:CreateLogGroup). */
+export function logStatements(logGroupArn: string): PolicyStatement[] {
+  return [
+    { Sid: 'OwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:*` },
+  ];
+}
+
+export function xrayStatement(): PolicyStatement {
+  return { Sid: 'XRayTracing', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' };
+}
+
+/** Publishing to a KMS-encrypted SNS topic (alerts, dead letters). */
+export function publishStatements(topicArn: string, topicKeyArn: string): PolicyStatement[] {
+  return [
+    { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: topicArn },
+    { Sid: 'AlertTopicKey', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: topicKeyArn },
+  ];
+}
+
+/** The ARNs a pipeline function's policy is built from. */
+export interface PipelineFunctionResources {
+  readonly sourceName: string;
+  readonly rawBucketArn: string;
+  readonly processedBucketArn: string;
+  readonly lakeKeyArn: string;
+  readonly logGroupArn: string;
+  readonly alertTopicArn: string;
+  readonly alertKeyArn: string;
+  readonly sourceSecretArn: string;
+  readonly warehouseSecretArn: string;
+}
+
+const READ = ['s3:GetObject'];
+const WRITE = ['s3:PutObject', 's3:AbortMultipartUpload'];
+const READ_WRITE = [...READ, ...WRITE];
+
+function objects(bucketArn: string, prefixes: readonly string[]): string[] {
+  return prefixes.map((p) => `${bucketArn}/${p}*`);
+}
+
+function listWithin(sid: string, bucketArn: string, prefixes: readonly string[]): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: 's3:ListBucket',
+    Resource: bucketArn,
+    Condition: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
+  };
+}
+
+function common(r: PipelineFunctionResources, kms: readonly string[]): PolicyStatement[] {
+  return [
+    { Sid: 'LakeKey', Effect: 'Allow', Action: [...kms], Resource: r.lakeKeyArn },
+    ...publishStatements(r.alertTopicArn, r.alertKeyArn),
+    ...logStatements(r.logGroupArn),
+    xrayStatement(),
+  ];
+}
+
+/** Extract: reads the source, writes raw objects, the extract manifest and the watermarks. */
+export function extractPolicy(r: PipelineFunctionResources): PolicyDocument {
+  const prefixes = [`raw/${r.sourceName}/`, 'manifests/extract/', `state/${r.sourceName}/`];
+  return document(
+    { Sid: 'RawZone', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.rawBucketArn, prefixes) },
+    listWithin('ListRawZone', r.rawBucketArn, prefixes),
+    { Sid: 'SourceSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.sourceSecretArn },
+    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
+  );
+}
+
+/** Transform: reads raw objects and extract manifests, keeps its state, writes the processed zone. */
+export function transformPolicy(r: PipelineFunctionResources): PolicyDocument {
+  const readPrefixes = [`raw/${r.sourceName}/`, 'manifests/extract/'];
+  const statePrefixes = [`state/${r.sourceName}/`];
+  const writePrefixes = ['processed/', 'manifests/transform/'];
+  return document(
+    { Sid: 'ReadRawZone', Effect: 'Allow', Action: READ, Resource: objects(r.rawBucketArn, readPrefixes) },
+    { Sid: 'State', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.rawBucketArn, statePrefixes) },
+    listWithin('ListRawZone', r.rawBucketArn, [...readPrefixes, ...statePrefixes]),
+    { Sid: 'WriteProcessedZone', Effect: 'Allow', Action: WRITE, Resource: objects(r.processedBucketArn, writePrefixes) },
+    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
+  );
+}
+
+/** Load: reads the processed zone and writes the warehouse (credentials from its secret). */
+export function loadPolicy(r: PipelineFunctionResources): PolicyDocument {
+  const prefixes = ['processed/', 'manifests/transform/'];
+  return document(
+    { Sid: 'ReadProcessedZone', Effect: 'Allow', Action: READ, Resource: objects(r.processedBucketArn, prefixes) },
+    listWithin('ListProcessedZone', r.processedBucketArn, prefixes),
+    { Sid: 'WarehouseSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.warehouseSecretArn },
+    // Load only reads the lake: decrypting is enough.
+    ...common(r, ['kms:Decrypt']),
+  );
+}
+
+/** Deny any request to a bucket that does not use TLS. */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+  return document({
+    Sid: 'DenyInsecureTransport',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:*',
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * The Tributary program: reads the stack's validated config (Pulumi.<stack>.yaml) and composes
+ * the platform's components in that stack's account, through one explicit AWS provider that
+ * assumes the stack's deploy role. Default providers are disabled (Pulumi.yaml).
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { join, resolve } from 'node:path';
+import { AlertingChannel, DataLake, DeliveryPipeline, IngestionPipeline } from '../infra';
+import { CONFIG_NAMESPACE, validateStackConfig } from './config';
+
+/** The stack's `tributary:*` config with the namespace stripped (values as the CLI gives them). */
+function rawConfig(): Record<string, unknown> {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
+  }
+  return raw;
+}
+
+const cfg = validateStackConfig(rawConfig());
+const slackBotToken = new pulumi.Config(CONFIG_NAMESPACE).requireSecret('slackBotToken');
+const bundleDir = resolve(__dirname, '..', 'dist');
+const env = { accountId: cfg.accountId, region: cfg.region };
+const common = { environment: cfg.environment, aws: env, tags: cfg.tags };
+
+const provider = new aws.Provider(`aws-${cfg.environment}`, {
+  region: cfg.region as aws.Region,
+  allowedAccountIds: [cfg.accountId],
+  assumeRoles: [{ roleArn: cfg.deployRoleArn, sessionName: `tributary-${cfg.environment}-deploy` }],
+});
+const opts = { providers: [provider] };
+
+const lake = new DataLake(
+  'lake',
+  {
+    ...common,
+    forceDestroy: cfg.lake.forceDestroy,
+    lifecycle: {
+      rawInfrequentAccessAfterDays: cfg.lake.rawInfrequentAccessAfterDays,
+      rawArchiveAfterDays: cfg.lake.rawArchiveAfterDays,
+      noncurrentVersionExpirationDays: cfg.lake.noncurrentVersionExpirationDays,
+    },
+  },
+  opts,
+);
+
+const alerts = new AlertingChannel(
+  'alerts',
+  {
+    ...common,
+    slackChannel: cfg.alerting.slackChannel,
+    slackBotToken,
+    ...(cfg.alerting.email ? { email: cfg.alerting.email } : {}),
+    notifierCodeDir: join(bundleDir, 'notify'),
+    logRetentionDays: cfg.logRetentionDays,
+  },
+  opts,
+);
+
+const pipelines = cfg.pipelines.map(
+  (p) =>
+    new IngestionPipeline(
+      p.name,
+      {
+        ...common,
+        pipeline: p.name,
+        source: { kind: p.source.kind, name: p.source.name, ...(p.source.secretArn ? { secretArn: p.source.secretArn } : {}) },
+        warehouse: { kind: p.warehouse.kind, ...(p.warehouse.secretArn ? { secretArn: p.warehouse.secretArn } : {}) },
+        lake,
+        alerts,
+        schedule: p.schedule,
+        scheduleEnabled: p.scheduleEnabled,
+        freshnessSlaMinutes: p.freshnessSlaMinutes,
+        bundleDir,
+        logRetentionDays: cfg.logRetentionDays,
+        logLevel: p.logLevel,
+        memoryMb: p.memoryMb,
+      },
+      opts,
+    ),
+);
+
+const delivery = cfg.delivery
+  ? new DeliveryPipeline(
+      'delivery',
+      {
+        ...common,
+        repository: cfg.delivery.repository,
+        branch: cfg.delivery.branch,
+        connectionProvider: cfg.delivery.connectionProvider,
+        stateBackendUrl: cfg.delivery.stateBackendUrl,
+        secretsProviderKeyArn: cfg.delivery.secretsProviderKeyArn,
+        deployments: cfg.delivery.deployments,
+        approvalTopic: { arn: alerts.topicArn, keyArn: alerts.keyArn },
+        logRetentionDays: cfg.logRetentionDays,
+      },
+      opts,
+    )
+  : undefined;
+
+export const rawLake = lake.rawLakeUrl;
+export const processedLake = lake.processedLakeUrl;
+export const lakeKeyArn = lake.keyArn;
+export const alertTopicArn = alerts.topicArn;
+export const stateMachines = Object.fromEntries(pipelines.map((p, i) => [cfg.pipelines[i].name, p.stateMachineArn]));
+export const pipelineSecrets = Object.fromEntries(
+  pipelines.map((p, i) => [cfg.pipelines[i].name, { source: p.sourceSecretArn, warehouse: p.warehouseSecretArn }]),
+);
+export const deliveryPipeline = delivery?.pipelineName;
+export const gitConnectionArn = delivery?.connectionArn;
