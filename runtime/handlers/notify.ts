@@ -73,6 +73,9 @@ export function createNotifier(config: NotifierConfig): (event: SnsEvent) => Pro
   };
 }
 
+/** Function names are `tributary-<environment>-<pipeline>-<step>` (infra/ingestionPipeline.ts). */
+export const DEFAULT_LOG_GROUP_PREFIX = '/aws/lambda/tributary-{environment}-{pipeline}-';
+
 function requiredEnv(name: string): string {
   const v = process.env[name];
   if (!v) throw new Error(`notifier: environment variable ${name} is not set`);
@@ -90,7 +93,7 @@ export function notifierConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Not
     slackApiUrl: env.TRIBUTARY_SLACK_API_URL || undefined,
     links: {
       region: env.AWS_REGION ?? 'eu-west-2',
-      logGroupPrefix: env.TRIBUTARY_LOG_GROUP_PREFIX || '/aws/lambda/tributary-{environment}-',
+      logGroupPrefix: env.TRIBUTARY_LOG_GROUP_PREFIX || DEFAULT_LOG_GROUP_PREFIX,
     },
   };
 }

@@ -168,7 +168,7 @@ export function causeSummary(cause: string): string {
 export interface LinkContext {
   /** Region for links when the message carries no ARN. */
   region: string;
-  /** Log group name prefix of the stack's functions; `{environment}` is replaced. */
+  /** Log group name prefix of a pipeline's functions; `{environment}` and `{pipeline}` are replaced. */
   logGroupPrefix: string;
 }
 
@@ -208,9 +208,12 @@ function linksBlock(links: Array<[string, string]>): Record<string, unknown> {
   };
 }
 
-function prefixFor(ctx: LinkContext, environment: string): string {
-  return ctx.logGroupPrefix.replace('{environment}', environment);
+function prefixFor(ctx: LinkContext, environment: string, pipeline?: string): string {
+  return ctx.logGroupPrefix.replace('{environment}', environment).replace('{pipeline}', pipeline ?? '');
 }
+
+/** Steps that run as Lambda functions of their own (others, e.g. the single-flight guard, have no log group). */
+const FUNCTION_STEPS = new Set(['extract', 'transform', 'load']);
 
 /**
  * The Slack message for an alert: a plain `text` (notifications, clients without blocks) and
@@ -235,11 +238,15 @@ export function formatAlert(original: Alert, ctx: LinkContext): SlackMessage {
         ]),
       );
       blocks.push(textBlock(`\`\`\`${esc(summary)}\`\`\``));
-      const logGroup = `${prefixFor(ctx, alert.environment)}${alert.step.toLowerCase()}`;
+      const step = alert.step.toLowerCase();
+      const prefix = prefixFor(ctx, alert.environment, alert.pipeline);
+      const logs = FUNCTION_STEPS.has(step)
+        ? logGroupConsoleUrl(region, `${prefix}${step}`, alert.runId)
+        : logGroupsConsoleUrl(region, prefix);
       blocks.push(
         linksBlock([
           ['Execution', executionConsoleUrl(alert.executionArn, ctx.region)],
-          ['Logs', logGroupConsoleUrl(region, logGroup, alert.runId)],
+          ['Logs', logs],
         ]),
       );
       break;
@@ -276,7 +283,11 @@ export function formatAlert(original: Alert, ctx: LinkContext): SlackMessage {
           `• *${esc(c.name)}*${c.table ? ` on \`${esc(c.table)}\`` : ''}${c.detail ? `: ${esc(c.detail)}` : ''}`,
       );
       if (lines.length) blocks.push(textBlock(clip(lines.join('\n'), 2900)));
-      blocks.push(linksBlock([['Logs', logGroupsConsoleUrl(ctx.region, prefixFor(ctx, alert.environment))]]));
+      blocks.push(
+        linksBlock([
+          ['Logs', logGroupsConsoleUrl(ctx.region, prefixFor(ctx, alert.environment, alert.pipeline))],
+        ]),
+      );
       break;
     }
     case 'test': {

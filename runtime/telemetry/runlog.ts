@@ -11,7 +11,8 @@ export interface LogEvent {
   message: string;
 }
 
-export type StepStatus = 'running' | 'succeeded' | 'failed';
+/** `logged`: records of a function without the stage lifecycle (e.g. the notifier's, for an alert of the run). */
+export type StepStatus = 'running' | 'succeeded' | 'failed' | 'logged';
 
 export interface StepSummary {
   stage: string;
@@ -28,7 +29,7 @@ export interface RunSummary {
   firstSeen: number;
   lastSeen: number;
   steps: StepSummary[];
-  status: StepStatus;
+  status: Exclude<StepStatus, 'logged'>;
 }
 
 export interface Summary {
@@ -99,14 +100,14 @@ export function summarizeRuns(events: LogEvent[], runFilter?: string): Summary {
     if (runFilter && runId !== runFilter) continue;
     let run = runs.get(runId);
     if (!run) {
-      run = { runId, firstSeen: ev.timestamp, lastSeen: ev.timestamp, steps: [], status: 'running' };
+      run = { runId, firstSeen: ev.timestamp, lastSeen: ev.timestamp, steps: [], status: 'running' as const };
       runs.set(runId, run);
     }
     run.lastSeen = ev.timestamp;
     const stage = text(rec.stage) ?? stageFromGroup(ev.logGroup);
     let step = run.steps.find((s) => s.stage === stage);
     if (!step) {
-      step = { stage, status: 'running', rows: {}, errors: [] };
+      step = { stage, status: 'logged', rows: {}, errors: [] };
       run.steps.push(step);
     }
     const message = text(rec.message);
@@ -127,11 +128,10 @@ export function summarizeRuns(events: LogEvent[], runFilter?: string): Summary {
   }
   for (const run of runs.values()) {
     run.steps.sort((a, b) => rank(a.stage) - rank(b.stage));
-    run.status = run.steps.some((s) => s.status === 'failed')
+    const lifecycle = run.steps.filter((s) => s.status !== 'logged');
+    run.status = lifecycle.some((s) => s.status === 'failed')
       ? 'failed'
-      : run.steps.length > 0 &&
-          run.steps.every((s) => s.status === 'succeeded') &&
-          run.steps.some((s) => s.stage === 'load')
+      : lifecycle.every((s) => s.status === 'succeeded') && lifecycle.some((s) => s.stage === 'load')
         ? 'succeeded'
         : 'running';
   }

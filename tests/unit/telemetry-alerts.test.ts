@@ -97,12 +97,23 @@ describe('formatAlert', () => {
     expect(all).toContain('postgres://u:***@h/db');
   });
 
-  it('a step without a function of its own links to the stack\'s log groups', () => {
+  it("a step without a function of its own links to the stack's log groups", () => {
     const msg = formatAlert(
-      parseAlert(JSON.stringify({ pipeline: 'totesys', environment: 'dev', step: 'SingleFlightGuard', executionArn: EXEC, error: 'E', cause: 'c' })),
+      parseAlert(
+        JSON.stringify({
+          pipeline: 'totesys',
+          environment: 'dev',
+          step: 'SingleFlightGuard',
+          executionArn: EXEC,
+          error: 'E',
+          cause: 'c',
+        }),
+      ),
       ctx,
     );
-    expect(JSON.stringify(msg.blocks)).toContain('#logsV2:log-groups$3FlogGroupNameFilter$3D$252Faws$252Flambda$252Ftributary-dev-totesys-');
+    expect(JSON.stringify(msg.blocks)).toContain(
+      '#logsV2:log-groups$3FlogGroupNameFilter$3D$252Faws$252Flambda$252Ftributary-dev-totesys-',
+    );
   });
 
   it('a data-quality breach lists the failed checks only', () => {
