@@ -17,6 +17,11 @@ const ROOT = resolve(__dirname, '..');
 const HARNESS = join(ROOT, 'tests', 'support', 'pulumiMocks.ts');
 
 type Capture = (stack: string) => Promise<CapturedResource[]>;
+interface Harness {
+  capture: Capture;
+  /** Whether an AWS type takes `tags`, read from the @pulumi/aws SDK (optional). */
+  isTaggableType?: (type: string) => boolean;
+}
 
 /** Stacks with a `Pulumi.<stack>.yaml` next to `Pulumi.yaml`. */
 export function discoverStacks(rootDir: string = ROOT): string[] {
@@ -26,11 +31,14 @@ export function discoverStacks(rootDir: string = ROOT): string[] {
     .sort();
 }
 
-async function loadCapture(): Promise<Capture | undefined> {
+async function loadHarness(): Promise<Harness | undefined> {
   if (!existsSync(HARNESS)) return undefined;
-  const harness = (await import(HARNESS)) as { captureStack?: (stack: never) => Promise<CapturedResource[]> };
+  const harness = (await import(HARNESS)) as {
+    captureStack?: (stack: never) => Promise<CapturedResource[]>;
+    isTaggableType?: (type: string) => boolean;
+  };
   const capture = harness.captureStack;
-  return capture ? (stack: string) => capture(stack as never) : undefined;
+  return capture ? { capture: (stack: string) => capture(stack as never), isTaggableType: harness.isTaggableType } : undefined;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -40,8 +48,8 @@ async function main(argv: string[]): Promise<number> {
     console.log('policy:check: no Pulumi.yaml / Pulumi.<stack>.yaml yet, nothing to evaluate.');
     return 0;
   }
-  const capture = await loadCapture();
-  if (!capture) {
+  const harness = await loadHarness();
+  if (!harness) {
     console.log(`policy:check: the mock harness (${HARNESS}) is not there yet, nothing to evaluate.`);
     return 0;
   }
@@ -51,8 +59,11 @@ async function main(argv: string[]): Promise<number> {
   await Promise.all(
     stacks.map(async (stack) => {
       try {
-        const resources = await capture(stack);
-        results.set(stack, await evaluatePolicies(policies, resources));
+        const resources = await harness.capture(stack);
+        // Every AWS type the SDK says takes tags is checked, even one the pack's list lacks.
+        const extraTaggableTypes = [...new Set(resources.map((r) => r.type))].filter((t) => harness.isTaggableType?.(t));
+        const config = { 'required-tags': { extraTaggableTypes } };
+        results.set(stack, await evaluatePolicies(policies, resources, { config }));
         console.log(`policy:check: ${stack}: ${resources.length} resources captured`);
       } catch (e) {
         failedStacks.push(stack);

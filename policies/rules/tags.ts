@@ -3,8 +3,13 @@ import type { ResourceValidationPolicy } from '@pulumi/policy';
 import { REQUIRED_TAG_KEYS, TAGGABLE_TYPES } from '../constants';
 import { describe, providerDefaultTags, stringMap } from './util';
 
-export function isTaggable(type: string, props: Record<string, unknown>): boolean {
-  return TAGGABLE_TYPES.includes(type) || (type.startsWith('aws:') && !type.startsWith('pulumi:') && 'tags' in props);
+interface TagsConfig {
+  /** More AWS types that take `tags` (e.g. read from the @pulumi/aws SDK by `npm run policy:check`). */
+  extraTaggableTypes?: string[];
+}
+
+export function isTaggable(type: string, props: Record<string, unknown>, extra: readonly string[] = []): boolean {
+  return TAGGABLE_TYPES.includes(type) || extra.includes(type) || (type.startsWith('aws:') && 'tags' in props);
 }
 
 export const requiredTags: ResourceValidationPolicy = {
@@ -12,8 +17,11 @@ export const requiredTags: ResourceValidationPolicy = {
   description: `Every taggable AWS resource carries the tags ${REQUIRED_TAG_KEYS.join(', ')}.`,
   enforcementLevel: 'mandatory',
   severity: 'low',
+  configSchema: {
+    properties: { extraTaggableTypes: { type: 'array', items: { type: 'string' }, default: [] } },
+  },
   validateResource: (args, reportViolation) => {
-    if (!isTaggable(args.type, args.props)) return;
+    if (!isTaggable(args.type, args.props, args.getConfig<TagsConfig>().extraTaggableTypes)) return;
     const tags = { ...providerDefaultTags(args.provider?.props), ...stringMap(args.props.tags) };
     const missing = REQUIRED_TAG_KEYS.filter((k) => !tags[k] || tags[k].trim() === '');
     if (missing.length === 0) return;

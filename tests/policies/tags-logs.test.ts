@@ -32,6 +32,11 @@ describe('required-tags', () => {
     // Any aws resource that takes tags (not in the list) is still checked.
     expect(await checkResource(requiredTags, { type: 'aws:ec2/vpc:Vpc', props: { tags: {} } })).toHaveLength(1);
   });
+  test('config extraTaggableTypes extends the list (policy:check feeds it from the SDK)', async () => {
+    const r = { type: 'aws:ec2/vpc:Vpc', props: {} };
+    expect(await checkResource(requiredTags, r)).toEqual([]);
+    expect(await checkResource(requiredTags, r, { extraTaggableTypes: ['aws:ec2/vpc:Vpc'] })).toHaveLength(1);
+  });
 });
 
 describe('log-group-retention', () => {
