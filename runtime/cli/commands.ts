@@ -4,6 +4,7 @@ import { parsePostgresUrl, UsageError } from '../config/urls';
 import { openLake } from '../lake/open';
 import type { ObjectStore } from '../lake/port';
 import { runTotesysPipeline, type PipelineRunSummary } from '../pipeline/run';
+import { recurlyRunCommand } from './recurly-command';
 import { TOTESYS_STAR } from '../model/totesys/star';
 import { seedTotesys } from '../sources/postgres/seed';
 import { TOTESYS_TABLES } from '../sources/postgres/tables';
@@ -87,6 +88,8 @@ function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
 }
 
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
+  // The recurly pipeline takes its own options (runtime/cli/recurly-command.ts).
+  if (argv.some((a, i) => a === '--pipeline=recurly' || (a === '--pipeline' && argv[i + 1] === 'recurly'))) return recurlyRunCommand(argv, io);
   const values = parse(argv, {
     ...LAKE_OPTIONS,
     source: { type: 'string' },
@@ -95,7 +98,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     pipeline: { type: 'string' },
   });
   const pipeline = optionalString(values.pipeline) ?? 'totesys';
-  if (pipeline !== 'totesys') throw new UsageError(`--pipeline: unknown pipeline ${JSON.stringify(pipeline)} (known: totesys)`);
+  if (pipeline !== 'totesys') throw new UsageError(`--pipeline: unknown pipeline ${JSON.stringify(pipeline)} (known: totesys, recurly)`);
   let sourceUrl = optionalString(values.source) ?? io.env.TRIBUTARY_SOURCE_URL;
   let warehouseUrl = optionalString(values.warehouse) ?? io.env.TRIBUTARY_WAREHOUSE_URL;
   if (sourceUrl) parsePostgresUrl(sourceUrl, '--source');

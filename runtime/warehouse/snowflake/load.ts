@@ -1,0 +1,122 @@
+import type { DimensionTable, FactTable, StarModel, StarTable } from '../../model/star';
+import { DIM_DATE } from '../../model/totesys/star';
+import type { Bind } from './client';
+import { LOAD_RUNS, q, sfType } from './ddl';
+
+/** A statement and its binds, built here so tests can read exactly what a load sends. */
+export interface Statement {
+  sql: string;
+  binds?: Bind[];
+}
+
+export function stageTable(table: string): string {
+  return q(`stage_${table}`);
+}
+
+/** Session-scoped staging table; created before BEGIN because DDL commits an open transaction. */
+export function createStage(table: StarTable): Statement {
+  return { sql: `CREATE OR REPLACE TEMPORARY TABLE ${stageTable(table.name)} (${table.columns.map((c) => `${q(c.name)} ${sfType(c.type)}`).join(', ')})` };
+}
+
+const LAKE_KEY = /^[A-Za-z0-9=_.\/-]+$/;
+
+/**
+ * Loads one processed Parquet object from the external stage. FORCE because the staging table is
+ * new each load: Snowflake's load history must not skip a file a rolled-back load read before.
+ */
+export function copyIntoStage(table: StarTable, stage: string, key: string): Statement {
+  if (!LAKE_KEY.test(key)) throw new Error(`processed key ${JSON.stringify(key)} cannot be used in a stage path`);
+  return {
+    sql: `COPY INTO ${stageTable(table.name)} FROM @${stage}/${key} FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`,
+  };
+}
+
+export function runLoaded(runId: string): Statement {
+  return { sql: `SELECT COUNT(*) AS "N" FROM ${q(LOAD_RUNS)} WHERE "RUN_ID" = ?`, binds: [runId] };
+}
+
+export function lastLoadedRun(source: string): Statement {
+  return { sql: `SELECT MAX("RUN_ID") AS "RUN_ID" FROM ${q(LOAD_RUNS)} WHERE "SOURCE" = ?`, binds: [source] };
+}
+
+/** Type-1 upsert: new keys inserted, changed rows updated, equal rows left alone. */
+export function mergeDimension(dim: DimensionTable): Statement {
+  const cols = dim.columns.map((c) => q(c.name));
+  const nonKey = dim.columns.filter((c) => c.name !== dim.key).map((c) => q(c.name));
+  const key = q(dim.key);
+  const changed = nonKey.map((c) => `NOT EQUAL_NULL(t.${c}, s.${c})`).join(' OR ');
+  return {
+    sql: `MERGE INTO ${q(dim.name)} t
+USING (SELECT ${cols.join(', ')} FROM ${stageTable(dim.name)} QUALIFY ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${key}) = 1) s
+ON t.${key} = s.${key}
+WHEN MATCHED AND (${changed}) THEN UPDATE SET ${nonKey.map((c) => `${c} = s.${c}`).join(', ')}
+WHEN NOT MATCHED THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')})`,
+  };
+}
+
+function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Inferred members for facts that arrived before their dimension row (see the PostgreSQL load). */
+export function insertInferredMembers(model: StarModel, fact: FactTable): Statement[] {
+  return fact.foreignKeys.map((fk) => {
+    const dim = model.dimensions.find((d) => d.name === fk.references);
+    if (!dim) throw new Error(`model ${model.name}: ${fact.name}.${fk.column} references unknown ${fk.references}`);
+    const values = dim.columns.map((c) => {
+      if (c.name === dim.key) return `s.${q(fk.column)}`;
+      const type = sfType(c.type);
+      if (dim.unknown?.[c.name]) return `CAST(${literal(dim.unknown[c.name])} AS ${type})`;
+      return !c.nullable && c.type === 'varchar' ? `CAST('Unknown' AS ${type})` : `CAST(NULL AS ${type})`;
+    });
+    return {
+      sql: `INSERT INTO ${q(dim.name)} (${dim.columns.map((c) => q(c.name)).join(', ')})
+SELECT DISTINCT ${values.join(', ')} FROM ${stageTable(fact.name)} s
+WHERE s.${q(fk.column)} IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM ${q(dim.name)} d WHERE d.${q(dim.key)} = s.${q(fk.column)})`,
+    };
+  });
+}
+
+const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+function decode(expr: string, names: string[]): string {
+  return `DECODE(${expr}, ${names.map((n, i) => `${i + 1}, ${literal(n)}`).join(', ')})`;
+}
+
+/** A dim_date row for every date the staged facts reference (names spelled as PostgreSQL's FMDay). */
+export function addReferencedDates(facts: FactTable[]): Statement | undefined {
+  const sources = facts.flatMap((f) => f.dateColumns.map((c) => `SELECT ${q(c)} AS "D" FROM ${stageTable(f.name)}`));
+  if (sources.length === 0) return undefined;
+  return {
+    sql: `INSERT INTO ${q(DIM_DATE.name)} (${DIM_DATE.columns.map((c) => q(c.name)).join(', ')})
+SELECT "D", YEAR("D"), MONTH("D"), DAY("D"), DAYOFWEEKISO("D"), ${decode('DAYOFWEEKISO("D")', DAY_NAMES)}, ${decode('MONTH("D")', MONTH_NAMES)}, QUARTER("D")
+FROM (${sources.join(' UNION ')}) dates
+WHERE "D" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${q(DIM_DATE.name)} x WHERE x.${q(DIM_DATE.key)} = dates."D")`,
+  };
+}
+
+/**
+ * Appends each staged version once. Snowflake does not enforce UNIQUE, so the version key is
+ * checked here: a version already in the table is skipped.
+ */
+export function appendFacts(fact: FactTable): Statement {
+  const cols = fact.columns.map((c) => q(c.name));
+  const keys = fact.versionKey.map(q);
+  return {
+    sql: `INSERT INTO ${q(fact.name)} (${cols.join(', ')})
+SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${stageTable(fact.name)} s
+WHERE NOT EXISTS (SELECT 1 FROM ${q(fact.name)} f WHERE ${keys.map((k) => `EQUAL_NULL(f.${k}, s.${k})`).join(' AND ')})
+QUALIFY ROW_NUMBER() OVER (PARTITION BY ${keys.map((k) => `s.${k}`).join(', ')} ORDER BY ${keys.map((k) => `s.${k}`).join(', ')}) = 1`,
+  };
+}
+
+/** Records the run; inserts nothing when another load recorded it first (the caller rolls back). */
+export function recordRun(runId: string, source: string, model: string, summary: unknown): Statement {
+  return {
+    sql: `INSERT INTO ${q(LOAD_RUNS)} ("RUN_ID", "SOURCE", "MODEL", "SUMMARY")
+SELECT ?, ?, ?, PARSE_JSON(?) WHERE NOT EXISTS (SELECT 1 FROM ${q(LOAD_RUNS)} WHERE "RUN_ID" = ?)`,
+    binds: [runId, source, model, JSON.stringify(summary), runId],
+  };
+}
