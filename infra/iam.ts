@@ -115,6 +115,8 @@ export function extractPolicy(r: PipelineFunctionResources): PolicyDocument {
   const prefixes = [`raw/${r.sourceName}/`, 'manifests/extract/', `state/${r.sourceName}/`];
   return document(
     { Sid: 'RawZone', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.rawBucketArn, prefixes) },
+    // A source that streams into one object (REST → JSONL) deletes its own partial object on failure.
+    { Sid: 'DiscardPartialRawObjects', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects(r.rawBucketArn, [`raw/${r.sourceName}/`]) },
     listWithin('ListRawZone', r.rawBucketArn, prefixes),
     { Sid: 'SourceSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.sourceSecretArn },
     ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),

@@ -219,6 +219,29 @@ function fabricate(type: string, name: string, inputs: Record<string, unknown>, 
   }
 }
 
+const SIG_KEY = '4dabf18193072939515e22adb298388d';
+const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
+
+/**
+ * Inputs as plain JSON: secrets unwrapped to their value, assets and archives as
+ * `{ asset | archive: { path | text | uri } }` with their (promised) fields resolved.
+ */
+async function plain(value: unknown): Promise<unknown> {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return Promise.all(value.map(plain));
+  const obj = value as Record<string, unknown>;
+  if (obj[SIG_KEY] === SECRET_SIG) return plain(obj.value);
+  const kind = obj.__pulumiArchive ? 'archive' : obj.__pulumiAsset ? 'asset' : undefined;
+  if (kind) {
+    const fields: Record<string, unknown> = {};
+    for (const field of ['path', 'text', 'uri', 'assets']) if (obj[field] !== undefined) fields[field] = await plain(await obj[field]);
+    return { [kind]: fields };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = await plain(v);
+  return out;
+}
+
 async function childMain(requestFile: string, resultFile: string): Promise<void> {
   const req = JSON.parse(readFileSync(requestFile, 'utf8')) as ChildRequest;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -231,8 +254,8 @@ async function childMain(requestFile: string, resultFile: string): Promise<void>
   const order: Array<{ key: string; urn: string; parent?: string; type: string; name: string }> = [];
   await pulumi.runtime.setMocks(
     {
-      newResource(args) {
-        const inputs = args.inputs as Record<string, unknown>;
+      async newResource(args) {
+        const inputs = (await plain(args.inputs)) as Record<string, unknown>;
         const fabricated = args.custom ? fabricate(args.type, args.name, inputs, account, region) : {};
         const id = (fabricated.id as string | undefined) ?? `${args.name}-id`;
         const state = { ...inputs, ...fabricated };
@@ -240,7 +263,9 @@ async function childMain(requestFile: string, resultFile: string): Promise<void>
         const key = `${args.type}::${args.name}`;
         if (byKey.has(key)) throw new Error(`duplicate resource ${key}`);
         byKey.set(key, { inputs, outputs: { ...state, id }, custom: args.custom ?? true, provider: args.provider || undefined });
-        return { id: args.custom ? id : '', state };
+        const echoed: Record<string, unknown> = { ...(args.inputs as Record<string, unknown>), ...fabricated };
+        delete echoed.id;
+        return { id: args.custom ? id : '', state: echoed };
       },
       call(args) {
         return args.inputs;

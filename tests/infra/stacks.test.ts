@@ -1,0 +1,427 @@
+/**
+ * The dev and prod stacks under Pulumi mocks (tests/support/pulumiMocks.ts runs the real program
+ * in a child process): resource graph per component, least-privilege roles, tags, guardrails,
+ * and the exact differences between the two stacks.
+ */
+import aslValidator from 'asl-validator';
+import { buildBundles } from '../../scripts/build';
+import { REQUIRED_TAG_KEYS } from '../../infra/tags';
+import { AWS_REQUIRES_WILDCARD, type PolicyDocument, type PolicyStatement } from '../../infra/iam';
+import { captureStackRun, isTaggableType, loadStackConfig, type CapturedResource, type CapturedStack } from '../support/pulumiMocks';
+
+let dev: CapturedStack;
+let prod: CapturedStack;
+
+beforeAll(async () => {
+  // The program deploys the bundles; build them first (also what `npm run build` does).
+  await buildBundles();
+  [dev, prod] = await Promise.all([captureStackRun('dev'), captureStackRun('prod')]);
+}, 90_000);
+
+const byType = (s: CapturedStack, type: string): CapturedResource[] => s.resources.filter((r) => r.type === type);
+const one = (s: CapturedStack, type: string, name: string): CapturedResource => {
+  const found = s.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name} in ${s.stack}`);
+  return found;
+};
+const component = (s: CapturedStack, type: string, name: string) => one(s, type, name);
+const childrenOf = (s: CapturedStack, parent: CapturedResource): CapturedResource[] => s.resources.filter((r) => r.parent === parent.urn);
+function typeCounts(resources: CapturedResource[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of resources) counts[r.type.split(':').pop()!] = (counts[r.type.split(':').pop()!] ?? 0) + 1;
+  return counts;
+}
+const arnOf = (r: CapturedResource): string => r.outputs.arn as string;
+const doc = (json: unknown): PolicyDocument => JSON.parse(json as string) as PolicyDocument;
+const list = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : [...v]);
+/** Every (action, resource) pair a policy allows, as `action resource` strings. */
+function grants(policy: PolicyDocument): string[] {
+  return policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action).flatMap((a) => list(s.Resource).map((r) => `${a} ${r}`))).sort();
+}
+const rolePolicy = (s: CapturedStack, name: string): PolicyDocument => doc(one(s, 'aws:iam/rolePolicy:RolePolicy', name).inputs.policy);
+
+describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
+  const s = (): CapturedStack => (stackName === 'dev' ? dev : prod);
+  const config = () => loadStackConfig(stackName).config;
+
+  test('every custom resource uses the explicit assume-role provider of the stack account', () => {
+    const providers = byType(s(), 'pulumi:providers:aws');
+    expect(providers).toHaveLength(1);
+    const provider = providers[0];
+    expect(JSON.parse(provider.inputs.allowedAccountIds as string)).toEqual([config()['tributary:accountId']]);
+    expect(provider.inputs.region).toBe('eu-west-2');
+    expect(JSON.parse(provider.inputs.assumeRoles as string)).toEqual([
+      expect.objectContaining({ roleArn: config()['tributary:deployRoleArn'] }),
+    ]);
+    const custom = s().resources.filter((r) => r.custom && !r.type.startsWith('pulumi:providers:'));
+    expect(custom.length).toBeGreaterThan(40);
+    for (const r of custom) expect(`${r.type}::${r.name} ${r.provider}`).toBe(`${r.type}::${r.name} ${provider.urn}::${provider.outputs.id}`);
+    // Pulumi.yaml disables default providers for every stack.
+    expect(JSON.parse(loadStackConfig(stackName).config['pulumi:disable-default-providers'])).toEqual(['*']);
+  });
+
+  test('every resource hangs under a tributary component; nothing at top level but the provider and components', () => {
+    const components = s().resources.filter((r) => !r.custom);
+    for (const c of components) expect(c.type).toMatch(/^tributary:[a-z]+:[A-Z]\w+$/);
+    const componentUrns = new Set(components.map((c) => c.urn));
+    for (const r of s().resources.filter((x) => x.custom && !x.type.startsWith('pulumi:providers:'))) {
+      expect(componentUrns.has(r.parent ?? '')).toBe(true);
+    }
+  });
+
+  test('DataLake: key with rotation, two guarded buckets, lifecycle from config', () => {
+    const lake = component(s(), 'tributary:lake:DataLake', 'lake');
+    expect(typeCounts(childrenOf(s(), lake))).toEqual({
+      Key: 1,
+      Alias: 1,
+      Bucket: 2,
+      BucketServerSideEncryptionConfiguration: 2,
+      BucketVersioning: 2,
+      BucketPublicAccessBlock: 2,
+      BucketOwnershipControls: 2,
+      BucketPolicy: 2,
+      BucketLifecycleConfiguration: 2,
+    });
+    const key = one(s(), 'aws:kms/key:Key', 'lake-key');
+    expect(key.inputs.enableKeyRotation).toBe(true);
+    const lakeCfg = JSON.parse(config()['tributary:lake']) as Record<string, number | boolean>;
+    for (const zone of ['raw', 'processed']) {
+      const bucket = one(s(), 'aws:s3/bucket:Bucket', `lake-${zone}`);
+      expect(bucket.inputs.forceDestroy).toBe(lakeCfg.forceDestroy);
+      expect(one(s(), 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration', `lake-${zone}-encryption`).inputs.rules).toEqual([
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: arnOf(key) }, bucketKeyEnabled: true },
+      ]);
+      expect(one(s(), 'aws:s3/bucketVersioning:BucketVersioning', `lake-${zone}-versioning`).inputs.versioningConfiguration).toEqual({ status: 'Enabled' });
+      expect(one(s(), 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', `lake-${zone}-public-access`).inputs).toEqual(
+        expect.objectContaining({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }),
+      );
+      expect(one(s(), 'aws:s3/bucketOwnershipControls:BucketOwnershipControls', `lake-${zone}-ownership`).inputs.rule).toEqual({ objectOwnership: 'BucketOwnerEnforced' });
+      const tls = doc(one(s(), 'aws:s3/bucketPolicy:BucketPolicy', `lake-${zone}-tls-only`).inputs.policy);
+      expect(tls.Statement).toEqual([
+        expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [arnOf(bucket), `${arnOf(bucket)}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]);
+    }
+    const rawRules = one(s(), 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'lake-raw-lifecycle').inputs.rules as Array<Record<string, unknown>>;
+    expect(rawRules[0]).toEqual(
+      expect.objectContaining({
+        status: 'Enabled',
+        filter: { prefix: 'raw/' },
+        transitions: [
+          { days: lakeCfg.rawInfrequentAccessAfterDays, storageClass: 'STANDARD_IA' },
+          { days: lakeCfg.rawArchiveAfterDays, storageClass: 'GLACIER_IR' },
+        ],
+      }),
+    );
+    expect(rawRules[1].noncurrentVersionExpiration).toEqual({ noncurrentDays: lakeCfg.noncurrentVersionExpirationDays });
+  });
+
+  test('AlertingChannel: encrypted topic, Slack notifier with its token in Secrets Manager', () => {
+    const alerts = component(s(), 'tributary:alerting:AlertingChannel', 'alerts');
+    const alerting = JSON.parse(config()['tributary:alerting']) as { slackChannel: string; email?: string };
+    expect(typeCounts(childrenOf(s(), alerts))).toEqual({
+      Key: 1,
+      Alias: 1,
+      Topic: 1,
+      Secret: 1,
+      SecretVersion: 1,
+      Queue: 1,
+      LogGroup: 1,
+      Role: 1,
+      RolePolicy: 1,
+      Function: 1,
+      Permission: 1,
+      TopicSubscription: alerting.email ? 2 : 1,
+    });
+    const key = one(s(), 'aws:kms/key:Key', 'alerts-key');
+    expect(key.inputs.enableKeyRotation).toBe(true);
+    expect(one(s(), 'aws:sns/topic:Topic', 'alerts-topic').inputs.kmsMasterKeyId).toBe(arnOf(key));
+    const secret = one(s(), 'aws:secretsmanager/secret:Secret', 'alerts-slack-token');
+    expect(secret.inputs.kmsKeyId).toBe(arnOf(key));
+    expect(one(s(), 'aws:secretsmanager/secretVersion:SecretVersion', 'alerts-slack-token-value').inputs.secretString).toBe('xoxb-mock-slack-token');
+    const notifier = one(s(), 'aws:lambda/function:Function', 'alerts-notifier');
+    expect((notifier.inputs.environment as { variables: Record<string, string> }).variables).toEqual(
+      expect.objectContaining({ TRIBUTARY_SLACK_SECRET_ARN: arnOf(secret), TRIBUTARY_SLACK_CHANNEL: alerting.slackChannel, TRIBUTARY_ENVIRONMENT: stackName }),
+    );
+    const sub = one(s(), 'aws:sns/topicSubscription:TopicSubscription', 'alerts-notifier-subscription');
+    expect(sub.inputs).toEqual(expect.objectContaining({ protocol: 'lambda', endpoint: arnOf(notifier), topic: arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic')) }));
+    const email = s().resources.find((r) => r.name === 'alerts-email');
+    if (alerting.email) expect(email?.inputs).toEqual(expect.objectContaining({ protocol: 'email', endpoint: alerting.email }));
+    else expect(email).toBeUndefined();
+    expect(grants(rolePolicy(s(), 'alerts-notifier-policy'))).toEqual(
+      [
+        `secretsmanager:GetSecretValue ${arnOf(secret)}`,
+        `kms:Decrypt ${arnOf(key)}`,
+        `kms:GenerateDataKey ${arnOf(key)}`,
+        `sqs:SendMessage ${arnOf(one(s(), 'aws:sqs/queue:Queue', 'alerts-notifier-dlq'))}`,
+        `logs:CreateLogStream ${arnOf(one(s(), 'aws:cloudwatch/logGroup:LogGroup', 'alerts-notifier-logs'))}:*`,
+        `logs:PutLogEvents ${arnOf(one(s(), 'aws:cloudwatch/logGroup:LogGroup', 'alerts-notifier-logs'))}:*`,
+        'xray:PutTraceSegments *',
+        'xray:PutTelemetryRecords *',
+      ].sort(),
+    );
+  });
+
+  test('IngestionPipeline: functions, roles, logs, state machine, schedule, alarms', () => {
+    const pipeline = component(s(), 'tributary:pipeline:IngestionPipeline', 'totesys');
+    const counts = typeCounts(childrenOf(s(), pipeline));
+    // prod uses an existing warehouse secret (config), dev has the component create both.
+    const ownSecrets = stackName === 'dev' ? 2 : 1;
+    expect(counts).toEqual({
+      ...(ownSecrets ? { Secret: ownSecrets } : {}),
+      LayerVersion: 1,
+      Function: 3,
+      Role: 5,
+      RolePolicy: 5,
+      LogGroup: 4,
+      StateMachine: 1,
+      ScheduleGroup: 1,
+      Schedule: 1,
+      MetricAlarm: 5,
+    });
+    const retention = Number(config()['tributary:logRetentionDays']);
+    for (const lg of childrenOf(s(), pipeline).filter((r) => r.type === 'aws:cloudwatch/logGroup:LogGroup')) expect(lg.inputs.retentionInDays).toBe(retention);
+    for (const step of ['extract', 'transform', 'load']) {
+      const fn = one(s(), 'aws:lambda/function:Function', `totesys-${step}`);
+      expect(fn.inputs).toEqual(expect.objectContaining({ runtime: 'nodejs22.x', handler: 'index.handler', architectures: ['x86_64'] }));
+      expect(fn.inputs.layers).toEqual([arnOf(one(s(), 'aws:lambda/layerVersion:LayerVersion', 'totesys-native-layer'))]);
+      expect(fn.inputs.deadLetterConfig).toEqual({ targetArn: arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic')) });
+      expect(fn.inputs.role).toBe(arnOf(one(s(), 'aws:iam/role:Role', `totesys-${step}-role`)));
+      expect(fn.inputs.code).toEqual({ archive: { path: expect.stringMatching(new RegExp(`/dist/${step}$`)) } });
+    }
+    const schedule = one(s(), 'aws:scheduler/schedule:Schedule', 'totesys-schedule');
+    const pipelineCfg = (JSON.parse(config()['tributary:pipelines']) as Array<{ schedule: string; freshnessSlaMinutes: number }>)[0];
+    expect(schedule.inputs.scheduleExpression).toBe(pipelineCfg.schedule);
+    const sm = one(s(), 'aws:sfn/stateMachine:StateMachine', 'totesys-state-machine');
+    expect(schedule.inputs.target).toEqual(expect.objectContaining({ arn: arnOf(sm), roleArn: arnOf(one(s(), 'aws:iam/role:Role', 'totesys-scheduler-role')) }));
+    expect(grants(rolePolicy(s(), 'totesys-scheduler-policy'))).toEqual([`states:StartExecution ${arnOf(sm)}`]);
+
+    const alarms = childrenOf(s(), pipeline).filter((r) => r.type === 'aws:cloudwatch/metricAlarm:MetricAlarm');
+    const topic = arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic'));
+    for (const a of alarms) expect(a.inputs.alarmActions).toEqual([topic]);
+    expect(alarms.map((a) => a.name).sort()).toEqual(
+      ['totesys-extract-errors', 'totesys-transform-errors', 'totesys-load-errors', 'totesys-failed-executions', 'totesys-data-freshness'].sort(),
+    );
+    const freshness = one(s(), 'aws:cloudwatch/metricAlarm:MetricAlarm', 'totesys-data-freshness');
+    expect(freshness.inputs.treatMissingData).toBe('breaching');
+    const queries = freshness.inputs.metricQueries as Array<{ metric?: { period: number; dimensions: Record<string, string> } }>;
+    for (const q of queries.filter((x) => x.metric)) {
+      expect(q.metric!.period).toBe(pipelineCfg.freshnessSlaMinutes * 60);
+      expect(q.metric!.dimensions.FunctionName).toBe('tributary-' + stackName + '-totesys-load');
+    }
+    const failed = one(s(), 'aws:cloudwatch/metricAlarm:MetricAlarm', 'totesys-failed-executions');
+    expect(JSON.stringify(failed.inputs.metricQueries)).toContain(arnOf(sm));
+  });
+
+  test('functions get the runtime contract environment', () => {
+    const raw = one(s(), 'aws:s3/bucket:Bucket', 'lake-raw');
+    const processed = one(s(), 'aws:s3/bucket:Bucket', 'lake-processed');
+    const pipelineSecrets = (s().outputs.pipelineSecrets as Record<string, { source: string; warehouse: string }>).totesys;
+    for (const step of ['extract', 'transform', 'load']) {
+      const vars = (one(s(), 'aws:lambda/function:Function', `totesys-${step}`).inputs.environment as { variables: Record<string, string> }).variables;
+      expect(vars).toEqual({
+        TRIBUTARY_PIPELINE: 'totesys',
+        TRIBUTARY_SOURCE_KIND: 'postgres',
+        TRIBUTARY_SOURCE_NAME: 'totesys',
+        TRIBUTARY_RAW_LAKE: `s3://${raw.outputs.bucket as string}`,
+        TRIBUTARY_PROCESSED_LAKE: `s3://${processed.outputs.bucket as string}`,
+        TRIBUTARY_SOURCE_SECRET_ARN: pipelineSecrets.source,
+        TRIBUTARY_WAREHOUSE_KIND: 'postgres',
+        TRIBUTARY_WAREHOUSE_SECRET_ARN: pipelineSecrets.warehouse,
+        TRIBUTARY_ALERT_TOPIC_ARN: arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic')),
+        TRIBUTARY_ENVIRONMENT: stackName,
+        POWERTOOLS_SERVICE_NAME: `tributary-${step}`,
+        POWERTOOLS_METRICS_NAMESPACE: 'Tributary',
+        POWERTOOLS_LOG_LEVEL: stackName === 'dev' ? 'DEBUG' : 'INFO',
+      });
+    }
+  });
+
+  test('each pipeline role allows exactly what its function needs', () => {
+    const raw = arnOf(one(s(), 'aws:s3/bucket:Bucket', 'lake-raw'));
+    const processed = arnOf(one(s(), 'aws:s3/bucket:Bucket', 'lake-processed'));
+    const lakeKey = arnOf(one(s(), 'aws:kms/key:Key', 'lake-key'));
+    const alertKey = arnOf(one(s(), 'aws:kms/key:Key', 'alerts-key'));
+    const topic = arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic'));
+    const secrets = (s().outputs.pipelineSecrets as Record<string, { source: string; warehouse: string }>).totesys;
+    const logs = (step: string) => `${arnOf(one(s(), 'aws:cloudwatch/logGroup:LogGroup', `totesys-${step}-logs`))}:*`;
+    const commonGrants = (step: string, kms: string[]) => [
+      ...kms.map((a) => `${a} ${lakeKey}`),
+      `sns:Publish ${topic}`,
+      `kms:GenerateDataKey ${alertKey}`,
+      `kms:Decrypt ${alertKey}`,
+      `logs:CreateLogStream ${logs(step)}`,
+      `logs:PutLogEvents ${logs(step)}`,
+      'xray:PutTraceSegments *',
+      'xray:PutTelemetryRecords *',
+    ];
+    const rw = (bucket: string, prefixes: string[]) => prefixes.flatMap((p) => ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'].map((a) => `${a} ${bucket}/${p}*`));
+    const read = (bucket: string, prefixes: string[]) => prefixes.map((p) => `s3:GetObject ${bucket}/${p}*`);
+    const write = (bucket: string, prefixes: string[]) => prefixes.flatMap((p) => ['s3:PutObject', 's3:AbortMultipartUpload'].map((a) => `${a} ${bucket}/${p}*`));
+
+    expect(grants(rolePolicy(s(), 'totesys-extract-policy'))).toEqual(
+      [
+        ...rw(raw, ['raw/totesys/', 'manifests/extract/', 'state/totesys/']),
+        `s3:DeleteObject ${raw}/raw/totesys/*`,
+        `s3:ListBucket ${raw}`,
+        `secretsmanager:GetSecretValue ${secrets.source}`,
+        ...commonGrants('extract', ['kms:Decrypt', 'kms:GenerateDataKey']),
+      ].sort(),
+    );
+    expect(grants(rolePolicy(s(), 'totesys-transform-policy'))).toEqual(
+      [
+        ...read(raw, ['raw/totesys/', 'manifests/extract/']),
+        ...rw(raw, ['state/totesys/']),
+        `s3:ListBucket ${raw}`,
+        ...write(processed, ['processed/', 'manifests/transform/']),
+        ...commonGrants('transform', ['kms:Decrypt', 'kms:GenerateDataKey']),
+      ].sort(),
+    );
+    expect(grants(rolePolicy(s(), 'totesys-load-policy'))).toEqual(
+      [
+        ...read(processed, ['processed/', 'manifests/transform/']),
+        `s3:ListBucket ${processed}`,
+        `secretsmanager:GetSecretValue ${secrets.warehouse}`,
+        ...commonGrants('load', ['kms:Decrypt']),
+      ].sort(),
+    );
+    // Listing is limited to the same prefixes.
+    const listCondition = (name: string) =>
+      (rolePolicy(s(), name).Statement.find((st) => st.Action === 's3:ListBucket') as PolicyStatement).Condition;
+    expect(listCondition('totesys-extract-policy')).toEqual({ StringLike: { 's3:prefix': ['raw/totesys/*', 'manifests/extract/*', 'state/totesys/*'] } });
+    expect(listCondition('totesys-load-policy')).toEqual({ StringLike: { 's3:prefix': ['processed/*', 'manifests/transform/*'] } });
+
+    const sm = arnOf(one(s(), 'aws:sfn/stateMachine:StateMachine', 'totesys-state-machine'));
+    const fnArn = (step: string) => arnOf(one(s(), 'aws:lambda/function:Function', `totesys-${step}`));
+    expect(grants(rolePolicy(s(), 'totesys-state-machine-policy'))).toEqual(
+      [
+        ...['extract', 'transform', 'load'].map((st) => `lambda:InvokeFunction ${fnArn(st)}`),
+        `states:ListExecutions ${sm}`,
+        `sns:Publish ${topic}`,
+        `kms:GenerateDataKey ${alertKey}`,
+        `kms:Decrypt ${alertKey}`,
+        ...AWS_REQUIRES_WILDCARD.map((a) => `${a} *`),
+      ].sort(),
+    );
+  });
+
+  test('no role policy has a wildcard action, or a * resource outside what AWS requires; no managed policies', () => {
+    const policies = byType(s(), 'aws:iam/rolePolicy:RolePolicy');
+    expect(policies.length).toBe(stackName === 'dev' ? 6 : 10);
+    for (const p of policies) {
+      for (const st of doc(p.inputs.policy).Statement) {
+        for (const action of list(st.Action)) expect(`${p.name}: ${action}`).not.toMatch(/\*/);
+        if (list(st.Resource).includes('*')) {
+          for (const action of list(st.Action)) expect(AWS_REQUIRES_WILDCARD).toContain(action);
+        }
+        for (const resource of list(st.Resource)) expect(resource === '*' || resource.startsWith('arn:aws:')).toBe(true);
+      }
+    }
+    expect(byType(s(), 'aws:iam/rolePolicyAttachment:RolePolicyAttachment')).toHaveLength(0);
+    for (const role of byType(s(), 'aws:iam/role:Role')) {
+      expect(role.inputs.managedPolicyArns).toBeUndefined();
+      const trust = doc(role.inputs.assumeRolePolicy);
+      expect(trust.Statement).toHaveLength(1);
+      expect(trust.Statement[0].Action).toBe('sts:AssumeRole');
+    }
+  });
+
+  test('the state machine definition is valid ASL, wires the functions and alerts on failure', () => {
+    const sm = one(s(), 'aws:sfn/stateMachine:StateMachine', 'totesys-state-machine');
+    const definition = JSON.parse(sm.inputs.definition as string) as { StartAt: string; States: Record<string, Record<string, unknown>> };
+    expect(aslValidator(definition as never)).toMatchObject({ isValid: true, errors: [] });
+    expect(definition.StartAt).toBe('SingleFlightGuard');
+    for (const [state, step] of [['Extract', 'extract'], ['Transform', 'transform'], ['Load', 'load']]) {
+      expect((definition.States[state].Parameters as { FunctionName: string }).FunctionName).toBe(arnOf(one(s(), 'aws:lambda/function:Function', `totesys-${step}`)));
+    }
+    expect((definition.States.NotifyFailure.Parameters as { TopicArn: string }).TopicArn).toBe(arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic')));
+    expect(sm.inputs.roleArn).toBe(arnOf(one(s(), 'aws:iam/role:Role', 'totesys-state-machine-role')));
+    expect(sm.inputs.loggingConfiguration).toEqual(expect.objectContaining({ level: 'ERROR' }));
+  });
+
+  test('every taggable resource carries the five required tags from the stack config', () => {
+    const expected = JSON.parse(config()['tributary:tags']) as Record<string, string>;
+    const taggable = s().resources.filter((r) => r.custom && isTaggableType(r.type));
+    expect(taggable.length).toBeGreaterThan(30);
+    for (const r of taggable) {
+      const tags = (r.inputs.tags ?? {}) as Record<string, string>;
+      for (const key of REQUIRED_TAG_KEYS) expect(`${r.type}::${r.name} ${key}=${tags[key]}`).toBe(`${r.type}::${r.name} ${key}=${expected[key]}`);
+    }
+    expect(expected.environment).toBe(stackName);
+  });
+});
+
+/** Replace what legitimately names the environment or account, then compare. */
+function normalise(s: CapturedStack, env: string, account: string): Map<string, unknown> {
+  const envWord = new RegExp(`(?<![a-z])${env}(?![a-z])`, 'g');
+  const map = new Map<string, unknown>();
+  for (const r of s.resources) {
+    const text = JSON.stringify(r.inputs).split(account).join('ACCOUNT').replace(envWord, 'ENV');
+    map.set(`${r.type}::${r.name.replace(envWord, 'ENV')}`, JSON.parse(text));
+  }
+  return map;
+}
+
+function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
+  if (JSON.stringify(a) === JSON.stringify(b)) return;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) === !Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) diffPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, out);
+    return;
+  }
+  out.push(path);
+}
+
+test('prod differs from dev exactly where Pulumi.prod.yaml says', () => {
+  const d = normalise(dev, 'dev', loadStackConfig('dev').config['tributary:accountId']);
+  const p = normalise(prod, 'prod', loadStackConfig('prod').config['tributary:accountId']);
+  const onlyDev = [...d.keys()].filter((k) => !p.has(k)).sort();
+  const onlyProd = [...p.keys()].filter((k) => !d.has(k));
+  const changed: string[] = [];
+  for (const [key, value] of d) if (p.has(key)) diffPaths(value, p.get(key), key, changed);
+
+  // warehouse.secretArn (prod uses an existing secret) → dev alone creates it.
+  expect(onlyDev).toEqual(['aws:secretsmanager/secret:Secret::totesys-warehouse-secret']);
+  // alerting.email → an e-mail subscription; delivery → the whole DeliveryPipeline.
+  expect(onlyProd.filter((k) => !/::delivery/.test(k))).toEqual(['aws:sns/topicSubscription:TopicSubscription::alerts-email']);
+  expect(typeCounts(childrenOf(prod, component(prod, 'tributary:delivery:DeliveryPipeline', 'delivery')))).toEqual({
+    Connection: 1,
+    Key: 1,
+    Bucket: 1,
+    BucketServerSideEncryptionConfiguration: 1,
+    BucketVersioning: 1,
+    BucketPublicAccessBlock: 1,
+    BucketOwnershipControls: 1,
+    BucketPolicy: 1,
+    BucketLifecycleConfiguration: 1,
+    LogGroup: 3,
+    Role: 4,
+    RolePolicy: 4,
+    Project: 3,
+    Pipeline: 1,
+  });
+
+  const expected = [
+    // logRetentionDays: 14 → 90, every log group
+    ...['alerts-notifier-logs', 'totesys-extract-logs', 'totesys-transform-logs', 'totesys-load-logs', 'totesys-state-machine-logs'].map(
+      (n) => `aws:cloudwatch/logGroup:LogGroup::${n}.retentionInDays`,
+    ),
+    // lake: lifecycle days and forceDestroy
+    'aws:s3/bucket:Bucket::lake-raw.forceDestroy',
+    'aws:s3/bucket:Bucket::lake-processed.forceDestroy',
+    'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::lake-raw-lifecycle.rules',
+    'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::lake-processed-lifecycle.rules',
+    // alerting.slackChannel
+    'aws:lambda/function:Function::alerts-notifier.environment.variables.TRIBUTARY_SLACK_CHANNEL',
+    // pipelines[0].warehouse.secretArn: env var and the load role's secret
+    ...['extract', 'transform', 'load'].map((st) => `aws:lambda/function:Function::totesys-${st}.environment.variables.TRIBUTARY_WAREHOUSE_SECRET_ARN`),
+    'aws:iam/rolePolicy:RolePolicy::totesys-load-policy.policy',
+    // pipelines[0].logLevel
+    ...['extract', 'transform', 'load'].flatMap((st) => [
+      `aws:lambda/function:Function::totesys-${st}.environment.variables.POWERTOOLS_LOG_LEVEL`,
+      `aws:lambda/function:Function::totesys-${st}.loggingConfig.applicationLogLevel`,
+    ]),
+    // pipelines[0].memoryMb.transform
+    'aws:lambda/function:Function::totesys-transform.memorySize',
+  ].sort();
+  expect(changed.map((c) => c.replace(/(\.rules)\..*$/, '$1').replace(/(\.policy)\..*$/, '$1')).filter((c, i, all) => all.indexOf(c) === i).sort()).toEqual(expected);
+});
