@@ -153,7 +153,12 @@ export class Evaluation {
     const pkg = packageOf(r.type);
     const defaults = this.options.defaultProviders?.[pkg];
     if (r.custom === false || !defaults) return undefined;
-    return { type: `pulumi:providers:${pkg}`, urn: `default_${pkg}`, name: `default_${pkg}`, props: defaults };
+    return {
+      type: `pulumi:providers:${pkg}`,
+      urn: `default_${pkg}`,
+      name: `default_${pkg}`,
+      props: defaults,
+    };
   }
 
   private opts(r: CapturedResource): PolicyResourceOptions {
@@ -219,7 +224,12 @@ export class Evaluation {
     for (const p of policies) {
       const enforcementLevel = this.enforcementLevel(p);
       const stack = isStackPolicy(p);
-      const outcome: PolicyOutcome = { policy: p.name, kind: stack ? 'stack' : 'resource', enforcementLevel, violations: [] };
+      const outcome: PolicyOutcome = {
+        policy: p.name,
+        kind: stack ? 'stack' : 'resource',
+        enforcementLevel,
+        violations: [],
+      };
       outcomes.push(outcome);
       if (enforcementLevel === 'disabled') continue;
       const violation =
@@ -303,6 +313,10 @@ export function formatTable(results: ReadonlyMap<string, readonly PolicyOutcome[
   const header = ['policy', ...stacks];
   const rows = names.map((n) => [n, ...stacks.map((s) => cell(s, n))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join(' | ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n');
 }

@@ -8,7 +8,8 @@ import { policies } from './rules';
 new PolicyPack('tributary-guardrails', {
   policies,
   enforcementLevel: 'mandatory',
-  description: 'Tributary guardrails: encryption, public access, tagging, log retention, Lambda and IAM least privilege.',
+  description:
+    'Tributary guardrails: encryption, public access, tagging, log retention, Lambda and IAM least privilege.',
   provider: 'aws',
   tags: ['aws', 'security', 'tributary'],
 });

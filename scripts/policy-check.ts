@@ -10,7 +10,13 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { evaluatePolicies, formatTable, violationsOf, type CapturedResource, type PolicyOutcome } from '../policies/evaluate';
+import {
+  evaluatePolicies,
+  formatTable,
+  violationsOf,
+  type CapturedResource,
+  type PolicyOutcome,
+} from '../policies/evaluate';
 import { policies } from '../policies/rules';
 
 const ROOT = resolve(__dirname, '..');
@@ -38,7 +44,9 @@ async function loadHarness(): Promise<Harness | undefined> {
     isTaggableType?: (type: string) => boolean;
   };
   const capture = harness.captureStack;
-  return capture ? { capture: (stack: string) => capture(stack as never), isTaggableType: harness.isTaggableType } : undefined;
+  return capture
+    ? { capture: (stack: string) => capture(stack as never), isTaggableType: harness.isTaggableType }
+    : undefined;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -61,13 +69,17 @@ async function main(argv: string[]): Promise<number> {
       try {
         const resources = await harness.capture(stack);
         // Every AWS type the SDK says takes tags is checked, even one the pack's list lacks.
-        const extraTaggableTypes = [...new Set(resources.map((r) => r.type))].filter((t) => harness.isTaggableType?.(t));
+        const extraTaggableTypes = [...new Set(resources.map((r) => r.type))].filter((t) =>
+          harness.isTaggableType?.(t),
+        );
         const config = { 'required-tags': { extraTaggableTypes } };
         results.set(stack, await evaluatePolicies(policies, resources, { config }));
         console.log(`policy:check: ${stack}: ${resources.length} resources captured`);
       } catch (e) {
         failedStacks.push(stack);
-        console.error(`policy:check: stack ${stack} could not be evaluated:\n${e instanceof Error ? e.message : String(e)}`);
+        console.error(
+          `policy:check: stack ${stack} could not be evaluated:\n${e instanceof Error ? e.message : String(e)}`,
+        );
       }
     }),
   );

@@ -27,7 +27,9 @@ export const snsTopicKmsEncryption: ResourceValidationPolicy = {
   validateResource: (args, reportViolation) => {
     if (args.type !== T.snsTopic) return;
     if (str(args.props.kmsMasterKeyId)) return;
-    reportViolation(`SNS topic ${describe(args)} is not encrypted. Fix: set kmsMasterKeyId to the platform KMS key ARN.`);
+    reportViolation(
+      `SNS topic ${describe(args)} is not encrypted. Fix: set kmsMasterKeyId to the platform KMS key ARN.`,
+    );
   },
 };
 
@@ -62,13 +64,16 @@ export const logGroupKmsEncryption: ResourceValidationPolicy = {
 
 export const codebuildKmsEncryption: ResourceValidationPolicy = {
   name: 'codebuild-kms-encryption',
-  description: 'CodeBuild projects encrypt their artifacts with a KMS key and never disable artifact encryption.',
+  description:
+    'CodeBuild projects encrypt their artifacts with a KMS key and never disable artifact encryption.',
   enforcementLevel: 'mandatory',
   severity: 'medium',
   validateResource: (args, reportViolation) => {
     if (args.type !== T.codebuildProject) return;
     if (!str(args.props.encryptionKey)) {
-      reportViolation(`CodeBuild project ${describe(args)} has no encryptionKey. Fix: set encryptionKey to the KMS key ARN.`);
+      reportViolation(
+        `CodeBuild project ${describe(args)} has no encryptionKey. Fix: set encryptionKey to the KMS key ARN.`,
+      );
     }
     const artifacts = [rec(args.props.artifacts), ...records(args.props.secondaryArtifacts)];
     if (artifacts.some((a) => isTrue(a?.encryptionDisabled))) {
@@ -87,10 +92,12 @@ export const codepipelineArtifactKmsEncryption: ResourceValidationPolicy = {
   validateResource: (args, reportViolation) => {
     if (args.type !== T.codepipeline) return;
     const stores = records(args.props.artifactStores);
-    const bad = stores.length === 0 || stores.some((s) => {
-      const key = rec(s.encryptionKey);
-      return str(key?.type) !== 'KMS' || !str(key?.id);
-    });
+    const bad =
+      stores.length === 0 ||
+      stores.some((s) => {
+        const key = rec(s.encryptionKey);
+        return str(key?.type) !== 'KMS' || !str(key?.id);
+      });
     if (!bad) return;
     reportViolation(
       `CodePipeline ${describe(args)} has an artifact store without a KMS key. Fix: set ` +

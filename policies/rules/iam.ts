@@ -53,7 +53,8 @@ function statementLabel(doc: NamedDocument, s: Statement, index: number): string
 
 export const iamNoWildcardAction: ResourceValidationPolicy = {
   name: 'iam-no-wildcard-action',
-  description: 'No IAM identity policy statement allows `*`, a whole-service wildcard (`s3:*`) or uses NotAction.',
+  description:
+    'No IAM identity policy statement allows `*`, a whole-service wildcard (`s3:*`) or uses NotAction.',
   enforcementLevel: 'mandatory',
   severity: 'critical',
   validateResource: (args, reportViolation) => {
@@ -62,7 +63,10 @@ export const iamNoWildcardAction: ResourceValidationPolicy = {
         if (s.Effect !== 'Allow') return;
         const wild = s.Action.filter(isWildcardAction);
         if (wild.length === 0 && s.NotAction.length === 0) return;
-        const what = wild.length > 0 ? `allows ${wild.map((a) => `'${a}'`).join(', ')}` : 'allows everything but a NotAction list';
+        const what =
+          wild.length > 0
+            ? `allows ${wild.map((a) => `'${a}'`).join(', ')}`
+            : 'allows everything but a NotAction list';
         reportViolation(
           `IAM ${describe(args)} ${statementLabel(doc, s, i)} ${what}. Fix: list the exact actions the principal needs.`,
         );
@@ -108,7 +112,8 @@ export function isForbiddenManagedPolicy(arn: string): boolean {
 
 export const iamNoAdminManagedPolicy: ResourceValidationPolicy = {
   name: 'iam-no-admin-managed-policy',
-  description: 'No role, user or group gets an AWS administrative managed policy (AdministratorAccess, PowerUserAccess, *FullAccess).',
+  description:
+    'No role, user or group gets an AWS administrative managed policy (AdministratorAccess, PowerUserAccess, *FullAccess).',
   enforcementLevel: 'mandatory',
   severity: 'critical',
   validateResource: (args, reportViolation) => {

@@ -22,7 +22,13 @@ export const lambdaFailureDestination: StackValidationPolicy = {
   validateStack: (args, reportViolation) => {
     for (const fn of args.resources.filter((r) => r.type === T.lambdaFunction)) {
       if (str(rec(fn.props.deadLetterConfig)?.targetArn)) continue;
-      const configs = linkedTo(args.resources, [T.lambdaEventInvokeConfig], 'functionName', fn, FUNCTION_NAME_KEYS);
+      const configs = linkedTo(
+        args.resources,
+        [T.lambdaEventInvokeConfig],
+        'functionName',
+        fn,
+        FUNCTION_NAME_KEYS,
+      );
       if (configs.some(hasOnFailureDestination)) continue;
       reportViolation(
         `Lambda function ${describe(fn)} loses failed asynchronous events. Fix: add an aws.lambda.FunctionEventInvokeConfig ` +

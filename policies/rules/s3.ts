@@ -25,7 +25,11 @@ function buckets(resources: readonly PolicyResource[]): PolicyResource[] {
   return resources.filter((r) => BUCKET_TYPES.includes(r.type));
 }
 
-function settingsOf(resources: readonly PolicyResource[], types: readonly string[], bucket: PolicyResource): PolicyResource[] {
+function settingsOf(
+  resources: readonly PolicyResource[],
+  types: readonly string[],
+  bucket: PolicyResource,
+): PolicyResource[] {
   return linkedTo(resources, types, 'bucket', bucket, BUCKET_NAME_KEYS);
 }
 
@@ -88,7 +92,8 @@ function deniesInsecureTransport(policy: unknown): boolean {
   const statements = parsePolicyDocument(policy) ?? [];
   return statements.some((s) => {
     if (s.Effect !== 'Deny' || !isPublicPrincipal(s.Principal)) return false;
-    if (!s.Action.some((a) => iamPatternMatches(a, 's3:GetObject') && iamPatternMatches(a, 's3:PutObject'))) return false;
+    if (!s.Action.some((a) => iamPatternMatches(a, 's3:GetObject') && iamPatternMatches(a, 's3:PutObject')))
+      return false;
     const bool = rec(s.Condition?.Bool);
     const secure = bool?.['aws:SecureTransport'];
     return secure === false || secure === 'false';
@@ -135,4 +140,9 @@ export const s3LakeBucketVersioning: StackValidationPolicy = {
   },
 };
 
-export const s3Policies = [s3BucketKmsEncryption, s3BucketPublicAccessBlock, s3BucketTlsOnly, s3LakeBucketVersioning];
+export const s3Policies = [
+  s3BucketKmsEncryption,
+  s3BucketPublicAccessBlock,
+  s3BucketTlsOnly,
+  s3LakeBucketVersioning,
+];

@@ -8,8 +8,14 @@ interface TagsConfig {
   extraTaggableTypes?: string[];
 }
 
-export function isTaggable(type: string, props: Record<string, unknown>, extra: readonly string[] = []): boolean {
-  return TAGGABLE_TYPES.includes(type) || extra.includes(type) || (type.startsWith('aws:') && 'tags' in props);
+export function isTaggable(
+  type: string,
+  props: Record<string, unknown>,
+  extra: readonly string[] = [],
+): boolean {
+  return (
+    TAGGABLE_TYPES.includes(type) || extra.includes(type) || (type.startsWith('aws:') && 'tags' in props)
+  );
 }
 
 export const requiredTags: ResourceValidationPolicy = {

@@ -188,10 +188,22 @@ export function stringMap(value: unknown): Record<string, string> {
 export function identifiersOf(target: PolicyResource, nameKeys: readonly string[]): Set<string> {
   const ids = new Set<string>();
   for (const key of ['id', 'arn', ...nameKeys]) {
-    const v = str(target.props[key]);
+    const v = knownStr(target.props, key);
     if (v) ids.add(v);
   }
   return ids;
+}
+
+/**
+ * `props[key]` as a string, or undefined when it is unknown: during a preview the analyzer's proxy
+ * throws on unknown values; for matching by value, "unknown" simply means "no match".
+ */
+export function knownStr(props: Props, key: string): string | undefined {
+  try {
+    return str(props[key]);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -205,12 +217,13 @@ export function linkedTo(
   target: PolicyResource,
   targetNameKeys: readonly string[],
 ): PolicyResource[] {
-  const ids = identifiersOf(target, targetNameKeys);
+  let ids: Set<string> | undefined;
   return resources.filter((r) => {
     if (!types.includes(r.type)) return false;
     const deps = r.propertyDependencies?.[property];
     if (deps && deps.some((d) => d.urn === target.urn)) return true;
-    const v = str(r.props[property]);
+    const v = knownStr(r.props, property);
+    ids ??= identifiersOf(target, targetNameKeys);
     return v !== undefined && ids.has(v);
   });
 }

@@ -6,11 +6,29 @@ import { policies, requiredTags } from '../../policies/rules';
 import { isTaggableType } from '../support/pulumiMocks';
 
 const PROVIDER_URN = 'urn:pulumi:dev::tributary::pulumi:providers:aws::aws';
-const TAGS = { project: 'tributary', environment: 'dev', owner: 'data', 'cost-center': 'CC-1', 'managed-by': 'pulumi' };
+const TAGS = {
+  project: 'tributary',
+  environment: 'dev',
+  owner: 'data',
+  'cost-center': 'CC-1',
+  'managed-by': 'pulumi',
+};
 
 const resources: CapturedResource[] = [
-  { type: 'pulumi:providers:aws', name: 'aws', urn: PROVIDER_URN, custom: true, inputs: { defaultTags: JSON.stringify({ tags: TAGS }) } },
-  { type: 'tributary:lake:DataLake', name: 'lake', urn: 'urn:pulumi:dev::tributary::tributary:lake:DataLake::lake', custom: false, inputs: {} },
+  {
+    type: 'pulumi:providers:aws',
+    name: 'aws',
+    urn: PROVIDER_URN,
+    custom: true,
+    inputs: { defaultTags: JSON.stringify({ tags: TAGS }) },
+  },
+  {
+    type: 'tributary:lake:DataLake',
+    name: 'lake',
+    urn: 'urn:pulumi:dev::tributary::tributary:lake:DataLake::lake',
+    custom: false,
+    inputs: {},
+  },
   {
     type: 'aws:sns/topic:Topic',
     name: 'alerts',
@@ -30,7 +48,13 @@ test('resource policies get inputs, provider, parent and a working getConfig; st
     description: 'probe',
     validateResource: (args, report) => {
       if (args.type !== 'aws:sns/topic:Topic') return;
-      Object.assign(seen, { props: args.props, provider: args.provider?.urn, parent: args.opts.parent, config: args.getConfig(), urn: args.urn });
+      Object.assign(seen, {
+        props: args.props,
+        provider: args.provider?.urn,
+        parent: args.opts.parent,
+        config: args.getConfig(),
+        urn: args.urn,
+      });
       report('resource issue');
     },
   };
@@ -46,7 +70,9 @@ test('resource policies get inputs, provider, parent and a working getConfig; st
       args.notApplicable('not after the report');
     },
   };
-  const outcomes = await evaluatePolicies([probe, stackProbe], resources, { config: { probe: { enforcementLevel: 'mandatory', limit: 3 } } });
+  const outcomes = await evaluatePolicies([probe, stackProbe], resources, {
+    config: { probe: { enforcementLevel: 'mandatory', limit: 3 } },
+  });
   expect(seen).toEqual({
     props: {},
     provider: PROVIDER_URN,
@@ -56,7 +82,9 @@ test('resource policies get inputs, provider, parent and a working getConfig; st
     stackProps: { arn: 'arn:aws:sns:eu-west-2:1:alerts' },
     parentType: 'tributary:lake:DataLake',
   });
-  expect(outcomes.map((o) => [o.policy, o.kind, o.enforcementLevel, o.violations.map((v) => v.resourceName)])).toEqual([
+  expect(
+    outcomes.map((o) => [o.policy, o.kind, o.enforcementLevel, o.violations.map((v) => v.resourceName)]),
+  ).toEqual([
     ['probe', 'resource', 'mandatory', ['alerts']],
     ['stack-probe', 'stack', 'advisory', ['alerts']],
   ]);
@@ -66,16 +94,32 @@ test('resource policies get inputs, provider, parent and a working getConfig; st
 test('provider default tags reach required-tags; disabled policies do not run', async () => {
   expect(violationsOf(await evaluatePolicies([requiredTags], resources))).toEqual([]);
   const untagged = resources.map((r) => (r.provider ? { ...r, provider: undefined } : r));
-  expect(violationsOf(await evaluatePolicies([requiredTags], untagged)).map((v) => v.resourceName)).toEqual(['alerts']);
-  expect(violationsOf(await evaluatePolicies([requiredTags], untagged, { config: { 'required-tags': 'disabled' } }))).toEqual([]);
-  const withDefaults = await evaluatePolicies([requiredTags], untagged, { defaultProviders: { aws: { defaultTags: { tags: TAGS } } } });
+  expect(violationsOf(await evaluatePolicies([requiredTags], untagged)).map((v) => v.resourceName)).toEqual([
+    'alerts',
+  ]);
+  expect(
+    violationsOf(
+      await evaluatePolicies([requiredTags], untagged, { config: { 'required-tags': 'disabled' } }),
+    ),
+  ).toEqual([]);
+  const withDefaults = await evaluatePolicies([requiredTags], untagged, {
+    defaultProviders: { aws: { defaultTags: { tags: TAGS } } },
+  });
   expect(violationsOf(withDefaults)).toEqual([]);
 });
 
 test('the whole pack over a clean set reports nothing, and the table shows policies x stacks', async () => {
   const dev = await evaluatePolicies(policies, resources.slice(0, 2));
-  const prod = await evaluatePolicies(policies, resources.map((r) => ({ ...r, provider: undefined })));
-  const table = formatTable(new Map([['dev', dev], ['prod', prod]]));
+  const prod = await evaluatePolicies(
+    policies,
+    resources.map((r) => ({ ...r, provider: undefined })),
+  );
+  const table = formatTable(
+    new Map([
+      ['dev', dev],
+      ['prod', prod],
+    ]),
+  );
   const lines = table.split('\n');
   expect(lines[0]).toMatch(/^policy\s+\| dev\s+\| prod$/);
   expect(lines).toHaveLength(2 + policies.length);

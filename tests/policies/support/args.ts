@@ -88,7 +88,10 @@ export function stackResource(r: FakeResource): PolicyResource {
 }
 
 /** Calls the policy's `validateStack`; returns the reported (message, urn) pairs. */
-export async function checkStack(policy: StackValidationPolicy, resources: PolicyResource[]): Promise<Reported[]> {
+export async function checkStack(
+  policy: StackValidationPolicy,
+  resources: PolicyResource[],
+): Promise<Reported[]> {
   const args: StackValidationArgs = {
     resources,
     stackTags: new Map(),

@@ -26,7 +26,11 @@ function text(v: unknown): string | undefined {
 }
 
 /** Mocked outputs: the inputs plus the physical name, id and ARN a provider would return. */
-export function mockState(type: string, name: string, inputs: Record<string, unknown>): { id: string; state: Record<string, unknown> } {
+export function mockState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): { id: string; state: Record<string, unknown> } {
   const [pkg, mod] = type.split(':');
   const service = (mod ?? '').split('/')[0];
   if (pkg !== 'aws') return { id: `${name}-id`, state: { ...inputs } };
@@ -55,7 +59,15 @@ export async function captureProgram(
       newResource: (args) => {
         const inputs = (args.inputs ?? {}) as Record<string, unknown>;
         const { id, state } = mockState(args.type, args.name, inputs);
-        recorded.push({ type: args.type, name: args.name, id, inputs, state, custom: args.custom !== false, provider: args.provider || undefined });
+        recorded.push({
+          type: args.type,
+          name: args.name,
+          id,
+          inputs,
+          state,
+          custom: args.custom !== false,
+          provider: args.provider || undefined,
+        });
         return { id, state };
       },
       call: (args) => ({ ...(args.inputs as Record<string, unknown>) }),
@@ -75,9 +87,19 @@ export async function captureProgram(
   const used = new Set<string>();
   return recorded.map((r) => {
     const urn =
-      urns.find((u) => !used.has(u) && u.endsWith(`::${r.name}`) && u.split('::')[2]?.split('$').pop() === r.type) ??
-      `urn:pulumi:${stack}::${project}::${r.type}::${r.name}`;
+      urns.find(
+        (u) => !used.has(u) && u.endsWith(`::${r.name}`) && u.split('::')[2]?.split('$').pop() === r.type,
+      ) ?? `urn:pulumi:${stack}::${project}::${r.type}::${r.name}`;
     used.add(urn);
-    return { type: r.type, name: r.name, urn, id: r.id, custom: r.custom, inputs: r.inputs, outputs: r.state, provider: r.provider };
+    return {
+      type: r.type,
+      name: r.name,
+      urn,
+      id: r.id,
+      custom: r.custom,
+      inputs: r.inputs,
+      outputs: r.state,
+      provider: r.provider,
+    };
   });
 }
