@@ -92,7 +92,10 @@ export class JsonHttpClient {
     let lastError = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const wait = this.pauseUntil - now();
-      if (wait > 0) await sleep(this.capped(wait));
+      if (wait > 0) {
+        await sleep(this.capped(wait));
+        this.pauseUntil = 0;
+      }
       let response: Response;
       let text: string;
       try {
