@@ -12,6 +12,8 @@ Usage:
                    [--warehouse <postgres-url>] [--lookback <interval>]
   tributary seed   --source <postgres-url> [--data <dir of CSVs> | --generate <sales orders>] [--reset]
   tributary status [--lake …] [--s3-endpoint <url>] [--warehouse <postgres-url>] [--json]
+  tributary logs   --stack <name> [--run <id>] [--since <duration>]
+  tributary alert test --stack <name>
 
 Every omitted option means the embedded default: an embedded PostgreSQL server under
 ./.tributary holding a seeded totesys source and a warehouse database, and ./.tributary/lake.

@@ -1,4 +1,5 @@
 import { functionSettings, postgresUrlFromEnv } from '../config/environment';
+import { envCheckpoint } from '../pipeline/faults';
 import { extractPostgres } from '../sources/postgres/extract';
 import { TOTESYS_TABLES } from '../sources/postgres/tables';
 import { instrumentHandler } from '../telemetry/handler';
@@ -32,6 +33,7 @@ export async function extractStage(
     tables: TOTESYS_TABLES,
     runId: event.runId,
     lookback: env.TRIBUTARY_LOOKBACK,
+    checkpoint: envCheckpoint(env),
   });
   const tables = Object.values(result.manifest.tables);
   for (const [table, entry] of Object.entries(result.manifest.tables)) onTableRows?.(table, entry.rows);

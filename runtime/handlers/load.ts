@@ -1,4 +1,5 @@
 import { functionSettings, postgresUrlFromEnv } from '../config/environment';
+import { envCheckpoint } from '../pipeline/faults';
 import { TOTESYS_STAR } from '../model/totesys/star';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordFreshnessLag, recordTableRows } from '../telemetry/metrics';
@@ -30,7 +31,7 @@ export async function loadStage(
   const warehouse = await PostgresWarehouse.connect(url, TOTESYS_STAR);
   try {
     await warehouse.ensureSchema();
-    const results = await warehouse.loadPending(settings.lake, settings.source);
+    const results = await warehouse.loadPending(settings.lake, settings.source, envCheckpoint(env));
     const output: LoadOutput = { runId: event.runId, loadedRuns: [], factsAppended: 0, dimensionsUpserted: 0 };
     for (const result of results) {
       if (result.loaded) output.loadedRuns.push(result.runId);

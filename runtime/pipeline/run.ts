@@ -5,6 +5,7 @@ import { transformPending, type TransformResult } from '../model/transform';
 import { extractPostgres, type ExtractResult } from '../sources/postgres/extract';
 import { TOTESYS_TABLES } from '../sources/postgres/tables';
 import { acquireRunLock } from '../state/run-lock';
+import { envCheckpoint, type Checkpoint } from './faults';
 import type { LoadResult } from '../warehouse/port';
 import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
 
@@ -17,7 +18,8 @@ export interface PipelineRunOptions {
   lookback?: string;
   onStep?: (step: 'extract' | 'transform' | 'load', detail?: string) => void;
   onProgress?: (table: string, bytes: number) => void;
-  checkpoint?: (point: string) => Promise<void> | void;
+  /** Called at each fault point; by default armed from TRIBUTARY_FAULT. */
+  checkpoint?: Checkpoint;
 }
 
 export interface PipelineRunSummary {
@@ -33,6 +35,7 @@ export interface PipelineRunSummary {
 /** One extract → transform → load pass of the totesys pipeline, as the CLI runs it. */
 export async function runTotesysPipeline(options: PipelineRunOptions): Promise<PipelineRunSummary> {
   const source = options.source ?? 'totesys';
+  options = { ...options, checkpoint: options.checkpoint ?? envCheckpoint() };
   const runId = options.runId ?? newRunId();
   const release = await acquireRunLock(options.lake, source, runId);
   try {

@@ -41,6 +41,7 @@ async function copyTableToLake(
   lake: ObjectStore,
   key: string,
   onBytes: (bytes: number) => void,
+  onFirstChunk: () => void,
 ): Promise<LakeObject> {
   const copy = client.query(copyTo(sql));
   const gzip = createGzip({ level: 6 });
@@ -48,6 +49,7 @@ async function copyTableToLake(
   const body = new PassThrough();
   let raw = 0;
   copy.on('data', (chunk: Buffer) => {
+    if (raw === 0) onFirstChunk();
     raw += chunk.length;
     onBytes(raw);
   });
@@ -103,6 +105,7 @@ async function extractTable(
     options.lake,
     rawKey(options.source, table.name, runId, 0, 'csv.gz'),
     (bytes) => options.onProgress?.(table.name, bytes),
+    () => void options.checkpoint?.(`extract.mid-copy:${table.name}`),
   );
   await options.checkpoint?.(`extract.after-object:${table.name}`);
   const max = await client.query<{ wm: string | null }>(`SELECT max(${quoteIdent(table.cursor)})::text AS wm FROM ${from}`);

@@ -19,7 +19,7 @@ export async function generateTotesys(client: Client, salesOrders: number): Prom
      SELECT g, ${at('g * 24')}, (ARRAY['Steel','Granite','Cotton','Wooden','Bronze','Plastic','Rubber','Concrete','Frozen','Soft','Fresh','Metal'])[1 + g % 12],
             (ARRAY['/usr','/private','/usr/share','/System','/Users','/home/user/dir','/opt/include'])[1 + g % 7],
             'design-' || g || '.json', ${at('g * 24')}
-     FROM generate_series(1, $1::int) g`,
+     FROM generate_series(1, $1::bigint) g`,
     [designs],
   );
   await client.query(
@@ -29,7 +29,7 @@ export async function generateTotesys(client: Client, salesOrders: number): Prom
             round((2 + ((g * 31) % 201) / 100.0)::numeric, 2), 1 + g % 3,
             to_char(ts + (1 + g % 650) * interval '1 day', 'YYYY-MM-DD'), to_char(ts + (g % 60) * interval '1 day', 'YYYY-MM-DD'),
             1 + (g * 17) % 30
-     FROM (SELECT g, ${at('g')} AS ts FROM generate_series(1, $1::int) g) s`,
+     FROM (SELECT g, ${at('g')} AS ts FROM generate_series(1, $1::bigint) g) s`,
     [salesOrders, designs],
   );
   await client.query(
@@ -39,7 +39,7 @@ export async function generateTotesys(client: Client, salesOrders: number): Prom
             round((3.32 + ((g * 7919) % 99575) / 100.0)::numeric, 2), 1 + g % 3,
             to_char(ts + (1 + g % 30) * interval '1 day', 'YYYY-MM-DD'), to_char(ts + (g % 45) * interval '1 day', 'YYYY-MM-DD'),
             1 + (g * 19) % 30
-     FROM (SELECT g, ${at('g * 2.4')} AS ts FROM generate_series(1, $1::int) g) s`,
+     FROM (SELECT g, ${at('g * 2.4')} AS ts FROM generate_series(1, $1::bigint) g) s`,
     [purchases],
   );
   await client.query(
@@ -60,7 +60,7 @@ export async function generateTotesys(client: Client, salesOrders: number): Prom
             CASE WHEN t.transaction_type = 'SALE' THEN 1 + (t.transaction_id % 7 = 0)::int ELSE 3 + (t.transaction_id % 7 = 0)::int END,
             t.transaction_id % 8 < 5,
             to_char(t.created_at + (t.transaction_id % 5) * interval '1 day', 'YYYY-MM-DD'),
-            10000000 + (t.transaction_id * 7919) % 89999999, 10000000 + (t.transaction_id * 104729) % 89999999
+            10000000 + (t.transaction_id::bigint * 7919) % 89999999, 10000000 + (t.transaction_id::bigint * 104729) % 89999999
      FROM "transaction" t
      LEFT JOIN sales_order s ON s.sales_order_id = t.sales_order_id
      LEFT JOIN purchase_order p ON p.purchase_order_id = t.purchase_order_id`,

@@ -1,0 +1,35 @@
+/**
+ * Named fault points: places in extract, transform and load where a test can kill the process
+ * (TRIBUTARY_FAULT=<point>) to prove that the next run recovers exactly. Unarmed, a point costs
+ * one string comparison.
+ */
+export type Checkpoint = (point: string) => Promise<void> | void;
+
+export const FAULT_ENV = 'TRIBUTARY_FAULT';
+
+/** Every point the pipeline passes, in order; per-table points end in `:<table>`. */
+export function faultPoints(sourceTables: readonly string[], outputTables: readonly string[]): string[] {
+  return [
+    ...sourceTables.flatMap((t) => [`extract.mid-copy:${t}`, `extract.after-object:${t}`]),
+    'extract.before-manifest',
+    'extract.after-manifest',
+    ...sourceTables.map((t) => `extract.after-state:${t}`),
+    ...outputTables.map((t) => `transform.after-object:${t}`),
+    'transform.before-manifest',
+    'transform.after-manifest',
+    'load.after-stage',
+    'load.after-dimensions',
+    'load.after-facts',
+    'load.before-commit',
+    'load.after-commit',
+  ];
+}
+
+/** A checkpoint that SIGKILLs this process at the armed point, as a crash would. */
+export function envCheckpoint(env: NodeJS.ProcessEnv = process.env): Checkpoint | undefined {
+  const armed = env[FAULT_ENV];
+  if (!armed) return undefined;
+  return (point: string) => {
+    if (point === armed) process.kill(process.pid, 'SIGKILL');
+  };
+}
