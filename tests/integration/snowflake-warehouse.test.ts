@@ -1,0 +1,313 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { LocalObjectStore } from '../../runtime/lake/local';
+import { writeManifest, type TransformManifest } from '../../runtime/lake/manifest';
+import { TOTESYS_STAR } from '../../runtime/model/totesys/star';
+import { clearRegisteredSecrets } from '../../runtime/telemetry/redact';
+import { getSnowflakeSecret, parseSnowflakeSecret, parseSnowflakeUrl, type SnowflakeConfig } from '../../runtime/warehouse/snowflake/config';
+import { schemaStatements } from '../../runtime/warehouse/snowflake/ddl';
+import { copyIntoStage } from '../../runtime/warehouse/snowflake/load';
+import { SnowflakeWarehouse } from '../../runtime/warehouse/snowflake/warehouse';
+import { FakeSnowflake, WarehouseSim } from '../support/snowflake-server';
+import { motoUrl, uniqueName, useMotoCredentials } from '../support/services';
+
+const PASSWORD = 'sf-Pa55word-7d1e9c';
+const RUN = '20241115T120000000Z-abc123';
+
+function manifest(runId: string, tables: Record<string, number>): TransformManifest {
+  return {
+    version: 1,
+    stage: 'transform',
+    runId,
+    source: 'totesys',
+    model: 'totesys',
+    input: `manifests/extract/${runId}.json`,
+    startedAt: '2024-11-15T12:00:00.000Z',
+    finishedAt: '2024-11-15T12:00:01.000Z',
+    tables: Object.fromEntries(
+      Object.entries(tables).map(([name, rows]) => [
+        name,
+        { kind: name.startsWith('fact') ? 'fact' : 'dimension', rows, objects: [{ key: `processed/totesys/${name}/year=2024/month=11/day=15/${runId}-0000.parquet`, rows, bytes: 100, sha256: 'x' }] },
+      ]),
+    ),
+    quarantined: [],
+  };
+}
+
+const firstLines = (statements: string[]) => statements.map((s) => s.split(/ (?:USING|SELECT|FROM|WHERE|\()/)[0]);
+
+describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoint', () => {
+  let server: FakeSnowflake;
+  let sim: WarehouseSim;
+  let dir: string;
+  let lake: LocalObjectStore;
+  const rows = new Map<string, number>();
+  let config: SnowflakeConfig;
+
+  beforeEach(async () => {
+    rows.clear();
+    server = await new FakeSnowflake().start();
+    sim = new WarehouseSim(server, (key) => rows.get(key) ?? 0);
+    dir = await mkdtemp(join(tmpdir(), 'sf-lake-'));
+    lake = new LocalObjectStore(dir);
+    config = parseSnowflakeUrl(`snowflake://loader:${encodeURIComponent(PASSWORD)}@acme-xy12345/ANALYTICS/TOTESYS?warehouse=LOAD_WH&role=LOADER&stage=TRIBUTARY_PROCESSED_STAGE&accessUrl=${encodeURIComponent(server.url)}`);
+  });
+  afterEach(async () => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function stage(m: TransformManifest): Promise<void> {
+    for (const t of Object.values(m.tables)) for (const o of t.objects) rows.set(o.key, o.rows);
+    await writeManifest(lake, m);
+  }
+
+  it('creates the totesys star in Snowflake types from the warehouse-neutral model', async () => {
+    const ddl = schemaStatements(TOTESYS_STAR);
+    expect(ddl).toHaveLength(2 + TOTESYS_STAR.dimensions.length + TOTESYS_STAR.facts.length);
+    expect(ddl.find((s) => s.includes('"FACT_PAYMENT"'))).toBe(`CREATE TABLE IF NOT EXISTS "FACT_PAYMENT" (
+  "PAYMENT_RECORD_ID" NUMBER(38,0) AUTOINCREMENT START 1 INCREMENT 1 NOT NULL,
+  "PAYMENT_ID" INTEGER NOT NULL,
+  "CREATED_DATE" DATE NOT NULL,
+  "CREATED_TIME" TIME NOT NULL,
+  "LAST_UPDATED_DATE" DATE NOT NULL,
+  "LAST_UPDATED_TIME" TIME NOT NULL,
+  "TRANSACTION_ID" INTEGER NOT NULL,
+  "COUNTERPARTY_ID" INTEGER NOT NULL,
+  "PAYMENT_AMOUNT" NUMBER(38,6) NOT NULL,
+  "CURRENCY_ID" INTEGER NOT NULL,
+  "PAYMENT_TYPE_ID" INTEGER NOT NULL,
+  "PAID" BOOLEAN NOT NULL,
+  "PAYMENT_DATE" DATE NOT NULL,
+  PRIMARY KEY ("PAYMENT_RECORD_ID"),
+  UNIQUE ("PAYMENT_ID", "LAST_UPDATED_DATE", "LAST_UPDATED_TIME"),
+  FOREIGN KEY ("TRANSACTION_ID") REFERENCES "DIM_TRANSACTION" ("TRANSACTION_ID"),
+  FOREIGN KEY ("COUNTERPARTY_ID") REFERENCES "DIM_COUNTERPARTY" ("COUNTERPARTY_ID"),
+  FOREIGN KEY ("CURRENCY_ID") REFERENCES "DIM_CURRENCY" ("CURRENCY_ID"),
+  FOREIGN KEY ("PAYMENT_TYPE_ID") REFERENCES "DIM_PAYMENT_TYPE" ("PAYMENT_TYPE_ID"),
+  FOREIGN KEY ("CREATED_DATE") REFERENCES "DIM_DATE" ("DATE_ID"),
+  FOREIGN KEY ("LAST_UPDATED_DATE") REFERENCES "DIM_DATE" ("DATE_ID"),
+  FOREIGN KEY ("PAYMENT_DATE") REFERENCES "DIM_DATE" ("DATE_ID")
+)`);
+    expect(ddl.find((s) => s.includes('"DIM_LOCATION"'))).toContain('"ADDRESS_LINE_2" VARCHAR,\n  "DISTRICT" VARCHAR,');
+    expect(ddl.find((s) => s.includes('"FACT_SALES_ORDER"'))).toContain('"UNIT_PRICE" NUMBER(10,2) NOT NULL');
+  });
+
+  it('logs in with a password, creates the schema, loads a run in one transaction, and a replay changes nothing', async () => {
+    const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
+    expect(server.logins[0]).toMatchObject({ ACCOUNT_NAME: 'acme-xy12345', LOGIN_NAME: 'loader', PASSWORD });
+    await wh.ensureSchema();
+    expect(server.statements.slice(0, -1)).toEqual(schemaStatements(TOTESYS_STAR).map((s) => s.replace(/\s+/g, ' ').trim()));
+    expect(server.queries.at(-1)!.binds).toEqual(['totesys', '1']);
+    server.queries.length = 0;
+
+    const m = manifest(RUN, { dim_staff: 2, dim_transaction: 3, fact_payment: 4 });
+    await stage(m);
+    const [result] = await wh.loadPending(lake, 'totesys');
+    const stmts = server.statements;
+    expect(firstLines(stmts)).toEqual([
+      'SELECT MAX("RUN_ID") AS "RUN_ID"',
+      'SELECT COUNT(*) AS "N"',
+      'CREATE OR REPLACE TEMPORARY TABLE "STAGE_DIM_STAFF"',
+      'COPY INTO "STAGE_DIM_STAFF"',
+      'CREATE OR REPLACE TEMPORARY TABLE "STAGE_DIM_TRANSACTION"',
+      'COPY INTO "STAGE_DIM_TRANSACTION"',
+      'CREATE OR REPLACE TEMPORARY TABLE "STAGE_FACT_PAYMENT"',
+      'COPY INTO "STAGE_FACT_PAYMENT"',
+      'BEGIN',
+      'MERGE INTO "DIM_STAFF" t',
+      'MERGE INTO "DIM_TRANSACTION" t',
+      'INSERT INTO "DIM_TRANSACTION"',
+      'INSERT INTO "DIM_COUNTERPARTY"',
+      'INSERT INTO "DIM_CURRENCY"',
+      'INSERT INTO "DIM_PAYMENT_TYPE"',
+      'INSERT INTO "DIM_DATE"',
+      'INSERT INTO "FACT_PAYMENT"',
+      'INSERT INTO "TRIBUTARY_LOAD_RUNS"',
+      'COMMIT',
+    ]);
+    expect(server.queries.slice(0, 2).map((q) => q.binds)).toEqual([['totesys'], [RUN]]);
+    expect(stmts[3]).toBe(
+      `COPY INTO "STAGE_DIM_STAFF" FROM @TRIBUTARY_PROCESSED_STAGE/processed/totesys/dim_staff/year=2024/month=11/day=15/${RUN}-0000.parquet FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`,
+    );
+    expect(stmts[9]).toBe(
+      'MERGE INTO "DIM_STAFF" t USING (SELECT "STAFF_ID", "FIRST_NAME", "LAST_NAME", "DEPARTMENT_NAME", "LOCATION", "EMAIL_ADDRESS" FROM "STAGE_DIM_STAFF" QUALIFY ROW_NUMBER() OVER (PARTITION BY "STAFF_ID" ORDER BY "STAFF_ID") = 1) s ON t."STAFF_ID" = s."STAFF_ID" ' +
+        'WHEN MATCHED AND (NOT EQUAL_NULL(t."FIRST_NAME", s."FIRST_NAME") OR NOT EQUAL_NULL(t."LAST_NAME", s."LAST_NAME") OR NOT EQUAL_NULL(t."DEPARTMENT_NAME", s."DEPARTMENT_NAME") OR NOT EQUAL_NULL(t."LOCATION", s."LOCATION") OR NOT EQUAL_NULL(t."EMAIL_ADDRESS", s."EMAIL_ADDRESS")) ' +
+        'THEN UPDATE SET "FIRST_NAME" = s."FIRST_NAME", "LAST_NAME" = s."LAST_NAME", "DEPARTMENT_NAME" = s."DEPARTMENT_NAME", "LOCATION" = s."LOCATION", "EMAIL_ADDRESS" = s."EMAIL_ADDRESS" ' +
+        'WHEN NOT MATCHED THEN INSERT ("STAFF_ID", "FIRST_NAME", "LAST_NAME", "DEPARTMENT_NAME", "LOCATION", "EMAIL_ADDRESS") VALUES (s."STAFF_ID", s."FIRST_NAME", s."LAST_NAME", s."DEPARTMENT_NAME", s."LOCATION", s."EMAIL_ADDRESS")',
+    );
+    expect(stmts[11]).toBe(
+      'INSERT INTO "DIM_TRANSACTION" ("TRANSACTION_ID", "TRANSACTION_TYPE", "SALES_ORDER_ID", "PURCHASE_ORDER_ID") SELECT DISTINCT s."TRANSACTION_ID", CAST(\'UNKNOWN\' AS VARCHAR), CAST(NULL AS INTEGER), CAST(NULL AS INTEGER) FROM "STAGE_FACT_PAYMENT" s WHERE s."TRANSACTION_ID" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "DIM_TRANSACTION" d WHERE d."TRANSACTION_ID" = s."TRANSACTION_ID")',
+    );
+    expect(stmts[15]).toContain('SELECT "D", YEAR("D"), MONTH("D"), DAY("D"), DAYOFWEEKISO("D"), DECODE(DAYOFWEEKISO("D"), 1, \'Monday\',');
+    expect(stmts[15]).toContain('FROM (SELECT "CREATED_DATE" AS "D" FROM "STAGE_FACT_PAYMENT" UNION SELECT "LAST_UPDATED_DATE" AS "D" FROM "STAGE_FACT_PAYMENT" UNION SELECT "PAYMENT_DATE" AS "D" FROM "STAGE_FACT_PAYMENT") dates');
+    expect(stmts[16]).toBe(
+      'INSERT INTO "FACT_PAYMENT" ("PAYMENT_ID", "CREATED_DATE", "CREATED_TIME", "LAST_UPDATED_DATE", "LAST_UPDATED_TIME", "TRANSACTION_ID", "COUNTERPARTY_ID", "PAYMENT_AMOUNT", "CURRENCY_ID", "PAYMENT_TYPE_ID", "PAID", "PAYMENT_DATE") ' +
+        'SELECT s."PAYMENT_ID", s."CREATED_DATE", s."CREATED_TIME", s."LAST_UPDATED_DATE", s."LAST_UPDATED_TIME", s."TRANSACTION_ID", s."COUNTERPARTY_ID", s."PAYMENT_AMOUNT", s."CURRENCY_ID", s."PAYMENT_TYPE_ID", s."PAID", s."PAYMENT_DATE" FROM "STAGE_FACT_PAYMENT" s ' +
+        'WHERE NOT EXISTS (SELECT 1 FROM "FACT_PAYMENT" f WHERE EQUAL_NULL(f."PAYMENT_ID", s."PAYMENT_ID") AND EQUAL_NULL(f."LAST_UPDATED_DATE", s."LAST_UPDATED_DATE") AND EQUAL_NULL(f."LAST_UPDATED_TIME", s."LAST_UPDATED_TIME")) ' +
+        'QUALIFY ROW_NUMBER() OVER (PARTITION BY s."PAYMENT_ID", s."LAST_UPDATED_DATE", s."LAST_UPDATED_TIME" ORDER BY s."PAYMENT_ID", s."LAST_UPDATED_DATE", s."LAST_UPDATED_TIME") = 1',
+    );
+    const record = server.queries[17];
+    expect(record.binds[0]).toBe(RUN);
+    expect(record.binds.slice(1, 3)).toEqual(['totesys', 'totesys']);
+    expect(record.binds[4]).toBe(RUN);
+    expect(JSON.parse(record.binds[3]!)).toEqual({
+      tables: [
+        { table: 'dim_staff', kind: 'dimension', staged: 2, applied: 2 },
+        { table: 'dim_transaction', kind: 'dimension', staged: 3, applied: 2 },
+        { table: 'fact_payment', kind: 'fact', staged: 4, applied: 1 },
+      ],
+      inferred: 4,
+      datesAdded: 1,
+      quarantined: [],
+    });
+    expect(result).toMatchObject({ runId: RUN, loaded: true, inferred: 4, datesAdded: 1 });
+    expect([...sim.committed]).toEqual([[RUN, 'totesys']]);
+
+    // Replay: loadPending sees the run recorded and lists nothing after it.
+    server.queries.length = 0;
+    expect(await wh.loadPending(lake, 'totesys')).toEqual([]);
+    // Replay of the manifest itself: detected through the runs table, no COPY, MERGE or INSERT.
+    const replay = await wh.loadRun(m);
+    expect(replay).toEqual({ runId: RUN, loaded: false, tables: [], inferred: 0, datesAdded: 0 });
+    expect(firstLines(server.statements)).toEqual(['SELECT MAX("RUN_ID") AS "RUN_ID"', 'SELECT COUNT(*) AS "N"']);
+    expect(server.statements.some((s) => /^(MERGE|INSERT|COPY|BEGIN)/.test(s))).toBe(false);
+    await wh.close();
+    expect(server.sessionsClosed).toBe(1);
+  });
+
+  it('rolls a failed load back: ROLLBACK issued, run not recorded, the retry loads it', async () => {
+    const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
+    const m = manifest(RUN, { dim_staff: 2, fact_payment: 4 });
+    await stage(m);
+    sim.fail = (q) => (q.sql.startsWith('INSERT INTO "FACT_PAYMENT"') ? `Numeric value 'abc' is not recognized (as loader with ${PASSWORD})` : undefined);
+    await expect(wh.loadPending(lake, 'totesys')).rejects.toThrow(/^snowflake statement failed: INSERT INTO "FACT_PAYMENT" .*Numeric value 'abc' is not recognized \(as loader with \*\*\*\) \(code 100038, SQL state 22018\)$/);
+    const lines = firstLines(server.statements);
+    expect(lines.slice(lines.indexOf('BEGIN'))).toEqual([
+      'BEGIN',
+      'MERGE INTO "DIM_STAFF" t',
+      'INSERT INTO "DIM_TRANSACTION"',
+      'INSERT INTO "DIM_COUNTERPARTY"',
+      'INSERT INTO "DIM_CURRENCY"',
+      'INSERT INTO "DIM_PAYMENT_TYPE"',
+      'INSERT INTO "DIM_DATE"',
+      'INSERT INTO "FACT_PAYMENT"',
+      'ROLLBACK',
+    ]);
+    expect(sim.committed.size).toBe(0);
+    expect(sim.inTransaction).toBe(false);
+    sim.fail = () => undefined;
+    server.queries.length = 0;
+    const [retry] = await wh.loadPending(lake, 'totesys');
+    expect(retry.loaded).toBe(true);
+    expect(server.statements.at(-1)).toBe('COMMIT');
+    expect([...sim.committed.keys()]).toEqual([RUN]);
+    await wh.close();
+  });
+
+  it('refuses a load whose stage yields fewer rows than the manifest, before any change', async () => {
+    const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
+    const m = manifest(RUN, { dim_staff: 2 });
+    await writeManifest(lake, m); // rows not registered: COPY loads 0 rows
+    await expect(wh.loadRun(m)).rejects.toThrow('snowflake: staged 0 rows of dim_staff from @TRIBUTARY_PROCESSED_STAGE, the manifest says 2');
+    expect(server.statements).not.toContain('BEGIN');
+    await wh.close();
+  });
+
+  it('keeps the changes of a concurrent load that recorded the run first', async () => {
+    const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
+    const m = manifest(RUN, { dim_staff: 1 });
+    await stage(m);
+    sim.fail = (q) => {
+      // Another loader commits the run between our check and our record.
+      if (q.sql.startsWith('BEGIN')) sim.committed.set(RUN, 'totesys');
+      return undefined;
+    };
+    const result = await wh.loadRun(m);
+    expect(result.loaded).toBe(false);
+    expect(server.statements.slice(-2)).toEqual([expect.stringMatching(/^INSERT INTO "TRIBUTARY_LOAD_RUNS"/), 'ROLLBACK']);
+    await wh.close();
+  });
+
+  it('reports last runs and row counts', async () => {
+    const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
+    sim.committed.set(RUN, 'totesys');
+    expect(await wh.lastRuns(3)).toEqual([{ runId: RUN, source: 'totesys', loadedAt: '2024-01-01 00:00:00.000' }]);
+    expect(server.queries.at(-1)!.binds).toEqual(['3']);
+    const counts = await wh.rowCounts();
+    expect(Object.keys(counts)).toEqual([...TOTESYS_STAR.dimensions, ...TOTESYS_STAR.facts].map((t) => t.name));
+    expect(counts.fact_payment).toBe(5);
+    await wh.close();
+  });
+
+  it('authenticates with a key pair (SNOWFLAKE_JWT) without sending the private key', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const wh = await SnowflakeWarehouse.connect({ ...config, password: undefined, privateKey }, TOTESYS_STAR);
+    const login = server.logins[0];
+    expect(login.AUTHENTICATOR).toBe('SNOWFLAKE_JWT');
+    expect(String(login.TOKEN).split('.')).toHaveLength(3);
+    expect(login.PASSWORD).toBeUndefined();
+    const body = privateKey.split('\n')[1];
+    expect(JSON.stringify(server.logins)).not.toContain(body);
+    await wh.close();
+  });
+
+  it('masks the password in a failed login', async () => {
+    server.loginError = `Incorrect username or password was specified (${PASSWORD}).`;
+    const err = await SnowflakeWarehouse.connect(config, TOTESYS_STAR).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^snowflake login to acme-xy12345 as loader: Incorrect username or password was specified \(\*\*\*\)\./);
+    expect((err as Error).message).not.toContain(PASSWORD);
+  });
+
+  it('parses URLs and secrets, and refuses unsafe names', async () => {
+    expect(config).toEqual({
+      account: 'acme-xy12345',
+      username: 'loader',
+      password: PASSWORD,
+      database: 'ANALYTICS',
+      schema: 'TOTESYS',
+      warehouse: 'LOAD_WH',
+      role: 'LOADER',
+      stage: 'TRIBUTARY_PROCESSED_STAGE',
+      accessUrl: server.url,
+    });
+    expect(parseSnowflakeUrl('snowflake://u@acct/DB/SC').stage).toBe('TRIBUTARY_PROCESSED_STAGE');
+    expect(() => parseSnowflakeUrl('snowflake://u@acct/DB')).toThrow(/needs a user, an account, a database and a schema/);
+    expect(() => parseSnowflakeUrl('postgres://u@h/db')).toThrow(/expected a snowflake:\/\/ URL/);
+    expect(() => parseSnowflakeUrl('not a url')).toThrow(/not a URL/);
+    expect(() => parseSnowflakeUrl('snowflake://u@acct/DB/SC?stage=x;drop')).toThrow(/stage "x;drop" is not a plain identifier/);
+    expect(() => copyIntoStage(TOTESYS_STAR.dimensions[0], 'S', "a' b")).toThrow(/cannot be used in a stage path/);
+    expect(() => parseSnowflakeSecret('sf', '{"account":"a","user":"u"}')).toThrow('secret sf: needs "password" or "private_key"');
+    expect(() => parseSnowflakeSecret('sf', '{"account":"a","password":"secret-pw","database":"D"}')).toThrow('secret sf: missing key "user"');
+    expect(() => parseSnowflakeSecret('sf', '{"account":"a","user":"u","password":"secret-pw","database":"D","schema":"S","stage":"bad stage"}')).toThrow('secret sf: snowflake: stage "bad stage" is not a plain identifier');
+
+    useMotoCredentials();
+    clearRegisteredSecrets();
+    const secrets = new SecretsManagerClient({ endpoint: motoUrl(), region: 'eu-west-2' });
+    const name = uniqueName('snowflake');
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIBVAIBADANBgkqhkiG9w0BAQEFAASCAT4wggE6\n-----END PRIVATE KEY-----';
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: name,
+        SecretString: JSON.stringify({ account: 'acme', username: 'svc', private_key: pem, private_key_passphrase: 'kp-pass-123', database: 'ANALYTICS', schema: 'RECURLY', warehouse: 'WH', role: 'R', stage: 'DB.SC.LAKE_STAGE' }),
+      }),
+    );
+    expect(await getSnowflakeSecret(name, { endpoint: motoUrl() })).toEqual({
+      account: 'acme',
+      username: 'svc',
+      privateKey: pem,
+      privateKeyPassphrase: 'kp-pass-123',
+      database: 'ANALYTICS',
+      schema: 'RECURLY',
+      warehouse: 'WH',
+      role: 'R',
+      stage: 'DB.SC.LAKE_STAGE',
+    });
+    const { redact } = await import('../../runtime/telemetry/redact');
+    expect(redact('kp-pass-123 leaked')).toBe('*** leaked');
+  });
+});
