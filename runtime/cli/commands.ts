@@ -83,6 +83,7 @@ function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
   io.out(`dim_date rows added: ${dates}; inferred dimension members: ${inferred}; runs loaded: ${summary.loads.filter((l) => l.loaded).length}`);
   for (const q of quarantined) io.out(`quarantined ${q.rows} ${q.table} row(s): ${q.reason}`);
   for (const f of summary.failedTables) io.err(`table stopped: ${f.error}`);
+  for (const t of summary.dataTests.filter((d) => d.failures > 0)) io.err(`data test failed: ${t.table} ${t.name}: ${t.failures} row(s)`);
   const t = summary.timingsMs;
   io.out(`timings: extract ${seconds(t.extract)}, transform ${seconds(t.transform)}, load ${seconds(t.load)}, total ${seconds(t.total)}`);
 }
@@ -125,7 +126,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     });
     if (io.interactive) io.err('\r\x1b[K');
     printRunSummary(summary, io);
-    return summary.failedTables.length ? 1 : 0;
+    return summary.failedTables.length || summary.dataTests.some((d) => d.failures > 0) ? 1 : 0;
   } finally {
     await local.stop();
   }

@@ -2,6 +2,7 @@ import { functionSettings, postgresUrlFromEnv } from '../config/environment';
 import { envCheckpoint } from '../pipeline/faults';
 import { extractPostgres } from '../sources/postgres/extract';
 import { TOTESYS_TABLES } from '../sources/postgres/tables';
+import { publishAlert } from '../telemetry/publish';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordTableRows } from '../telemetry/metrics';
 
@@ -35,6 +36,19 @@ export async function extractStage(
     lookback: env.TRIBUTARY_LOOKBACK,
     checkpoint: envCheckpoint(env),
   });
+  const stopped = Object.entries(result.manifest.tables).filter(([, t]) => t.error);
+  if (stopped.length) {
+    await publishAlert(
+      {
+        kind: 'data-quality',
+        pipeline: settings.pipeline,
+        environment: env.TRIBUTARY_ENVIRONMENT ?? 'unknown',
+        runId: result.runId,
+        checks: stopped.map(([table, t]) => ({ name: 'schema drift', table, passed: false, detail: t.error })),
+      },
+      env,
+    );
+  }
   const tables = Object.values(result.manifest.tables);
   for (const [table, entry] of Object.entries(result.manifest.tables)) onTableRows?.(table, entry.rows);
   return {

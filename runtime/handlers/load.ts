@@ -5,6 +5,7 @@ import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordFreshnessLag, recordTableRows } from '../telemetry/metrics';
 import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
 import { UsageError } from '../config/urls';
+import { publishAlert } from '../telemetry/publish';
 
 export interface LoadEvent {
   runId: string;
@@ -16,6 +17,8 @@ export interface LoadOutput {
   loadedRuns: string[];
   factsAppended: number;
   dimensionsUpserted: number;
+  /** Data tests that found offending rows (each one alerted). */
+  dataTestFailures: number;
 }
 
 /** Applies every processed run not loaded yet to the warehouse, one transaction each. */
@@ -32,7 +35,20 @@ export async function loadStage(
   try {
     await warehouse.ensureSchema();
     const results = await warehouse.loadPending(settings.lake, settings.source, envCheckpoint(env));
-    const output: LoadOutput = { runId: event.runId, loadedRuns: [], factsAppended: 0, dimensionsUpserted: 0 };
+    const breaches = (await warehouse.dataTests()).filter((t) => t.failures > 0);
+    if (breaches.length) {
+      await publishAlert(
+        {
+          kind: 'data-quality',
+          pipeline: settings.pipeline,
+          environment: env.TRIBUTARY_ENVIRONMENT ?? 'unknown',
+          runId: event.runId,
+          checks: breaches.map((b) => ({ name: b.name, table: b.table, passed: false, detail: `${b.failures} row(s)` })),
+        },
+        env,
+      );
+    }
+    const output: LoadOutput = { runId: event.runId, loadedRuns: [], factsAppended: 0, dimensionsUpserted: 0, dataTestFailures: breaches.length };
     for (const result of results) {
       if (result.loaded) output.loadedRuns.push(result.runId);
       for (const table of result.tables) {

@@ -6,7 +6,7 @@ import { extractPostgres, type ExtractResult } from '../sources/postgres/extract
 import { TOTESYS_TABLES } from '../sources/postgres/tables';
 import { acquireRunLock } from '../state/run-lock';
 import { envCheckpoint, type Checkpoint } from './faults';
-import type { LoadResult } from '../warehouse/port';
+import type { DataTestResult, LoadResult } from '../warehouse/port';
 import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
 
 export interface PipelineRunOptions {
@@ -30,6 +30,8 @@ export interface PipelineRunSummary {
   timingsMs: { extract: number; transform: number; load: number; total: number };
   /** Tables that stopped (schema drift) while the others were processed. */
   failedTables: Array<{ table: string; error: string }>;
+  /** Data tests run after the load; any with failures > 0 is a breach. */
+  dataTests: DataTestResult[];
 }
 
 /** One extract → transform → load pass of the totesys pipeline, as the CLI runs it. */
@@ -58,9 +60,11 @@ export async function runTotesysPipeline(options: PipelineRunOptions): Promise<P
     options.onStep?.('load');
     const warehouse = await PostgresWarehouse.connect(options.warehouseUrl, TOTESYS_STAR);
     let loads: LoadResult[];
+    let dataTests: DataTestResult[];
     try {
       await warehouse.ensureSchema();
       loads = await warehouse.loadPending(options.lake, source, options.checkpoint);
+      dataTests = await warehouse.dataTests();
     } finally {
       await warehouse.close();
     }
@@ -68,7 +72,7 @@ export async function runTotesysPipeline(options: PipelineRunOptions): Promise<P
     const failedTables = Object.entries(extract.manifest.tables)
       .filter(([, t]) => t.error)
       .map(([table, t]) => ({ table, error: t.error! }));
-    return { runId, extract, transforms, loads, timingsMs: { extract: t1 - t0, transform: t2 - t1, load: t3 - t2, total: t3 - t0 }, failedTables };
+    return { runId, extract, transforms, loads, timingsMs: { extract: t1 - t0, transform: t2 - t1, load: t3 - t2, total: t3 - t0 }, failedTables, dataTests };
   } finally {
     await release();
   }

@@ -19,6 +19,13 @@ export interface LoadResult {
   datesAdded: number;
 }
 
+export interface DataTestResult {
+  name: string;
+  table: string;
+  /** Offending rows; 0 means the test passed. */
+  failures: number;
+}
+
 export interface LoadedRun {
   runId: string;
   source: string;
@@ -32,6 +39,8 @@ export interface Warehouse {
   /** Loads every processed run of the source not loaded yet, oldest first, one transaction each. */
   loadPending(lake: ObjectStore, source: string, checkpoint?: (point: string) => Promise<void> | void): Promise<LoadResult[]>;
   lastRuns(limit: number): Promise<LoadedRun[]>;
+  /** Checks run after every load; a result with failures > 0 is a data-quality breach. */
+  dataTests?(): Promise<DataTestResult[]>;
   rowCounts(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import { connectPostgres } from '../../sources/postgres/connect';
 import type { LoadResult, LoadedRun, TableLoad, Warehouse } from '../port';
 import { parquetToCsv } from '../staging';
 import { schemaStatements } from './ddl';
+import { runDataTests, type DataTestResult } from './data-tests';
 import { addReferencedDates, appendFacts, copyIntoStage, createStage, insertInferredMembers, upsertDimension } from './load';
 
 /** Serialises loads (and schema changes) of one warehouse across processes. */
@@ -88,6 +89,9 @@ export class PostgresWarehouse implements Warehouse {
           const file = staged.get(table.name);
           if (!file) continue;
           const rows = await copyIntoStage(this.client, table.name, file.path, file.columns);
+          if (rows !== file.rows) {
+            throw new Error(`load ${manifest.runId}: ${table.name} staged ${rows} rows but its manifest says ${file.rows}; nothing loaded`);
+          }
           tables.push({ table: table.name, kind: table.kind, staged: rows, applied: 0 });
         }
         await checkpoint?.('load.after-stage');
@@ -123,6 +127,11 @@ export class PostgresWarehouse implements Warehouse {
       duck.close();
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** Uniqueness, not-null and foreign-key checks over the whole star schema. */
+  dataTests(): Promise<DataTestResult[]> {
+    return runDataTests(this.client, this.model);
   }
 
   async lastRuns(limit: number): Promise<LoadedRun[]> {
