@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, partitionOf, withName, type PlatformArgs } from './common';
 import { AWS_REQUIRES_WILDCARD, document, extractPolicy, loadPolicy, publishStatements, transformPolicy, trustPolicy, xrayStatement, type PipelineFunctionResources } from './iam';
 import { createPlatformFunction } from './lambdaFunction';
-import { buildStateMachineDefinition, type RetrySettings, type Step } from './stateMachine';
+import { buildStateMachineDefinition, type RetrySettings } from './stateMachine';
 
 export type SourceKind = 'postgres' | 'rest';
 export type WarehouseKind = 'postgres' | 'snowflake';
@@ -73,7 +73,6 @@ export interface IngestionPipelineArgs extends PlatformArgs {
 
 const STEPS: readonly PipelineStepName[] = ['extract', 'transform', 'load'];
 const DEFAULT_MEMORY: Record<PipelineStepName, number> = { extract: 1024, transform: 2048, load: 1024 };
-const STATE_NAME: Record<PipelineStepName, Step> = { extract: 'Extract', transform: 'Transform', load: 'Load' };
 
 export class IngestionPipeline extends pulumi.ComponentResource {
   readonly functions: Readonly<Record<PipelineStepName, aws.lambda.Function>>;

@@ -1,0 +1,71 @@
+/**
+ * The Lambda bundles: built with esbuild (minified, AWS SDK inside), loadable by plain Node,
+ * exporting `handler`; native DuckDB in the layer folder, resolvable from it.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildBundles, HANDLERS, type BuildReport } from '../../scripts/build';
+
+let report: BuildReport;
+// Own output folder: the stack tests build `dist/` concurrently.
+const outDir = mkdtempSync(join(tmpdir(), 'tributary-dist-'));
+beforeAll(async () => {
+  report = await buildBundles({ outDir });
+}, 60_000);
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+test('builds all four handlers and the layer', () => {
+  expect(report.bundles.map((b) => b.name)).toEqual([...HANDLERS]);
+  for (const b of report.bundles) {
+    expect(existsSync(join(b.dir, 'index.js'))).toBe(true);
+    // Zipped sizes are reported and small (AWS SDK bundled, minified).
+    expect(b.zippedBytes).toBeGreaterThan(10_000);
+    expect(b.zippedBytes).toBeLessThan(3 * 1024 * 1024);
+    expect(b.zippedBytes).toBeLessThan(b.bytes);
+  }
+  expect(report.layer.packages).toEqual(expect.arrayContaining(['@duckdb/node-api', '@duckdb/node-bindings']));
+});
+
+/**
+ * Runs `script` in a plain Node process (not jest's module system) set up as Lambda's: the bundle
+ * outside the repository, the layer's modules on NODE_PATH (Lambda: /opt/nodejs/node_modules).
+ */
+function node(script: string, ...args: string[]): unknown {
+  const env = { ...process.env, NODE_PATH: join(report.layer.dir, 'nodejs', 'node_modules') };
+  return JSON.parse(execFileSync(process.execPath, ['-e', script, ...args], { encoding: 'utf8', cwd: tmpdir(), env })) as unknown;
+}
+
+test.each([...HANDLERS])('%s bundle loads in plain Node and exports handler', (name) => {
+  const file = join(report.bundles.find((b) => b.name === name)!.dir, 'index.js');
+  expect(node('const m = require(process.argv[1]); console.log(JSON.stringify(typeof m.handler))', file)).toBe('function');
+  const code = readFileSync(file, 'utf8');
+  // Minified, and the AWS SDK is inside the bundle, not required from the runtime.
+  expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+  expect(code).not.toMatch(/require\("@aws-sdk\/client-[a-z0-9-]+"\)/);
+  expect(code).not.toMatch(/require\("@aws-lambda-powertools\//);
+});
+
+test('DuckDB stays external and resolves from the layer folder, as /opt/nodejs/node_modules would', () => {
+  const layerModules = join(report.layer.dir, 'nodejs', 'node_modules');
+  const resolved = node(
+    'const { createRequire } = require("node:module"); console.log(JSON.stringify(createRequire(process.argv[1] + "/x.js").resolve("@duckdb/node-api")))',
+    layerModules,
+  ) as string;
+  expect(resolved.startsWith(layerModules)).toBe(true);
+  const bundles = report.bundles.map((b) => readFileSync(join(b.dir, 'index.js'), 'utf8')).join('\n');
+  expect(bundles).toContain('require("@duckdb/node-api")');
+  expect(existsSync(join(layerModules, '@duckdb', 'node-bindings-linux-x64'))).toBe(true);
+});
+
+test('a missing entry point fails the build naming it', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'tributary-build-'));
+  try {
+    await expect(buildBundles({ rootDir: empty, outDir: join(empty, 'dist') })).rejects.toThrow(
+      'missing Lambda entry point(s): runtime/handlers/extract.ts, runtime/handlers/transform.ts, runtime/handlers/load.ts, runtime/handlers/notify.ts',
+    );
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,97 @@
+/**
+ * Stack config validation: the committed stack files pass; a missing or malformed key fails with
+ * a message naming it, both in the plain validator and through the real program under mocks.
+ */
+import { validateStackConfig, ConfigError } from '../../stacks/config';
+import { captureStack, loadStackConfig } from '../support/pulumiMocks';
+
+/** The `tributary:*` keys of a stack file, namespace stripped, as the program reads them. */
+function rawConfig(stack: string, overrides: Record<string, string | undefined> = {}): Record<string, unknown> {
+  const { config } = loadStackConfig(stack, undefined, overrides);
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) if (key.startsWith('tributary:')) raw[key.slice('tributary:'.length)] = value;
+  return raw;
+}
+
+function problemsOf(overrides: Record<string, string | undefined>, stack = 'dev'): string {
+  try {
+    validateStackConfig(rawConfig(stack, overrides));
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+const pipelinesWith = (patch: Record<string, unknown>): string =>
+  JSON.stringify([{ name: 'totesys', source: { kind: 'postgres', name: 'totesys' }, warehouse: { kind: 'postgres' }, schedule: 'rate(20 minutes)', ...patch }]);
+
+test('the committed dev and prod stack files are valid', () => {
+  const dev = validateStackConfig(rawConfig('dev'));
+  const prod = validateStackConfig(rawConfig('prod'));
+  expect(dev).toMatchObject({ environment: 'dev', accountId: '210987654321', region: 'eu-west-2', logRetentionDays: 14 });
+  expect(dev.delivery).toBeUndefined();
+  expect(dev.pipelines).toEqual([
+    { name: 'totesys', source: { kind: 'postgres', name: 'totesys' }, warehouse: { kind: 'postgres' }, schedule: 'rate(20 minutes)', scheduleEnabled: true, freshnessSlaMinutes: 30, logLevel: 'DEBUG', memoryMb: {} },
+  ]);
+  expect(prod).toMatchObject({ environment: 'prod', accountId: '123456789012', logRetentionDays: 90, alerting: { email: 'data-oncall@example.com' } });
+  expect(prod.delivery?.deployments.map((d) => [d.stack, d.approval])).toEqual([
+    ['dev', false],
+    ['prod', true],
+  ]);
+  // The secret is never part of the validated config.
+  expect(JSON.stringify(dev)).not.toContain('xoxb');
+});
+
+test('a second pipeline (Recurly REST → Snowflake) is declared by config alone', () => {
+  const pipelines = JSON.stringify([
+    ...(JSON.parse(rawConfig('dev').pipelines as string) as unknown[]),
+    { name: 'recurly', source: { kind: 'rest', name: 'recurly' }, warehouse: { kind: 'snowflake' }, schedule: 'rate(1 hour)', freshnessSlaMinutes: 120 },
+  ]);
+  const cfg = validateStackConfig(rawConfig('dev', { 'tributary:pipelines': pipelines }));
+  expect(cfg.pipelines.map((p) => `${p.name}:${p.source.kind}->${p.warehouse.kind}`)).toEqual(['totesys:postgres->postgres', 'recurly:rest->snowflake']);
+});
+
+test.each([
+  [{ 'tributary:accountId': undefined }, 'missing required key "tributary:accountId"'],
+  [{ 'tributary:accountId': '12345' }, '"tributary:accountId" must be a 12-digit AWS account id'],
+  [{ 'tributary:deployRoleArn': 'arn:aws:iam::999999999999:role/x' }, '"tributary:deployRoleArn" must be a role in the stack\'s account'],
+  [{ 'tributary:region': 'mars' }, '"tributary:region" must be an AWS region'],
+  [{ 'tributary:logRetentionDays': '13' }, '"tributary:logRetentionDays" must be one of 1, 3, 5'],
+  [{ 'tributary:logRetentionDays': 'two weeks' }, '"tributary:logRetentionDays" must be a number'],
+  [{ 'tributary:slackBotToken': undefined }, 'missing required key "tributary:slackBotToken"'],
+  [{ 'tributary:tags': JSON.stringify({ project: 'tributary', environment: 'dev', owner: 'x', 'managed-by': 'pulumi' }) }, 'missing required key "tributary:tags.cost-center"'],
+  [{ 'tributary:tags': JSON.stringify({ project: 'tributary', environment: 'prod', owner: 'x', 'cost-center': 'y', 'managed-by': 'pulumi' }) }, '"tributary:tags.environment" must equal tributary:environment'],
+  [{ 'tributary:lake': JSON.stringify({ rawInfrequentAccessAfterDays: 30, rawArchiveAfterDays: 45, noncurrentVersionExpirationDays: 7 }) }, '"tributary:lake.rawArchiveAfterDays" must be at least 30 days after'],
+  [{ 'tributary:alerting': JSON.stringify({ email: 'oncall@example.com' }) }, 'missing required key "tributary:alerting.slackChannel"'],
+  [{ 'tributary:alerting': JSON.stringify({ slackChannel: '#a', email: 'not-an-address' }) }, '"tributary:alerting.email" must be an e-mail address'],
+  [{ 'tributary:pipelines': undefined }, 'missing required key "tributary:pipelines"'],
+  [{ 'tributary:pipelines': '[]' }, '"tributary:pipelines" must list at least one entry'],
+  [{ 'tributary:pipelines': pipelinesWith({ source: { kind: 'mysql', name: 'totesys' } }) }, '"tributary:pipelines[0].source.kind" must be one of postgres, rest, got "mysql"'],
+  [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'redshift' } }) }, '"tributary:pipelines[0].warehouse.kind" must be one of postgres, snowflake'],
+  [{ 'tributary:pipelines': pipelinesWith({ schedule: 'every 20 minutes' }) }, '"tributary:pipelines[0].schedule" must be an EventBridge Scheduler expression'],
+  [{ 'tributary:pipelines': pipelinesWith({ memoryMb: { transform: 64 } }) }, '"tributary:pipelines[0].memoryMb.transform" must be at least 128'],
+  [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'postgres', secretArn: 'arn:aws:secretsmanager:eu-west-2:999999999999:secret:x-AbCdEf' } }) }, '"tributary:pipelines[0].warehouse.secretArn" must be a secret in the stack\'s account'],
+])('rejects %j naming the key', (overrides, message) => {
+  expect(problemsOf(overrides)).toContain(message);
+});
+
+test('the prod delivery section is validated too', () => {
+  const delivery = JSON.parse(rawConfig('prod').delivery as string) as Record<string, unknown>;
+  expect(problemsOf({ 'tributary:delivery': JSON.stringify({ ...delivery, stateBackendUrl: 'file:///tmp' }) }, 'prod')).toContain('"tributary:delivery.stateBackendUrl"');
+  expect(problemsOf({ 'tributary:delivery': JSON.stringify({ ...delivery, deployments: [{ stack: 'dev' }] }) }, 'prod')).toContain(
+    'missing required key "tributary:delivery.deployments[0].roleArn"',
+  );
+});
+
+test('all problems are reported at once', () => {
+  const message = problemsOf({ 'tributary:accountId': undefined, 'tributary:region': undefined });
+  expect(message).toContain('"tributary:accountId"');
+  expect(message).toContain('"tributary:region"');
+});
+
+test('the program itself fails with the key name when a stack file is wrong', async () => {
+  await expect(captureStack('dev', { config: { 'tributary:pipelines': pipelinesWith({ source: { kind: 'mysql', name: 'totesys' } }) } })).rejects.toThrow(
+    '"tributary:pipelines[0].source.kind" must be one of postgres, rest, got "mysql"',
+  );
+}, 60_000);
