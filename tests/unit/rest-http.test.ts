@@ -1,0 +1,63 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalObjectStore } from '../../runtime/lake/local';
+import { writeManifest, type ExtractManifest } from '../../runtime/lake/manifest';
+import { transformRecurlyRun } from '../../runtime/model/recurly/transform';
+import { RECURLY_TABLES } from '../../runtime/model/recurly/tables';
+import { JsonlGzipObject } from '../../runtime/sources/rest/jsonl-object';
+import { resetWaitMs, retryAfterMs } from '../../runtime/sources/rest/http';
+import { parseRecurlyPage, recurlyApi } from '../../runtime/sources/rest/recurly';
+
+describe('REST helpers', () => {
+  it('reads Retry-After as seconds or an HTTP date, and the rate-limit reset as epoch seconds', () => {
+    const now = Date.parse('2024-01-01T00:00:00Z');
+    expect(retryAfterMs('3', now)).toBe(3000);
+    expect(retryAfterMs('Mon, 01 Jan 2024 00:00:05 GMT', now)).toBe(5000);
+    expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs(null, now)).toBeUndefined();
+    expect(resetWaitMs(String(now / 1000 + 9), now)).toBe(9000);
+    expect(resetWaitMs(String(now / 1000 - 9), now)).toBe(0);
+    expect(resetWaitMs('x', now)).toBeUndefined();
+  });
+
+  it('validates Recurly pages', () => {
+    expect(parseRecurlyPage({ object: 'list', has_more: false, next: null, data: [{ id: 'a' }] })).toEqual({ records: [{ id: 'a' }], next: null });
+    expect(() => parseRecurlyPage([])).toThrow('expected a JSON object');
+    expect(() => parseRecurlyPage({ data: [], has_more: 'no' })).toThrow('"has_more" is not a boolean');
+    expect(() => parseRecurlyPage({ data: [], has_more: true, next: '' })).toThrow('"has_more" is true but "next" is not a URL');
+    expect(() => parseRecurlyPage({ data: [1], has_more: false })).toThrow('data[0] is not an object');
+    const api = recurlyApi('k-123456', 'https://v3.eu.recurly.com/');
+    expect(api.firstPageUrl({ name: 'accounts', path: '/accounts', idField: 'id', cursorField: 'updated_at' }, '2024-01-01T00:00:00Z')).toBe(
+      'https://v3.eu.recurly.com/accounts?limit=200&sort=updated_at&order=asc&begin_time=2024-01-01T00%3A00%3A00Z',
+    );
+    expect(api.headers.Accept).toBe('application/vnd.recurly.v2021-02-25+json');
+  });
+
+  it('fails a transform on a value of the wrong type with the table and run named', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'recurly-bad-'));
+    try {
+      const lake = new LocalObjectStore(dir);
+      const runId = '20240101T000000000Z-bad000';
+      const obj = new JsonlGzipObject(lake, `raw/recurly/subscriptions/x/${runId}-0000.jsonl.gz`);
+      await obj.writeLines([JSON.stringify({ id: 's1', updated_at: '2024-01-01T00:00:00Z', quantity: 'many' })]);
+      const stored = await obj.finish();
+      const extract: ExtractManifest = {
+        version: 1,
+        stage: 'extract',
+        runId,
+        source: 'recurly',
+        format: 'jsonl.gz',
+        startedAt: '',
+        finishedAt: '',
+        tables: { subscriptions: { rows: 1, objects: [stored], watermark: { from: null, to: null }, snapshot: null, columns: [] } },
+      };
+      await writeManifest(lake, extract);
+      await expect(transformRecurlyRun({ lake, source: 'recurly', tables: RECURLY_TABLES }, extract)).rejects.toThrow(
+        /^transform recurly\.recurly_subscriptions \(run 20240101T000000000Z-bad000\): Conversion Error: .*many/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
