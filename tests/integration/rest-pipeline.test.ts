@@ -12,7 +12,7 @@ import { runRecurlyPipeline } from '../../runtime/pipeline/recurly';
 import { RECURLY_MODEL } from '../../runtime/model/recurly/tables';
 import { PostgresWarehouse } from '../../runtime/warehouse/postgres/warehouse';
 import { parseSnowflakeUrl } from '../../runtime/warehouse/snowflake/config';
-import { FakeRecurly, type FakeRecord } from '../support/recurly-server';
+import { FakeRecurly } from '../support/recurly-server';
 import { createDatabase } from '../support/services';
 import { FakeSnowflake, WarehouseSim } from '../support/snowflake-server';
 

@@ -6,7 +6,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { LocalObjectStore } from '../../runtime/lake/local';
 import { writeManifest, type TransformManifest } from '../../runtime/lake/manifest';
 import { TOTESYS_STAR } from '../../runtime/model/totesys/star';
-import { clearRegisteredSecrets } from '../../runtime/telemetry/redact';
+import { clearRegisteredSecrets, redact } from '../../runtime/telemetry/redact';
 import { getSnowflakeSecret, parseSnowflakeSecret, parseSnowflakeUrl, type SnowflakeConfig } from '../../runtime/warehouse/snowflake/config';
 import { schemaStatements } from '../../runtime/warehouse/snowflake/ddl';
 import { copyIntoStage } from '../../runtime/warehouse/snowflake/load';
@@ -307,7 +307,6 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
       role: 'R',
       stage: 'DB.SC.LAKE_STAGE',
     });
-    const { redact } = await import('../../runtime/telemetry/redact');
     expect(redact('kp-pass-123 leaked')).toBe('*** leaked');
   });
 });
