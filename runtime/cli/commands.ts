@@ -4,6 +4,7 @@ import { parsePostgresUrl, UsageError } from '../config/urls';
 import { openLake } from '../lake/open';
 import type { ObjectStore } from '../lake/port';
 import { runTotesysPipeline, type PipelineRunSummary } from '../pipeline/run';
+import { reconcileTotesys } from '../pipeline/reconcile';
 import { recurlyRunCommand } from './recurly-command';
 import { TOTESYS_STAR } from '../model/totesys/star';
 import { seedTotesys } from '../sources/postgres/seed';
@@ -194,6 +195,46 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
     } finally {
       await warehouse.close();
     }
+  } finally {
+    await local.stop();
+  }
+}
+
+export async function reconcileCommand(argv: string[], io: CliIo): Promise<number> {
+  const values = parse(argv, {
+    ...LAKE_OPTIONS,
+    source: { type: 'string' },
+    warehouse: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'chunk-size': { type: 'string' },
+  });
+  let sourceUrl = optionalString(values.source) ?? io.env.TRIBUTARY_SOURCE_URL;
+  let warehouseUrl = optionalString(values.warehouse) ?? io.env.TRIBUTARY_WAREHOUSE_URL;
+  if (sourceUrl) parsePostgresUrl(sourceUrl, '--source');
+  if (warehouseUrl) parsePostgresUrl(warehouseUrl, '--warehouse');
+  const chunkText = optionalString(values['chunk-size']);
+  const chunkSize = chunkText === undefined ? undefined : Number(chunkText);
+  if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) throw new UsageError(`--chunk-size: expected a positive whole number, got ${JSON.stringify(chunkText)}`);
+  const lake = lakeFrom(values, io.env);
+  const local = await startLocalServices(!sourceUrl, !warehouseUrl);
+  try {
+    sourceUrl ??= local.sourceUrl!;
+    warehouseUrl ??= local.warehouseUrl!;
+    const report = await reconcileTotesys({ sourceUrl, warehouseUrl, lake, repair: values['dry-run'] !== true, chunkSize });
+    io.out(
+      table(
+        ['source table', 'source rows', 'warehouse rows', 'chunks differing', 'changed', 'missing', 'extra'],
+        report.tables.map((t) => [t.table, t.sourceRows, t.warehouseRows, `${t.differingChunks}/${t.chunks}`, t.changed.length, t.missing.length, t.extra.length]),
+      ),
+    );
+    for (const t of report.tables) {
+      if (t.changed.length) io.out(`${t.table}: changed without last_updated changing: ids ${t.changed.slice(0, 20).join(', ')}${t.changed.length > 20 ? ', …' : ''}`);
+      if (t.extra.length) io.out(`${t.table}: in the warehouse but no longer in the source (left as is): ids ${t.extra.slice(0, 20).join(', ')}`);
+    }
+    const fixed = report.repaired.flatMap((r) => r.tables).reduce((n, t) => n + t.applied, 0);
+    if (report.runId) io.out(`repaired in reconcile run ${report.runId}: ${fixed} warehouse row(s) corrected or added`);
+    else io.out(values['dry-run'] ? 'dry run: nothing repaired' : 'source and warehouse agree');
+    return 0;
   } finally {
     await local.stop();
   }

@@ -1,7 +1,7 @@
 import { UsageError } from '../config/urls';
 import { RunInProgressError } from '../state/run-lock';
 import { redactSecrets } from './redaction';
-import { runCommand, seedCommand, statusCommand, type CliIo } from './commands';
+import { reconcileCommand, runCommand, seedCommand, statusCommand, type CliIo } from './commands';
 import { runAlertCommand } from './alert';
 import { runLogsCommand } from './logs';
 
@@ -12,6 +12,7 @@ Usage:
                    [--warehouse <postgres-url>] [--lookback <interval>]
   tributary seed   --source <postgres-url> [--data <dir of CSVs> | --generate <sales orders>] [--reset]
   tributary status [--lake …] [--s3-endpoint <url>] [--warehouse <postgres-url>] [--json]
+  tributary reconcile [--source …] [--warehouse …] [--lake …] [--dry-run] [--chunk-size <ids>]
   tributary logs   --stack <name> [--run <id>] [--since <duration>]
   tributary alert test --stack <name>
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   seed: seedCommand,
   status: statusCommand,
+  reconcile: reconcileCommand,
   logs: runLogsCommand,
   alert: runAlertCommand,
 };

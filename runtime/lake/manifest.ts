@@ -33,6 +33,8 @@ export interface ExtractManifest {
   runId: string;
   source: string;
   format: 'csv.gz' | 'jsonl.gz';
+  /** `reconcile`: a targeted re-read of rows found to differ; it moves no watermark. */
+  purpose?: 'incremental' | 'reconcile';
   startedAt: string;
   finishedAt: string;
   tables: Record<string, ExtractedTable>;
@@ -52,6 +54,8 @@ export interface TransformManifest {
   model: string;
   /** The extract manifest this output was built from. */
   input: string;
+  /** Copied from the extract: a reconcile run corrects fact versions in place. */
+  purpose?: 'incremental' | 'reconcile';
   startedAt: string;
   finishedAt: string;
   tables: Record<string, ProcessedTable>;

@@ -171,6 +171,7 @@ export async function transformRun(options: TransformOptions, extract: ExtractMa
       source: extract.source,
       model,
       input: `manifests/extract/${extract.runId}.json`,
+      purpose: extract.purpose ?? 'incremental',
       startedAt,
       finishedAt: new Date().toISOString(),
       tables,

@@ -27,7 +27,7 @@ export async function loadTableStates(lake: ObjectStore, source: string, tables:
   const oldest = known.some((id) => id === undefined) ? undefined : (known as string[]).sort()[0];
   for (const runId of await listManifestRunIds(lake, 'extract', oldest)) {
     const manifest = await readManifest<ExtractManifest>(lake, 'extract', runId);
-    if (!manifest || manifest.source !== source) continue;
+    if (!manifest || manifest.source !== source || manifest.purpose === 'reconcile') continue;
     for (const [table, entry] of Object.entries(manifest.tables)) {
       if (!states.has(table) || entry.error) continue;
       const current = states.get(table);
@@ -50,6 +50,7 @@ export async function commitExtract(
   await checkpoint?.('extract.before-manifest');
   const key = await writeManifest(lake, manifest);
   await checkpoint?.('extract.after-manifest');
+  if (manifest.purpose === 'reconcile') return key;
   for (const [table, entry] of Object.entries(manifest.tables)) {
     if (entry.error) continue;
     const current = states.get(table);

@@ -23,6 +23,8 @@ export interface PostgresExtractOptions {
   /** How far below the watermark late commits are looked for (a PostgreSQL interval). */
   lookback?: string;
   onProgress?: (table: string, bytes: number) => void;
+  /** Reconcile: read only these primary keys of these tables, ignoring and keeping watermarks. */
+  only?: Record<string, number[]>;
   /** Test hook: called at named points so crash tests can stop the process there. */
   checkpoint?: (point: string) => Promise<void> | void;
 }
@@ -87,14 +89,18 @@ async function extractTable(
   if (!cursorType) {
     return { ...base, snapshot: previous?.snapshot ?? null, error: `${options.source}.${table.name} has no cursor column ${table.cursor}` };
   }
-  const predicate = incrementalPredicate(client, {
-    cursor: table.cursor,
-    cursorType,
-    watermark: previous?.watermark ?? null,
-    previousSnapshot: previous?.snapshot ?? null,
-    currentXmax,
-    lookback: options.lookback ?? '1 hour',
-  });
+  const only = options.only;
+  if (only && !only[table.name]?.length) return { ...base, snapshot: previous?.snapshot ?? null };
+  const predicate = only
+    ? `${quoteIdent(table.primaryKey)} = ANY (${client.escapeLiteral(`{${only[table.name].map((id) => Math.trunc(id)).join(',')}}`)}::bigint[])`
+    : incrementalPredicate(client, {
+        cursor: table.cursor,
+        cursorType,
+        watermark: previous?.watermark ?? null,
+        previousSnapshot: previous?.snapshot ?? null,
+        currentXmax,
+        lookback: options.lookback ?? '1 hour',
+      });
   const from = quoteIdent(table.name);
   const exists = await client.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${from} WHERE ${predicate}) AS found`);
   if (!exists.rows[0].found) return base;
@@ -144,6 +150,7 @@ export async function extractPostgres(options: PostgresExtractOptions): Promise<
     runId,
     source: options.source,
     format: 'csv.gz',
+    purpose: options.only ? 'reconcile' : 'incremental',
     startedAt,
     finishedAt: new Date().toISOString(),
     tables,

@@ -85,14 +85,24 @@ export async function addReferencedDates(client: Client, facts: FactTable[]): Pr
   return res.rowCount ?? 0;
 }
 
-/** Appends each staged source version once; a version already loaded is skipped by its key. */
-export async function appendFacts(client: Client, fact: FactTable): Promise<number> {
-  const cols = fact.columns.map((c) => q(c.name)).join(', ');
+/**
+ * Appends each staged source version once; a version already loaded is skipped by its key.
+ * A reconcile run instead corrects the stored version in place: the source changed the row
+ * without changing `last_updated`, so it is the same version with other values.
+ */
+export async function appendFacts(client: Client, fact: FactTable, correct = false): Promise<number> {
+  const cols = fact.columns.map((c) => q(c.name));
+  const key = fact.versionKey.map(q).join(', ');
+  const others = cols.filter((c) => !fact.versionKey.map(q).includes(c));
+  const onConflict = correct
+    ? `DO UPDATE SET ${others.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+       WHERE (${others.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${others.map((c) => `EXCLUDED.${c}`).join(', ')})`
+    : 'DO NOTHING';
   const res = await client.query(
-    `INSERT INTO ${q(fact.name)} (${cols})
-     SELECT ${cols} FROM ${stageName(fact.name)}
-     ORDER BY ${fact.versionKey.map(q).join(', ')}
-     ON CONFLICT (${fact.versionKey.map(q).join(', ')}) DO NOTHING`,
+    `INSERT INTO ${q(fact.name)} AS t (${cols.join(', ')})
+     SELECT ${cols.join(', ')} FROM ${stageName(fact.name)}
+     ORDER BY ${key}
+     ON CONFLICT (${key}) ${onConflict}`,
   );
   return res.rowCount ?? 0;
 }

@@ -104,7 +104,7 @@ export class PostgresWarehouse implements Warehouse {
         result.datesAdded = await addReferencedDates(this.client, this.model.facts);
         for (const fact of this.model.facts) {
           const entry = tables.find((t) => t.table === fact.name);
-          if (entry) entry.applied = await appendFacts(this.client, fact);
+          if (entry) entry.applied = await appendFacts(this.client, fact, manifest.purpose === 'reconcile');
         }
         await checkpoint?.('load.after-facts');
         result.tables = tables;
