@@ -208,6 +208,21 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
     await wh.close();
   });
 
+  it('corrects fact versions in place for a reconcile run', async () => {
+    const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
+    const m: TransformManifest = { ...manifest(RUN, { fact_payment: 1 }), purpose: 'reconcile' };
+    await stage(m);
+    const result = await wh.loadRun(m);
+    const merge = server.statements.find((s) => s.startsWith('MERGE INTO "FACT_PAYMENT"'));
+    expect(merge).toContain('ON EQUAL_NULL(t."PAYMENT_ID", s."PAYMENT_ID") AND EQUAL_NULL(t."LAST_UPDATED_DATE", s."LAST_UPDATED_DATE") AND EQUAL_NULL(t."LAST_UPDATED_TIME", s."LAST_UPDATED_TIME")');
+    expect(merge).toContain('WHEN MATCHED AND (NOT EQUAL_NULL(t."CREATED_DATE", s."CREATED_DATE") OR');
+    expect(merge).toContain('THEN UPDATE SET "CREATED_DATE" = s."CREATED_DATE", "CREATED_TIME" = s."CREATED_TIME"');
+    expect(merge).not.toMatch(/SET [^W]*"PAYMENT_ID" =/);
+    expect(server.statements.some((s) => s.startsWith('INSERT INTO "FACT_PAYMENT"'))).toBe(false);
+    expect(result.tables).toEqual([{ table: 'fact_payment', kind: 'fact', staged: 1, applied: 2 }]);
+    await wh.close();
+  });
+
   it('refuses a load whose stage yields fewer rows than the manifest, before any change', async () => {
     const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
     const m = manifest(RUN, { dim_staff: 2 });

@@ -112,6 +112,23 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY ${keys.map((k) => `s.${k}`).join(', ')} 
   };
 }
 
+/**
+ * A reconcile run (the source changed a row without changing its version): the stored version
+ * is corrected in place, new versions are still inserted; equal rows are left alone.
+ */
+export function correctFacts(fact: FactTable): Statement {
+  const cols = fact.columns.map((c) => q(c.name));
+  const keys = fact.versionKey.map(q);
+  const others = cols.filter((c) => !keys.includes(c));
+  return {
+    sql: `MERGE INTO ${q(fact.name)} t
+USING (SELECT ${cols.join(', ')} FROM ${stageTable(fact.name)} QUALIFY ROW_NUMBER() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}) = 1) s
+ON ${keys.map((k) => `EQUAL_NULL(t.${k}, s.${k})`).join(' AND ')}
+WHEN MATCHED AND (${others.map((c) => `NOT EQUAL_NULL(t.${c}, s.${c})`).join(' OR ')}) THEN UPDATE SET ${others.map((c) => `${c} = s.${c}`).join(', ')}
+WHEN NOT MATCHED THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')})`,
+  };
+}
+
 /** Records the run; inserts nothing when another load recorded it first (the caller rolls back). */
 export function recordRun(runId: string, source: string, model: string, summary: unknown): Statement {
   return {

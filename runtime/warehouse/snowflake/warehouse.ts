@@ -9,6 +9,7 @@ import {
   addReferencedDates,
   appendFacts,
   copyIntoStage,
+  correctFacts,
   createStage,
   insertInferredMembers,
   lastLoadedRun,
@@ -111,7 +112,8 @@ WHEN NOT MATCHED THEN INSERT ("MODEL", "VERSION") VALUES (s."MODEL", s."VERSION"
       if (dates) result.datesAdded = count(await this.run(dates), 'number of rows inserted');
       for (const fact of facts) {
         const entry = tables.find((t) => t.table === fact.name)!;
-        entry.applied = count(await this.run(appendFacts(fact)), 'number of rows inserted');
+        const statement = manifest.purpose === 'reconcile' ? correctFacts(fact) : appendFacts(fact);
+        entry.applied = count(await this.run(statement), 'number of rows inserted', 'number of rows updated');
       }
       await checkpoint?.('load.after-facts');
       const summary = { tables, inferred: result.inferred, datesAdded: result.datesAdded, quarantined: manifest.quarantined };
