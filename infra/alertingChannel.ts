@@ -7,7 +7,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { partitionOf, withName, type PlatformArgs } from './common';
-import { document, logStatements, xrayStatement, type PolicyDocument } from './iam';
+import { accountAdminStatement, document, logStatements, logsKeyStatement, xrayStatement, type PolicyDocument } from './iam';
 import { createPlatformFunction } from './lambdaFunction';
 
 export interface AlertingChannelArgs extends PlatformArgs {
@@ -41,24 +41,24 @@ export class AlertingChannel extends pulumi.ComponentResource {
     super('tributary:alerting:AlertingChannel', name, {}, opts);
     const prefix = args.namePrefix ?? `tributary-${args.environment}`;
     const partition = partitionOf(args.aws);
-    const accountRoot = `arn:${partition}:iam::${args.aws.accountId}:root`;
+    const functionName = `${prefix}-notify`;
 
     const keyPolicy: PolicyDocument = document(
-      // Key policies apply to the key they are attached to: `Resource: "*"` means this key.
-      { Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: accountRoot }, Action: 'kms:*', Resource: '*' },
+      accountAdminStatement(args.aws.accountId, partition),
       {
         Sid: 'CloudWatchAlarmsPublish',
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: '*',
         Condition: { StringEquals: { 'aws:SourceAccount': args.aws.accountId } },
       },
+      logsKeyStatement(args.aws.region, [`arn:${partition}:logs:${args.aws.region}:${args.aws.accountId}:log-group:/aws/lambda/${functionName}`]),
     );
     this.key = new aws.kms.Key(
       `${name}-key`,
       {
-        description: `Tributary ${args.environment} alerts: SNS topic, Slack token, dead letters`,
+        description: `Tributary ${args.environment} alerts: SNS topic, Slack token, dead letters, notifier logs`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
         policy: JSON.stringify(keyPolicy),
@@ -97,7 +97,6 @@ export class AlertingChannel extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const functionName = `${prefix}-notify`;
     const fn = createPlatformFunction(
       `${name}-notifier`,
       {
@@ -126,6 +125,7 @@ export class AlertingChannel extends pulumi.ComponentResource {
           ),
         deadLetterTargetArn: this.deadLetterQueue.arn,
         logRetentionDays: args.logRetentionDays,
+        logKmsKeyArn: this.key.arn,
         logLevel: args.logLevel ?? 'INFO',
         tags: args.tags,
       },

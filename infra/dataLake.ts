@@ -10,7 +10,8 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { withName, type PlatformArgs } from './common';
+import { partitionOf, withName, type PlatformArgs } from './common';
+import { accountAdminStatement, document, logsKeyStatement } from './iam';
 import { createSecureBucket } from './secureBucket';
 
 export interface DataLakeLifecycleArgs {
@@ -67,9 +68,21 @@ export class DataLake extends pulumi.ComponentResource {
     this.key = new aws.kms.Key(
       `${name}-key`,
       {
-        description: `Tributary ${args.environment} lake: raw and processed buckets, pipeline secrets`,
+        description: `Tributary ${args.environment} lake: raw and processed buckets, pipeline secrets and logs`,
         enableKeyRotation: true,
         deletionWindowInDays: args.keyDeletionWindowDays ?? 30,
+        // Also encrypts the pipelines' log groups (functions and state machines of this environment).
+        policy: JSON.stringify(
+          document(
+            accountAdminStatement(args.aws.accountId, partitionOf(args.aws)),
+            logsKeyStatement(
+              args.aws.region,
+              ['/aws/lambda/', '/aws/vendedlogs/states/'].map(
+                (p) => `arn:${partitionOf(args.aws)}:logs:${args.aws.region}:${args.aws.accountId}:log-group:${p}${prefix}-*`,
+              ),
+            ),
+          ),
+        ),
         tags: withName(args.tags, `${prefix}-lake`),
       },
       { parent: this },

@@ -11,7 +11,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { partitionOf, withName, type PlatformArgs } from './common';
-import { document, logStatements, trustPolicy, type PolicyStatement } from './iam';
+import { accountAdminStatement, document, logStatements, logsKeyStatement, trustPolicy, type PolicyStatement } from './iam';
 import { createSecureBucket } from './secureBucket';
 
 export interface DeliveryDeploymentArgs {
@@ -69,7 +69,18 @@ export class DeliveryPipeline extends pulumi.ComponentResource {
     );
     this.artifactKey = new aws.kms.Key(
       `${name}-artifact-key`,
-      { description: `Tributary ${args.environment} delivery pipeline artifacts`, enableKeyRotation: true, deletionWindowInDays: 30, tags: withName(args.tags, `${prefix}-artifacts`) },
+      {
+        description: `Tributary ${args.environment} delivery pipeline: artifacts and build logs`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: JSON.stringify(
+          document(
+            accountAdminStatement(accountId, partition),
+            logsKeyStatement(region, [`arn:${partition}:logs:${region}:${accountId}:log-group:/aws/codebuild/${prefix}-*`]),
+          ),
+        ),
+        tags: withName(args.tags, `${prefix}-artifacts`),
+      },
       parent,
     );
     const artifacts = createSecureBucket(
@@ -91,7 +102,7 @@ export class DeliveryPipeline extends pulumi.ComponentResource {
     const projects: Record<string, aws.codebuild.Project> = {};
     const project = (key: string, buildspec: string, env: Record<string, string>, statements: PolicyStatement[]): aws.codebuild.Project => {
       const projectName = `${prefix}-${key}`;
-      const logGroup = new aws.cloudwatch.LogGroup(`${name}-${key}-logs`, { name: `/aws/codebuild/${projectName}`, retentionInDays: args.logRetentionDays, tags: args.tags }, parent);
+      const logGroup = new aws.cloudwatch.LogGroup(`${name}-${key}-logs`, { name: `/aws/codebuild/${projectName}`, retentionInDays: args.logRetentionDays, kmsKeyId: this.artifactKey.arn, tags: args.tags }, parent);
       const role = new aws.iam.Role(`${name}-${key}-role`, { name: `${projectName}-build`, assumeRolePolicy: JSON.stringify(trustPolicy('codebuild.amazonaws.com', accountId)), tags: args.tags }, parent);
       const policy = new aws.iam.RolePolicy(
         `${name}-${key}-policy`,

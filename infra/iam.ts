@@ -37,6 +37,24 @@ export const AWS_REQUIRES_WILDCARD: readonly string[] = [
   'logs:DescribeLogGroups',
 ];
 
+/** Key policy statement keeping the key manageable through IAM in its account. */
+export function accountAdminStatement(accountId: string, partition = 'aws'): PolicyStatement {
+  // Key policies apply to their own key: `Resource: "*"` means this key.
+  return { Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' };
+}
+
+/** Key policy statement letting CloudWatch Logs encrypt the named log groups (ARN patterns). */
+export function logsKeyStatement(region: string, logGroupArnPatterns: readonly string[]): PolicyStatement {
+  return {
+    Sid: 'CloudWatchLogsEncrypt',
+    Effect: 'Allow',
+    Principal: { Service: `logs.${region}.amazonaws.com` },
+    Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
+    Resource: '*',
+    Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupArnPatterns } },
+  };
+}
+
 export function document(...statements: PolicyStatement[]): PolicyDocument {
   return { Version: '2012-10-17', Statement: statements };
 }

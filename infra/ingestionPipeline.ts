@@ -179,6 +179,7 @@ export class IngestionPipeline extends pulumi.ComponentResource {
           deadLetterTargetArn: args.alerts.topicArn,
           layers: [this.layer.arn],
           logRetentionDays: args.logRetentionDays,
+          logKmsKeyArn: args.lake.keyArn,
           logLevel,
           tags: args.tags,
         },
@@ -196,7 +197,7 @@ export class IngestionPipeline extends pulumi.ComponentResource {
     const stateMachineArn = `arn:${partition}:states:${region}:${accountId}:stateMachine:${stateMachineName}`;
     const sfnLogs = new aws.cloudwatch.LogGroup(
       `${name}-state-machine-logs`,
-      { name: `/aws/vendedlogs/states/${stateMachineName}`, retentionInDays: args.logRetentionDays, tags: args.tags },
+      { name: `/aws/vendedlogs/states/${stateMachineName}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.lake.keyArn, tags: args.tags },
       parent,
     );
     const sfnRole = new aws.iam.Role(

@@ -22,6 +22,8 @@ export interface PlatformFunctionArgs {
   readonly deadLetterTargetArn: pulumi.Input<string>;
   readonly layers?: pulumi.Input<string>[];
   readonly logRetentionDays: number;
+  /** KMS key encrypting the log group (its policy must allow CloudWatch Logs). */
+  readonly logKmsKeyArn: pulumi.Input<string>;
   readonly logLevel: string;
   readonly tags: Record<string, string>;
 }
@@ -37,7 +39,7 @@ export function createPlatformFunction(name: string, args: PlatformFunctionArgs,
   const opts = { parent };
   const logGroup = new aws.cloudwatch.LogGroup(
     `${name}-logs`,
-    { name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays, tags: args.tags },
+    { name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.logKmsKeyArn, tags: args.tags },
     opts,
   );
   const role = new aws.iam.Role(

@@ -325,6 +325,33 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     }
   });
 
+  test('every log group has retention and is encrypted with a key whose policy admits CloudWatch Logs for it', () => {
+    const retention = Number(config()['tributary:logRetentionDays']);
+    const keys = new Map(byType(s(), 'aws:kms/key:Key').map((k) => [arnOf(k), k]));
+    const groups = byType(s(), 'aws:cloudwatch/logGroup:LogGroup');
+    expect(groups.length).toBe(stackName === 'dev' ? 5 : 8);
+    const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    for (const g of groups) {
+      expect(g.inputs.retentionInDays).toBe(retention);
+      const key = keys.get(g.inputs.kmsKeyId as string);
+      expect(`${g.name} key ${key ? 'found' : 'missing'}`).toBe(`${g.name} key found`);
+      const statement = doc(key!.inputs.policy).Statement.find((st) => st.Sid === 'CloudWatchLogsEncrypt')!;
+      expect(statement.Principal).toEqual({ Service: 'logs.eu-west-2.amazonaws.com' });
+      const patterns = list(statement.Condition!.ArnLike['kms:EncryptionContext:aws:logs:arn'] as string[]);
+      expect(patterns.some((pattern) => glob(pattern).test(arnOf(g)))).toBe(true);
+    }
+    // Pipeline logs use the lake key, the notifier's the alert key.
+    expect(one(s(), 'aws:cloudwatch/logGroup:LogGroup', 'totesys-extract-logs').inputs.kmsKeyId).toBe(arnOf(one(s(), 'aws:kms/key:Key', 'lake-key')));
+    expect(one(s(), 'aws:cloudwatch/logGroup:LogGroup', 'alerts-notifier-logs').inputs.kmsKeyId).toBe(arnOf(one(s(), 'aws:kms/key:Key', 'alerts-key')));
+    // Every key keeps IAM delegation in its own account, and rotates.
+    for (const key of keys.values()) {
+      expect(key.inputs.enableKeyRotation).toBe(true);
+      expect(doc(key.inputs.policy).Statement[0]).toEqual(
+        expect.objectContaining({ Principal: { AWS: `arn:aws:iam::${config()['tributary:accountId']}:root` }, Action: 'kms:*' }),
+      );
+    }
+  });
+
   test('the state machine definition is valid ASL, wires the functions and alerts on failure', () => {
     const sm = one(s(), 'aws:sfn/stateMachine:StateMachine', 'totesys-state-machine');
     const definition = JSON.parse(sm.inputs.definition as string) as { StartAt: string; States: Record<string, Record<string, unknown>> };
