@@ -34,6 +34,14 @@ function optionalString(value: string | boolean | undefined): string | undefined
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+/** A whole number ≥ 1 from an option (underscores allowed: 1_000_000), or undefined when absent. */
+function positiveInteger(text: string | undefined, option: string, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text.replace(/_/g, ''));
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${option}: expected a positive whole number of ${what}, got ${JSON.stringify(text)}`);
+  return value;
+}
+
 function lakeFrom(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): ObjectStore {
   const location = optionalString(values.lake) ?? env.TRIBUTARY_LAKE ?? `${LOCAL_HOME}/lake`;
   const endpoint = optionalString(values['s3-endpoint']) ?? env.TRIBUTARY_S3_ENDPOINT;
@@ -52,6 +60,10 @@ const LAKE_OPTIONS = {
 function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
   const extracted = summary.extract.manifest.tables;
   io.out(`run ${summary.runId}`);
+  if (summary.backfill) {
+    const b = summary.backfill;
+    io.out(`backfill ${b.backfillId}: ${b.chunks} chunks (${b.chunksRun} extracted now, ${b.chunksSkipped} already done)`);
+  }
   io.out('');
   io.out(
     table(
@@ -98,7 +110,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     warehouse: { type: 'string' },
     lookback: { type: 'string' },
     pipeline: { type: 'string' },
+    'chunk-rows': { type: 'string' },
+    concurrency: { type: 'string' },
   });
+  const chunkRows = positiveInteger(optionalString(values['chunk-rows']), '--chunk-rows', 'rows');
+  const concurrency = positiveInteger(optionalString(values.concurrency), '--concurrency', 'chunks');
   const pipeline = optionalString(values.pipeline) ?? 'totesys';
   if (pipeline !== 'totesys') throw new UsageError(`--pipeline: unknown pipeline ${JSON.stringify(pipeline)} (known: totesys, recurly)`);
   let sourceUrl = optionalString(values.source) ?? io.env.TRIBUTARY_SOURCE_URL;
@@ -116,6 +132,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       warehouseUrl,
       lake,
       lookback: optionalString(values.lookback),
+      chunkRows,
+      concurrency,
       onStep: (step) => {
         if (io.interactive) io.err(`\r\x1b[K${step}…`);
       },
@@ -143,24 +161,15 @@ export async function seedCommand(argv: string[], io: CliIo): Promise<number> {
   const data = optionalString(values.data);
   const generateText = optionalString(values.generate);
   if (data && generateText) throw new UsageError('--data and --generate cannot be used together');
-  let generate: number | undefined;
-  if (generateText !== undefined) {
-    generate = Number(generateText.replace(/_/g, ''));
-    if (!Number.isInteger(generate) || generate < 1) throw new UsageError(`--generate: expected a positive whole number of sales orders, got ${JSON.stringify(generateText)}`);
-  }
-  let sourceUrl = optionalString(values.source) ?? io.env.TRIBUTARY_SOURCE_URL;
-  if (sourceUrl) parsePostgresUrl(sourceUrl, '--source');
-  const local = sourceUrl ? undefined : await startLocalServices(false, false);
+  const generate = positiveInteger(generateText, '--generate', 'sales orders');
+  const sourceUrl = optionalString(values.source) ?? io.env.TRIBUTARY_SOURCE_URL;
   if (!sourceUrl) throw new UsageError('--source: required (a postgres:// URL, or TRIBUTARY_SOURCE_URL)');
-  try {
-    const started = Date.now();
-    const result = await seedTotesys({ sourceUrl, dataDir: data, generate, reset: values.reset === true });
-    io.out(table(['table', 'rows'], Object.entries(result.rows).map(([t, n]) => [t, n])));
-    io.out(`seeded in ${seconds(Date.now() - started)}`);
-    return 0;
-  } finally {
-    await local?.stop();
-  }
+  parsePostgresUrl(sourceUrl, '--source');
+  const started = Date.now();
+  const result = await seedTotesys({ sourceUrl, dataDir: data, generate, reset: values.reset === true });
+  io.out(table(['table', 'rows'], Object.entries(result.rows).map(([t, n]) => [t, n])));
+  io.out(`seeded in ${seconds(Date.now() - started)}`);
+  return 0;
 }
 
 export async function statusCommand(argv: string[], io: CliIo): Promise<number> {
@@ -212,9 +221,7 @@ export async function reconcileCommand(argv: string[], io: CliIo): Promise<numbe
   let warehouseUrl = optionalString(values.warehouse) ?? io.env.TRIBUTARY_WAREHOUSE_URL;
   if (sourceUrl) parsePostgresUrl(sourceUrl, '--source');
   if (warehouseUrl) parsePostgresUrl(warehouseUrl, '--warehouse');
-  const chunkText = optionalString(values['chunk-size']);
-  const chunkSize = chunkText === undefined ? undefined : Number(chunkText);
-  if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) throw new UsageError(`--chunk-size: expected a positive whole number, got ${JSON.stringify(chunkText)}`);
+  const chunkSize = positiveInteger(optionalString(values['chunk-size']), '--chunk-size', 'ids');
   const lake = lakeFrom(values, io.env);
   const local = await startLocalServices(!sourceUrl, !warehouseUrl);
   try {

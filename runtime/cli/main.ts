@@ -10,6 +10,8 @@ const HELP = `tributary — run the Tributary pipeline on this machine
 Usage:
   tributary run    [--source <postgres-url>] [--lake <dir | s3://bucket/prefix>] [--s3-endpoint <url>]
                    [--warehouse <postgres-url>] [--lookback <interval>]
+                   [--chunk-rows <rows>] [--concurrency <chunks>]   (initial loads of large tables)
+  tributary run --pipeline recurly …   (see docs/recurly-snowflake.md)
   tributary seed   --source <postgres-url> [--data <dir of CSVs> | --generate <sales orders>] [--reset]
   tributary status [--lake …] [--s3-endpoint <url>] [--warehouse <postgres-url>] [--json]
   tributary reconcile [--source …] [--warehouse …] [--lake …] [--dry-run] [--chunk-size <ids>]

@@ -2,6 +2,7 @@ import { newRunId } from '../lake/keys';
 import type { ObjectStore } from '../lake/port';
 import { TOTESYS_STAR } from '../model/totesys/star';
 import { transformPending, type TransformResult } from '../model/transform';
+import { runBackfill } from '../sources/postgres/backfill';
 import { extractPostgres, type ExtractResult } from '../sources/postgres/extract';
 import { TOTESYS_TABLES } from '../sources/postgres/tables';
 import { acquireRunLock } from '../state/run-lock';
@@ -16,14 +17,22 @@ export interface PipelineRunOptions {
   source?: string;
   runId?: string;
   lookback?: string;
-  onStep?: (step: 'extract' | 'transform' | 'load', detail?: string) => void;
+  onStep?: (step: 'backfill' | 'extract' | 'transform' | 'load', detail?: string) => void;
+  /** Tables with no watermark and more rows than this are first backfilled in key-range chunks. */
+  chunkRows?: number;
+  /** Chunks extracted at once during a backfill. */
+  concurrency?: number;
   onProgress?: (table: string, bytes: number) => void;
   /** Called at each fault point; by default armed from TRIBUTARY_FAULT. */
   checkpoint?: Checkpoint;
 }
 
+export const DEFAULT_CHUNK_ROWS = 1_000_000;
+
 export interface PipelineRunSummary {
   runId: string;
+  /** Set when the run began by backfilling large tables in chunks. */
+  backfill?: { backfillId: string; chunks: number; chunksRun: number; chunksSkipped: number };
   extract: ExtractResult;
   transforms: TransformResult[];
   loads: LoadResult[];
@@ -42,6 +51,16 @@ export async function runTotesysPipeline(options: PipelineRunOptions): Promise<P
   const release = await acquireRunLock(options.lake, source, runId);
   try {
     const t0 = Date.now();
+    options.onStep?.('backfill');
+    const backfill = await runBackfill({
+      sourceUrl: options.sourceUrl,
+      lake: options.lake,
+      source,
+      tables: TOTESYS_TABLES,
+      chunkRows: options.chunkRows ?? DEFAULT_CHUNK_ROWS,
+      concurrency: options.concurrency,
+      checkpoint: options.checkpoint,
+    });
     options.onStep?.('extract');
     const extract = await extractPostgres({
       sourceUrl: options.sourceUrl,
@@ -72,7 +91,25 @@ export async function runTotesysPipeline(options: PipelineRunOptions): Promise<P
     const failedTables = Object.entries(extract.manifest.tables)
       .filter(([, t]) => t.error)
       .map(([table, t]) => ({ table, error: t.error! }));
-    return { runId, extract, transforms, loads, timingsMs: { extract: t1 - t0, transform: t2 - t1, load: t3 - t2, total: t3 - t0 }, failedTables, dataTests };
+    return {
+      runId,
+      extract,
+      transforms,
+      loads,
+      timingsMs: { extract: t1 - t0, transform: t2 - t1, load: t3 - t2, total: t3 - t0 },
+      failedTables,
+      dataTests,
+      ...(backfill
+        ? {
+            backfill: {
+              backfillId: backfill.plan.backfillId,
+              chunks: backfill.plan.chunks.length,
+              chunksRun: backfill.chunksRun,
+              chunksSkipped: backfill.chunksSkipped,
+            },
+          }
+        : {}),
+    };
   } finally {
     await release();
   }

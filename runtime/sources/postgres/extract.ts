@@ -37,7 +37,7 @@ export interface ExtractResult {
   failedTables: string[];
 }
 
-async function copyTableToLake(
+export async function copyTableToLake(
   client: Client,
   sql: string,
   lake: ObjectStore,

@@ -1,0 +1,202 @@
+import type { Client } from 'pg';
+import { newRunId, rawKey, stateKey } from '../../lake/keys';
+import type { ExtractManifest, ExtractedTable, LakeObject, ColumnSchema } from '../../lake/manifest';
+import type { ObjectStore } from '../../lake/port';
+import { commitExtract, loadTableStates } from '../../state/extract-state';
+import { readColumns } from './catalog';
+import { connectPostgres } from './connect';
+import { copyTableToLake } from './extract';
+import { quoteIdent } from './predicate';
+import type { SourceTable } from './tables';
+
+/**
+ * Initial loads and backfills of large tables, split by primary-key range into chunks that
+ * run independently (a Step Functions Map state, or the CLI with bounded concurrency). Each
+ * finished chunk leaves a marker, so a crash redoes at most the chunks in flight; the last
+ * step writes one extract manifest holding every chunk and advances the watermarks from the
+ * plan, exactly as an incremental run would.
+ */
+export interface BackfillChunk {
+  table: string;
+  index: number;
+  /** Primary-key range [lo, hi). */
+  lo: number;
+  hi: number;
+}
+
+export interface BackfillPlan {
+  backfillId: string;
+  source: string;
+  createdAt: string;
+  /** The snapshot the plan was read in: rows it could not see are found by the next incremental run. */
+  snapshot: string;
+  tables: Record<string, { watermark: string | null; columns: ColumnSchema[]; rows: number }>;
+  chunks: BackfillChunk[];
+}
+
+interface ChunkMarker {
+  chunk: BackfillChunk;
+  object: LakeObject | null;
+  finishedAt: string;
+}
+
+export interface BackfillOptions {
+  sourceUrl: string;
+  lake: ObjectStore;
+  source: string;
+  tables: readonly SourceTable[];
+  /** Tables with no watermark yet and more rows than this are backfilled in chunks. */
+  chunkRows: number;
+  concurrency?: number;
+  checkpoint?: (point: string) => Promise<void> | void;
+}
+
+const ACTIVE = '_backfill';
+const planKey = (source: string, id: string) => stateKey(source, `_backfill/${id}/plan`);
+const markerKey = (source: string, id: string, chunk: BackfillChunk) => stateKey(source, `_backfill/${id}/${chunk.table}-${String(chunk.index).padStart(6, '0')}`);
+
+export async function activePlan(lake: ObjectStore, source: string): Promise<BackfillPlan | undefined> {
+  const pointer = await lake.getText(stateKey(source, ACTIVE));
+  if (!pointer) return undefined;
+  const { backfillId } = JSON.parse(pointer) as { backfillId: string };
+  const plan = await lake.getText(planKey(source, backfillId));
+  return plan ? (JSON.parse(plan) as BackfillPlan) : undefined;
+}
+
+async function rangeChunks(client: Client, table: SourceTable, watermark: string, chunkRows: number, startIndex = 0): Promise<BackfillChunk[]> {
+  const pk = quoteIdent(table.primaryKey);
+  const res = await client.query<{ lo: string; hi: string; n: string }>(
+    `SELECT min(${pk})::bigint AS lo, max(${pk})::bigint AS hi, count(*) AS n FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(table.cursor)} <= $1`,
+    [watermark],
+  );
+  const lo = Number(res.rows[0].lo);
+  const hi = Number(res.rows[0].hi) + 1;
+  const pieces = Math.max(1, Math.ceil(Number(res.rows[0].n) / chunkRows));
+  const step = Math.ceil((hi - lo) / pieces);
+  const chunks: BackfillChunk[] = [];
+  for (let start = lo, i = startIndex; start < hi; start += step, i++) chunks.push({ table: table.name, index: i, lo: start, hi: Math.min(hi, start + step) });
+  return chunks;
+}
+
+/** Plans a backfill of the tables that have no watermark and more rows than `chunkRows`. */
+export async function planBackfill(options: BackfillOptions): Promise<BackfillPlan | undefined> {
+  const existing = await activePlan(options.lake, options.source);
+  if (existing) return existing;
+  const states = await loadTableStates(options.lake, options.source, options.tables.map((t) => t.name));
+  const client = await connectPostgres(options.sourceUrl, 'source');
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshot = (await client.query<{ s: string }>('SELECT txid_current_snapshot()::text AS s')).rows[0].s;
+    const columns = await readColumns(client, options.tables.map((t) => t.name));
+    const plan: BackfillPlan = { backfillId: newRunId(), source: options.source, createdAt: new Date().toISOString(), snapshot, tables: {}, chunks: [] };
+    for (const table of options.tables) {
+      if (states.get(table.name) || !columns.has(table.name)) continue;
+      const from = quoteIdent(table.name);
+      const stats = await client.query<{ n: string; wm: string | null }>(`SELECT count(*) AS n, max(${quoteIdent(table.cursor)})::text AS wm FROM ${from}`);
+      const rows = Number(stats.rows[0].n);
+      if (rows <= options.chunkRows || stats.rows[0].wm === null) continue;
+      plan.tables[table.name] = { watermark: stats.rows[0].wm, columns: columns.get(table.name)!, rows };
+      plan.chunks.push(...(await rangeChunks(client, table, stats.rows[0].wm, options.chunkRows)));
+    }
+    await client.query('COMMIT');
+    if (plan.chunks.length === 0) return undefined;
+    await options.lake.put(planKey(options.source, plan.backfillId), JSON.stringify(plan, null, 2));
+    // The pointer is written last and conditionally: two planners cannot both start a backfill.
+    if (!(await options.lake.putIfAbsent(stateKey(options.source, ACTIVE), JSON.stringify({ backfillId: plan.backfillId })))) {
+      return activePlan(options.lake, options.source);
+    }
+    return plan;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Extracts one chunk unless its marker says it is done; safe to run again after a crash. */
+export async function runBackfillChunk(options: Pick<BackfillOptions, 'sourceUrl' | 'lake' | 'tables' | 'checkpoint'>, plan: BackfillPlan, chunk: BackfillChunk): Promise<{ skipped: boolean; rows: number }> {
+  const marker = markerKey(plan.source, plan.backfillId, chunk);
+  const done = await options.lake.getText(marker);
+  if (done) return { skipped: true, rows: (JSON.parse(done) as ChunkMarker).object?.rows ?? 0 };
+  const table = options.tables.find((t) => t.name === chunk.table);
+  const info = plan.tables[chunk.table];
+  if (!table || !info) throw new Error(`backfill ${plan.backfillId}: chunk of unknown table ${chunk.table}`);
+  const client = await connectPostgres(options.sourceUrl, 'source');
+  let object: LakeObject | null = null;
+  try {
+    const pk = quoteIdent(table.primaryKey);
+    const where = `${pk} >= ${chunk.lo} AND ${pk} < ${chunk.hi} AND ${quoteIdent(table.cursor)} <= ${client.escapeLiteral(info.watermark!)}`;
+    const from = quoteIdent(table.name);
+    const any = await client.query(`SELECT 1 FROM ${from} WHERE ${where} LIMIT 1`);
+    if (any.rowCount) {
+      const select = `SELECT ${info.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${from} WHERE ${where}`;
+      object = await copyTableToLake(
+        client,
+        `COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`,
+        options.lake,
+        rawKey(plan.source, chunk.table, plan.backfillId, chunk.index, 'csv.gz'),
+        () => undefined,
+        () => undefined,
+      );
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  await options.lake.put(marker, JSON.stringify({ chunk, object, finishedAt: new Date().toISOString() } satisfies ChunkMarker));
+  await options.checkpoint?.(`backfill.after-chunk:${chunk.table}:${chunk.index}`);
+  return { skipped: false, rows: object?.rows ?? 0 };
+}
+
+/** Writes the backfill's extract manifest from the chunk markers and advances the watermarks. */
+export async function finishBackfill(lake: ObjectStore, plan: BackfillPlan, tables: readonly SourceTable[]): Promise<ExtractManifest> {
+  const entries: Record<string, ExtractedTable> = {};
+  const missing: string[] = [];
+  for (const chunk of plan.chunks) {
+    const text = await lake.getText(markerKey(plan.source, plan.backfillId, chunk));
+    if (!text) {
+      missing.push(`${chunk.table}#${chunk.index}`);
+      continue;
+    }
+    const marker = JSON.parse(text) as ChunkMarker;
+    const info = plan.tables[chunk.table];
+    const entry = (entries[chunk.table] ??= { rows: 0, objects: [], watermark: { from: null, to: info.watermark }, snapshot: plan.snapshot, columns: info.columns });
+    if (marker.object) {
+      entry.rows += marker.object.rows;
+      entry.objects.push(marker.object);
+    }
+  }
+  if (missing.length) throw new Error(`backfill ${plan.backfillId} is not finished: chunks ${missing.join(', ')} are still to run`);
+  const states = await loadTableStates(lake, plan.source, tables.map((t) => t.name));
+  const manifest: ExtractManifest = {
+    version: 1,
+    stage: 'extract',
+    // Named at finish, so the manifest sorts after every run the transform has already seen.
+    runId: newRunId(),
+    source: plan.source,
+    format: 'csv.gz',
+    purpose: 'incremental',
+    startedAt: plan.createdAt,
+    finishedAt: new Date().toISOString(),
+    tables: entries,
+  };
+  await commitExtract(lake, manifest, states);
+  await lake.delete(stateKey(plan.source, ACTIVE));
+  return manifest;
+}
+
+/** Plans, runs every chunk with bounded concurrency, and finishes; resumes an unfinished plan. */
+export async function runBackfill(options: BackfillOptions): Promise<{ plan: BackfillPlan; chunksRun: number; chunksSkipped: number } | undefined> {
+  const plan = await planBackfill(options);
+  if (!plan) return undefined;
+  const queue = [...plan.chunks];
+  let chunksRun = 0;
+  let chunksSkipped = 0;
+  const worker = async () => {
+    for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
+      const result = await runBackfillChunk(options, plan, chunk);
+      if (result.skipped) chunksSkipped++;
+      else chunksRun++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+  await finishBackfill(options.lake, plan, options.tables);
+  return { plan, chunksRun, chunksSkipped };
+}
