@@ -24,7 +24,7 @@ async function extractedRows(lake: LocalObjectStore): Promise<Record<string, num
 async function markers(lake: LocalObjectStore): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const key of await lake.list('state/totesys/_backfill/')) {
-    if (key.endsWith('/plan.json')) continue;
+    if (key.endsWith('/plan.json') || key.endsWith('/chunks.json')) continue;
     out.set(key, JSON.parse((await lake.getText(key))!).finishedAt);
   }
   return out;

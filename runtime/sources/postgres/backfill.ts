@@ -53,6 +53,8 @@ export interface BackfillOptions {
 
 const ACTIVE = '_backfill';
 const planKey = (source: string, id: string) => stateKey(source, `_backfill/${id}/plan`);
+/** The chunk list alone, a JSON array: a Distributed Map state reads its items from it. */
+export const chunksKey = (source: string, id: string) => stateKey(source, `_backfill/${id}/chunks`);
 const markerKey = (source: string, id: string, chunk: BackfillChunk) => stateKey(source, `_backfill/${id}/${chunk.table}-${String(chunk.index).padStart(6, '0')}`);
 
 export async function activePlan(lake: ObjectStore, source: string): Promise<BackfillPlan | undefined> {
@@ -100,6 +102,7 @@ export async function planBackfill(options: BackfillOptions): Promise<BackfillPl
     }
     await client.query('COMMIT');
     if (plan.chunks.length === 0) return undefined;
+    await options.lake.put(chunksKey(options.source, plan.backfillId), JSON.stringify(plan.chunks));
     await options.lake.put(planKey(options.source, plan.backfillId), JSON.stringify(plan, null, 2));
     // The pointer is written last and conditionally: two planners cannot both start a backfill.
     if (!(await options.lake.putIfAbsent(stateKey(options.source, ACTIVE), JSON.stringify({ backfillId: plan.backfillId })))) {
