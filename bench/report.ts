@@ -46,6 +46,7 @@ export interface BenchResult {
   /** Rows of the warehouse-shaped tables the baseline COPY in loads (facts, dim_transaction, dim_design). */
   warehouseRows: number;
   machine: { cpus: number; memGiB: number; node: string; postgres: string; platform: string; embedded: boolean };
+  settings?: { duckdbMemory: string };
   seed: StepMeasure;
   baseline: { copyOut: StepMeasure; copyIn: StepMeasure };
   full: ScenarioMeasure;
@@ -309,7 +310,8 @@ export function formatReport(r: BenchResult, results: ReadonlyMap<number, BenchR
   const m = r.machine;
   return [
     `Tributary bench — N=${fmtInt(r.salesOrders)} sales orders: ${fmtInt(r.sourceRows)} source rows, ${fmtInt(r.warehouseRows)} warehouse-shaped rows`,
-    `${r.date} · ${m.cpus} cores · ${m.memGiB} GiB · Node ${m.node} · ${m.postgres}${m.embedded ? ' (embedded)' : ''} · seed ${fmtSec(r.seed.ms)} s`,
+    `${r.date} · ${m.cpus} cores · ${m.memGiB} GiB · Node ${m.node} · ${m.postgres}${m.embedded ? ' (embedded)' : ''} · seed ${fmtSec(r.seed.ms)} s` +
+      (r.settings ? ` · DuckDB memory ${r.settings.duckdbMemory}` : ''),
     '',
     formatFigures(figureRows(r)),
     '',

@@ -27,6 +27,8 @@ export interface BenchOptions {
   keep: boolean;
   profile: boolean;
   out: string;
+  /** DuckDB memory_limit for transform and load (TRIBUTARY_DUCKDB_MEMORY; runtime default 1GB). */
+  duckdbMemory?: string;
 }
 
 const USAGE = `usage: npm run bench -- [--rows N] [--source-url URL] [--warehouse-url URL] [--reset] [--profile] [--keep] [--out FILE]
@@ -38,6 +40,8 @@ const USAGE = `usage: npm run bench -- [--rows N] [--source-url URL] [--warehous
   --reset             allow replacing totesys tables in --source-url and star tables in --warehouse-url
   --profile           also print where each step's time went (statement timings)
   --keep              keep the work folder (lake, staging files) for inspection
+  --duckdb-memory M   DuckDB memory_limit for transform/load, e.g. 256MB (sets TRIBUTARY_DUCKDB_MEMORY);
+                      a run with it is kept as rows-<N>-duckdb-<M>.json, not as the run of record
   --out FILE          JSON result (default bench/results/latest.json)`;
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions | 'help' {
@@ -49,6 +53,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     keep: false,
     profile: false,
     out: join(RESULTS_DIR, 'latest.json'),
+    duckdbMemory: env.TRIBUTARY_DUCKDB_MEMORY || undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -79,6 +84,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
         break;
       case '--profile':
         opts.profile = true;
+        break;
+      case '--duckdb-memory':
+        opts.duckdbMemory = value();
+        if (!/^\d+(\.\d+)?\s*[KMGT]i?B$/i.test(opts.duckdbMemory)) throw new Error('--duckdb-memory: expected a size such as 256MB or 1GB');
         break;
       case '--out':
         opts.out = resolve(value());
@@ -121,10 +130,10 @@ async function prepareWarehouse(url: string, reset: boolean): Promise<void> {
   });
 }
 
-function runChild(req: StepRequest): Promise<StepMeasure> {
+function runChild(req: StepRequest, duckdbMemory: string | undefined): Promise<StepMeasure> {
   return new Promise((resolveStep, reject) => {
     const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), STEP_SCRIPT], {
-      env: { ...process.env, TRIBUTARY_BENCH_STEP: JSON.stringify(req) },
+      env: { ...process.env, TRIBUTARY_BENCH_STEP: JSON.stringify(req), ...(duckdbMemory ? { TRIBUTARY_DUCKDB_MEMORY: duckdbMemory } : {}) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('error', reject);
@@ -206,7 +215,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         salesOrders: opts.rows,
         reset,
         resultFile: join(stepsDir, `${++seq}-${name}.json`),
-      });
+      }, opts.duckdbMemory);
       log(`${label}: ${m.rows.toLocaleString('en-US')} rows in ${(m.ms / 1000).toFixed(2)} s, peak RSS ${Math.round(m.maxRssMb)} MB`);
       return m;
     };
@@ -227,7 +236,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     return {
       version: 1,
       date: new Date().toISOString(),
-      command: `npm run bench -- --rows ${opts.rows}${opts.sourceUrl ? ' --source-url … --warehouse-url …' : ''}`,
+      command: `npm run bench -- --rows ${opts.rows}${opts.duckdbMemory ? ` --duckdb-memory ${opts.duckdbMemory}` : ''}${opts.sourceUrl ? ' --source-url … --warehouse-url …' : ''}`,
       salesOrders: opts.rows,
       sourceRows: seed.rows,
       warehouseRows: copyIn.rows,
@@ -239,6 +248,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         platform: `${platform()} ${process.arch}`,
         embedded: server !== undefined,
       },
+      settings: { duckdbMemory: opts.duckdbMemory ?? 'runtime default (1GB)' },
       seed,
       baseline: { copyOut, copyIn },
       full,
@@ -267,7 +277,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const result = await runBench(opts);
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, `rows-${result.salesOrders}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  // Runs with non-default settings are kept apart from the runs of record the targets read.
+  const keepAs = opts.duckdbMemory ? `rows-${result.salesOrders}-duckdb-${opts.duckdbMemory}.json` : `rows-${result.salesOrders}.json`;
+  writeFileSync(join(RESULTS_DIR, keepAs), `${JSON.stringify(result, null, 2)}\n`);
   const earlier = loadEarlierResults(RESULTS_DIR);
   // The printed table as data, beside the raw measures it is computed from.
   const table = { ...result, figures: figureRows(result), targets: evaluateTargets(result, earlier) };

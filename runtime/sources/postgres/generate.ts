@@ -12,6 +12,21 @@ export async function generateTotesys(client: Client, salesOrders: number): Prom
   const designs = Math.max(5, Math.ceil(salesOrders / 24));
   const purchases = Math.max(1, Math.round(salesOrders * 0.4156));
   await client.query('SELECT setseed(0.42)');
+  // Every generated key references a row that exists by construction, so when allowed (a
+  // superuser, e.g. the embedded server) the per-row foreign-key triggers are skipped for the
+  // bulk inserts (100k sales orders: 8.9 s → 2.9 s on the bench machine). Inside the
+  // caller's transaction only (SET LOCAL); restored before returning.
+  const su = await client.query<{ su: string }>(`SELECT current_setting('is_superuser') AS su`);
+  const skipForeignKeyTriggers = su.rows[0].su === 'on';
+  if (skipForeignKeyTriggers) await client.query('SET LOCAL session_replication_role = replica');
+  try {
+    return await insertRows(client, salesOrders, designs, purchases);
+  } finally {
+    if (skipForeignKeyTriggers) await client.query('SET LOCAL session_replication_role = DEFAULT').catch(() => undefined);
+  }
+}
+
+async function insertRows(client: Client, salesOrders: number, designs: number, purchases: number): Promise<Record<string, number>> {
   // One batch of ~50 rows shares a timestamp; batches are a few minutes apart from 2022-11-03.
   const at = (i: string) => `timestamp '2022-11-03 14:20:52.186' + ((${i}) / 50) * interval '7 minutes 13.417 seconds'`;
   await client.query(

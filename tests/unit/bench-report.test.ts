@@ -1,0 +1,135 @@
+import { statementLabel } from '../../bench/profile';
+import {
+  alignColumns,
+  e2eRatio,
+  evaluateTargets,
+  figureRows,
+  formatFigures,
+  formatReport,
+  rate,
+  type BenchResult,
+  type ScenarioMeasure,
+  type StepMeasure,
+} from '../../bench/report';
+
+function step(name: string, rows: number, ms: number, maxRssMb = 100): StepMeasure {
+  return { step: name, rows, ms, cpuMs: ms / 2, maxRssMb, startRssMb: 70, statements: [] };
+}
+
+function scenario(rows: number, ms: [number, number, number], rss: [number, number, number] = [90, 150, 110]): ScenarioMeasure {
+  return { extract: step('extract', rows, ms[0], rss[0]), transform: step('transform', rows, ms[1], rss[1]), load: step('load', rows, ms[2], rss[2]) };
+}
+
+function result(overrides: Partial<BenchResult> = {}): BenchResult {
+  return {
+    version: 1,
+    date: '2026-01-01T00:00:00.000Z',
+    command: 'npm run bench -- --rows 1000',
+    salesOrders: 1000,
+    sourceRows: 4000,
+    warehouseRows: 4000,
+    machine: { cpus: 2, memGiB: 24, node: '20.0.0', postgres: 'PostgreSQL 18.4', platform: 'linux x64', embedded: true },
+    seed: step('seed', 4000, 500),
+    // COPY out 4000 rows in 1 s, COPY in 4000 rows in 1 s: the baseline takes 2 s.
+    baseline: { copyOut: step('baseline-out', 4000, 1000, 80), copyIn: step('baseline-in', 4000, 1000, 100) },
+    full: scenario(4000, [2000, 1000, 1000]),
+    noChange: scenario(0, [50, 100, 50]),
+    change: { ...scenario(100, [50, 100, 50]), changedRows: 100 },
+    ...overrides,
+  };
+}
+
+describe('bench figures', () => {
+  it('computes rows per second and leaves empty runs without a rate', () => {
+    expect(rate(4000, 2000)).toBe(2000);
+    expect(rate(0, 100)).toBeNull();
+    expect(rate(10, 0)).toBeNull();
+  });
+
+  it('compares each step with its physical twin', () => {
+    const rows = new Map(figureRows(result()).map((r) => [r.label, r]));
+    expect(rows.get('baseline: out + in')).toMatchObject({ ms: 2000, rowsPerSec: 2000, ratio: 1, maxRssMb: 100 });
+    // extract 4000 rows in 2 s vs COPY out 4000 rows in 1 s
+    expect(rows.get('full: extract')!.ratio).toBeCloseTo(0.5);
+    // transform on source rows in 1 s vs the whole baseline in 2 s
+    expect(rows.get('full: transform')!.ratio).toBeCloseTo(2);
+    expect(rows.get('full: load')!.ratio).toBeCloseTo(1);
+    expect(rows.get('full: end-to-end')).toMatchObject({ ms: 4000, rowsPerSec: 1000, maxRssMb: 150 });
+    expect(rows.get('full: end-to-end')!.ratio).toBeCloseTo(0.5);
+    expect(rows.get('full: end-to-end')!.rssRatio).toBeCloseTo(1.5);
+    // incremental runs: full baseline time ÷ run time
+    expect(rows.get('no-change: end-to-end')).toMatchObject({ rows: 0, ms: 200, rowsPerSec: null, ratio: 10 });
+    expect(rows.get('no-change: extract')!.ratio).toBeCloseTo(20);
+    expect(e2eRatio(result())).toBeCloseTo(0.5);
+  });
+
+  it('prints an aligned table with a dash where a figure means nothing', () => {
+    const text = formatFigures(figureRows(result()));
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^step\s+rows\s+time s\s+rows\/s\s+× base/);
+    expect(lines).toHaveLength(1 + 3 + 3 * 4);
+    const noChange = lines.find((l) => l.startsWith('no-change: end-to-end'))!;
+    expect(noChange).toContain('—');
+    expect(noChange).toContain('10.00');
+    expect(alignColumns([['a', 'bb', 'c'], ['ccc', 'd', 'e']])).toBe('a    bb  c\nccc   d  e');
+  });
+});
+
+describe('bench targets', () => {
+  it('judges the 1% change run against the full run of the same N', () => {
+    const [, , , change] = evaluateTargets(result(), new Map());
+    // 200 ms ÷ 4000 ms = 5%
+    expect(change).toMatchObject({ status: 'PASS' });
+    expect(change.figure).toMatch(/^5\.0%/);
+    const slow = result({ change: { ...scenario(100, [100, 100, 100]), changedRows: 100 } });
+    expect(evaluateTargets(slow, new Map())[3].status).toBe('MISS');
+  });
+
+  it('reads N/A for sizes not run, with the figure at this N', () => {
+    const [e2e, rss, noChange] = evaluateTargets(result(), new Map());
+    expect(e2e.status).toBe('N/A');
+    expect(e2e.figure).toContain('0.50 × at N=1,000');
+    expect(rss.status).toBe('N/A');
+    expect(rss.figure).toContain('150 MB');
+    expect(noChange.status).toBe('N/A');
+    expect(noChange.figure).toContain('N=10,000 and N=10,000,000');
+  });
+
+  it('uses earlier results kept per N for the targets that need other sizes', () => {
+    const million = result({ salesOrders: 1_000_000, full: scenario(4000, [3000, 1000, 1000]) });
+    const small = result({ salesOrders: 10_000, noChange: scenario(0, [100, 100, 100]) });
+    const huge = result({ salesOrders: 10_000_000, noChange: scenario(0, [200, 100, 100]), full: scenario(4000, [1, 1, 1], [120, 301, 200]) });
+    const earlier = new Map([
+      [1_000_000, million],
+      [10_000, small],
+      [10_000_000, huge],
+    ]);
+    const [e2e, rss, noChange] = evaluateTargets(result(), earlier);
+    expect(e2e).toMatchObject({ status: 'MISS', figure: '0.40 × baseline' });
+    expect(rss).toMatchObject({ status: 'MISS', figure: '301 MB' });
+    expect(noChange.status).toBe('PASS');
+    expect(noChange.figure).toMatch(/^1\.33 ×/);
+  });
+
+  it('prefers the current run over a stored one of the same N', () => {
+    const current = result({ salesOrders: 1_000_000 });
+    const stale = result({ salesOrders: 1_000_000, full: scenario(4000, [30000, 1000, 1000]) });
+    expect(evaluateTargets(current, new Map([[1_000_000, stale]]))[0]).toMatchObject({ status: 'PASS', figure: '0.50 × baseline' });
+  });
+
+  it('prints the heading, figures and targets together', () => {
+    const text = formatReport(result(), new Map());
+    expect(text).toContain('N=1,000 sales orders: 4,000 source rows');
+    expect(text).toMatch(/1% change run ≤ 5% of the full load\s+PASS/);
+  });
+});
+
+describe('bench statement labels', () => {
+  it('names the statement kind and the tables, not calls or keywords', () => {
+    expect(statementLabel('pg', 'INSERT INTO fact_payment (a, b)\n SELECT a, b FROM stage_fact_payment ON CONFLICT (a) DO UPDATE SET b = 1')).toBe(
+      'pg: INSERT INTO [fact_payment, stage_fact_payment]',
+    );
+    expect(statementLabel('duckdb', `CREATE TABLE src_payment AS SELECT * FROM read_csv(['x.csv.gz'])`)).toBe('duckdb: CREATE TABLE [src_payment]');
+    expect(statementLabel('pg', 'COPY (SELECT "a" FROM "sales_order" WHERE TRUE) TO STDOUT WITH (FORMAT csv)')).toBe('pg: COPY (SELECT [sales_order]');
+  });
+});
