@@ -1,7 +1,6 @@
-import { functionSettings, postgresUrlFromEnv } from '../config/environment';
+import { functionSettings } from '../config/environment';
+import { extractForEnv } from '../pipeline/deployed';
 import { envCheckpoint } from '../pipeline/faults';
-import { extractPostgres } from '../sources/postgres/extract';
-import { TOTESYS_TABLES } from '../sources/postgres/tables';
 import { publishAlert } from '../telemetry/publish';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordTableRows } from '../telemetry/metrics';
@@ -27,15 +26,7 @@ export async function extractStage(
 ): Promise<ExtractOutput> {
   const settings = functionSettings(env);
   const runStartedAt = new Date().toISOString();
-  const result = await extractPostgres({
-    sourceUrl: await postgresUrlFromEnv(env, 'TRIBUTARY_SOURCE_SECRET_ARN', 'TRIBUTARY_SOURCE_URL'),
-    lake: settings.lake,
-    source: settings.source,
-    tables: TOTESYS_TABLES,
-    runId: event.runId,
-    lookback: env.TRIBUTARY_LOOKBACK,
-    checkpoint: envCheckpoint(env),
-  });
+  const result = await extractForEnv(env, settings, event.runId, envCheckpoint(env));
   const stopped = Object.entries(result.manifest.tables).filter(([, t]) => t.error);
   if (stopped.length) {
     await publishAlert(

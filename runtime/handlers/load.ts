@@ -1,10 +1,8 @@
-import { functionSettings, postgresUrlFromEnv } from '../config/environment';
+import { functionSettings } from '../config/environment';
+import { openWarehouseForEnv } from '../pipeline/deployed';
 import { envCheckpoint } from '../pipeline/faults';
-import { TOTESYS_STAR } from '../model/totesys/star';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordFreshnessLag, recordTableRows } from '../telemetry/metrics';
-import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
-import { UsageError } from '../config/urls';
 import { publishAlert } from '../telemetry/publish';
 
 export interface LoadEvent {
@@ -27,15 +25,12 @@ export async function loadStage(
   env: NodeJS.ProcessEnv = process.env,
   onTableRows?: (table: string, rows: number) => void,
 ): Promise<LoadOutput> {
-  const kind = env.TRIBUTARY_WAREHOUSE_KIND ?? 'postgres';
-  if (kind !== 'postgres') throw new UsageError(`TRIBUTARY_WAREHOUSE_KIND=${kind} is not handled by the totesys load function`);
   const settings = functionSettings(env);
-  const url = await postgresUrlFromEnv(env, 'TRIBUTARY_WAREHOUSE_SECRET_ARN', 'TRIBUTARY_WAREHOUSE_URL');
-  const warehouse = await PostgresWarehouse.connect(url, TOTESYS_STAR);
+  const warehouse = await openWarehouseForEnv(env);
   try {
     await warehouse.ensureSchema();
     const results = await warehouse.loadPending(settings.lake, settings.source, envCheckpoint(env));
-    const breaches = (await warehouse.dataTests()).filter((t) => t.failures > 0);
+    const breaches = ((await warehouse.dataTests?.()) ?? []).filter((t) => t.failures > 0);
     if (breaches.length) {
       await publishAlert(
         {

@@ -1,6 +1,6 @@
 import { functionSettings } from '../config/environment';
 import { envCheckpoint } from '../pipeline/faults';
-import { transformPending } from '../model/transform';
+import { transformForEnv } from '../pipeline/deployed';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordTableRows } from '../telemetry/metrics';
 
@@ -26,7 +26,7 @@ export async function transformStage(
   onTableRows?: (table: string, rows: number) => void,
 ): Promise<TransformOutput> {
   const settings = functionSettings(env);
-  const results = await transformPending({ lake: settings.lake, source: settings.source, checkpoint: envCheckpoint(env) });
+  const results = await transformForEnv(env, settings, envCheckpoint(env));
   let rows = 0;
   for (const result of results) {
     for (const [table, entry] of Object.entries(result.manifest.tables)) {

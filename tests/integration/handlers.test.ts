@@ -6,7 +6,11 @@ import { transformStage } from '../../runtime/handlers/transform';
 import { loadStage } from '../../runtime/handlers/load';
 import { clearSecretCache } from '../../runtime/config/secrets';
 import { count, totesysFixture, type TotesysFixture } from '../support/totesys';
-import { motoUrl, uniqueName, useMotoCredentials } from '../support/services';
+import { createDatabase, motoUrl, uniqueName, useMotoCredentials } from '../support/services';
+import { FakeRecurly } from '../support/recurly-server';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 async function secretFor(url: string): Promise<string> {
   const u = new URL(url);
@@ -87,6 +91,44 @@ describe('Lambda handlers over S3 buckets and Secrets Manager (moto)', () => {
   it('fails with a message naming the missing setting', async () => {
     await expect(extractStage({}, { ...env, TRIBUTARY_RAW_LAKE: undefined, TRIBUTARY_LAKE: undefined })).rejects.toThrow(/TRIBUTARY_LAKE is not set/);
     await expect(loadStage({ runId: 'x' }, { ...env, TRIBUTARY_WAREHOUSE_SECRET_ARN: undefined })).rejects.toThrow(/TRIBUTARY_WAREHOUSE_SECRET_ARN nor TRIBUTARY_WAREHOUSE_URL/);
-    await expect(loadStage({ runId: 'x' }, { ...env, TRIBUTARY_WAREHOUSE_KIND: 'snowflake' })).rejects.toThrow(/snowflake/);
+    // A PostgreSQL secret is not Snowflake credentials: the error names the secret and the key.
+    await expect(loadStage({ runId: 'x' }, { ...env, TRIBUTARY_WAREHOUSE_KIND: 'snowflake' })).rejects.toThrow(/missing key "account"/);
+    await expect(loadStage({ runId: 'x' }, { ...env, TRIBUTARY_WAREHOUSE_KIND: 'oracle' })).rejects.toThrow(/expected postgres or snowflake/);
+    await expect(extractStage({}, { ...env, TRIBUTARY_SOURCE_KIND: 'mysql' })).rejects.toThrow(/expected postgres or rest/);
+  });
+});
+
+describe('the same handlers running the REST (Recurly) pipeline', () => {
+  it('extracts pages, types them and loads them, with the API key from Secrets Manager', async () => {
+    useMotoCredentials();
+    const key = 'rk_live_0123456789abcdef';
+    const api = await new FakeRecurly(key).start();
+    try {
+      api.data.set('accounts', [
+        { id: 'a1', updated_at: '2024-05-01T10:00:00Z', code: 'acme', email: 'ops@acme.test', state: 'active', created_at: '2024-05-01T10:00:00Z' },
+        { id: 'a2', updated_at: '2024-05-02T10:00:00Z', code: 'globex', email: 'ap@globex.test', state: 'active', created_at: '2024-05-02T10:00:00Z' },
+      ]);
+      const sm = new SecretsManagerClient({ endpoint: motoUrl(), region: 'eu-west-2' });
+      const secret = await sm.send(new CreateSecretCommand({ Name: uniqueName('recurly/key'), SecretString: JSON.stringify({ api_key: key }) }));
+      const warehouseUrl = await createDatabase('recurlywh');
+      const lakeDir = mkdtempSync(join(tmpdir(), 'lake-rest-'));
+      const restEnv: NodeJS.ProcessEnv = {
+        TRIBUTARY_SOURCE_KIND: 'rest',
+        TRIBUTARY_SOURCE_NAME: 'recurly',
+        TRIBUTARY_LAKE: lakeDir,
+        TRIBUTARY_API_URL: api.url,
+        TRIBUTARY_ENDPOINTS: 'accounts',
+        TRIBUTARY_SOURCE_SECRET_ARN: secret.ARN,
+        TRIBUTARY_SECRETS_ENDPOINT: motoUrl(),
+        TRIBUTARY_WAREHOUSE_URL: warehouseUrl,
+      };
+      const extracted = await extractStage({}, restEnv);
+      expect(extracted.rows).toBe(2);
+      expect((await transformStage({ runId: extracted.runId }, restEnv)).transformedRuns).toEqual([extracted.runId]);
+      expect((await loadStage({ runId: extracted.runId }, restEnv)).loadedRuns).toEqual([extracted.runId]);
+      expect(await count(warehouseUrl, 'SELECT count(*) AS n FROM recurly_accounts')).toBe(2);
+    } finally {
+      await api.stop();
+    }
   });
 });
