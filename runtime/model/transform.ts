@@ -3,24 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uploadFile } from '../lake/files';
 import { processedKey } from '../lake/keys';
-import {
-  listManifestRunIds,
-  readManifest,
-  writeManifest,
-  type ExtractManifest,
-  type ProcessedTable,
-  type TransformManifest,
-} from '../lake/manifest';
+import type { ExtractManifest, ProcessedTable, TransformManifest } from '../lake/manifest';
 import type { ObjectStore } from '../lake/port';
-import { readState, writeState } from '../state/watermarks';
+import { transformEachPending, type TransformPointerBase, type TransformResult } from './pending';
 import { ISO_4217_NAMES } from './currencies';
 import { duckLiteral, openDuck, type Duck } from './duckdb';
 import { TOTESYS_MODELS, type ModelQuery } from './totesys/models';
 import { TOTESYS_REFERENCE_TABLES, TOTESYS_SOURCE_COLUMNS } from './totesys/source-columns';
 
 /** Where the transform is up to, and the current-state snapshots of the reference tables. */
-export interface TransformPointer {
-  lastRunId: string;
+export interface TransformPointer extends TransformPointerBase {
   current: Record<string, string>;
 }
 
@@ -32,13 +24,7 @@ export interface TransformOptions {
   checkpoint?: (point: string) => Promise<void> | void;
 }
 
-export interface TransformResult {
-  runId: string;
-  manifestKey: string;
-  manifest: TransformManifest;
-}
-
-const POINTER = '_transform';
+export type { TransformResult };
 
 function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -184,23 +170,15 @@ export async function transformRun(options: TransformOptions, extract: ExtractMa
   }
 }
 
-/**
- * Transforms every extract run of the source not transformed yet, oldest first. Outputs are
- * keyed by run id, so redoing a run after a crash overwrites rather than duplicates.
- */
-export async function transformPending(options: TransformOptions): Promise<TransformResult[]> {
-  const results: TransformResult[] = [];
-  let stored = await readState<TransformPointer>(options.lake, options.source, POINTER);
-  for (const runId of await listManifestRunIds(options.lake, 'extract', stored?.value.lastRunId)) {
-    const extract = await readManifest<ExtractManifest>(options.lake, 'extract', runId);
-    if (!extract || extract.source !== options.source) continue;
-    const { manifest, current } = await transformRun(options, extract, stored?.value);
-    await options.checkpoint?.('transform.before-manifest');
-    const manifestKey = await writeManifest(options.lake, manifest);
-    await options.checkpoint?.('transform.after-manifest');
-    await writeState<TransformPointer>(options.lake, options.source, POINTER, { lastRunId: runId, current }, stored?.tag ?? null);
-    stored = await readState<TransformPointer>(options.lake, options.source, POINTER);
-    results.push({ runId, manifestKey, manifest });
-  }
-  return results;
+/** Transforms every extract run of the source not transformed yet, oldest first. */
+export function transformPending(options: TransformOptions): Promise<TransformResult[]> {
+  return transformEachPending<TransformPointer>(
+    options.lake,
+    options.source,
+    async (extract, pointer) => {
+      const { manifest, current } = await transformRun(options, extract, pointer);
+      return { manifest, pointer: { lastRunId: extract.runId, current } };
+    },
+    options.checkpoint,
+  );
 }

@@ -3,23 +3,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalObjectStore } from '../../runtime/lake/local';
-import { listManifestRunIds, readManifest, type ExtractManifest } from '../../runtime/lake/manifest';
+import { listManifestRunIds } from '../../runtime/lake/manifest';
 import { runTotesysPipeline } from '../../runtime/pipeline/run';
 import { activePlan } from '../../runtime/sources/postgres/backfill';
 import { seedTotesys } from '../../runtime/sources/postgres/seed';
 import { createDatabase } from '../support/services';
 import { warehouseChecksums } from '../support/warehouse-checksum';
+import { extractedRows } from '../support/manifests';
 
 const CLI = resolve(__dirname, '..', '..', 'bin', 'tributary.js');
-
-async function extractedRows(lake: LocalObjectStore): Promise<Record<string, number>> {
-  const totals: Record<string, number> = {};
-  for (const runId of await listManifestRunIds(lake, 'extract')) {
-    const m = await readManifest<ExtractManifest>(lake, 'extract', runId);
-    for (const [t, e] of Object.entries(m!.tables)) totals[t] = (totals[t] ?? 0) + e.rows;
-  }
-  return totals;
-}
 
 async function markers(lake: LocalObjectStore): Promise<Map<string, string>> {
   const out = new Map<string, string>();

@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalObjectStore } from '../../runtime/lake/local';
-import { listManifestRunIds, readManifest, type ExtractManifest } from '../../runtime/lake/manifest';
 import { TOTESYS_MODELS } from '../../runtime/model/totesys/models';
 import { faultPoints } from '../../runtime/pipeline/faults';
 import { runTotesysPipeline } from '../../runtime/pipeline/run';
@@ -11,6 +10,7 @@ import { seedTotesys } from '../../runtime/sources/postgres/seed';
 import { TOTESYS_TABLES } from '../../runtime/sources/postgres/tables';
 import { createDatabase } from '../support/services';
 import { warehouseChecksums } from '../support/warehouse-checksum';
+import { extractedRows } from '../support/manifests';
 
 const CLI = resolve(__dirname, '..', '..', 'bin', 'tributary.js');
 const ALL_POINTS = faultPoints(
@@ -23,16 +23,6 @@ const SAMPLED_TABLES = [':address', ':design', ':sales_order', ':payment', ':dim
 const POINTS = process.env.TRIBUTARY_FULL_FAULT_MATRIX
   ? ALL_POINTS
   : ALL_POINTS.filter((p) => !p.includes(':') || SAMPLED_TABLES.some((t) => p.endsWith(t)));
-
-/** Total rows per source table over every extract manifest: a re-read row would count twice. */
-async function extractedRows(lake: LocalObjectStore): Promise<Record<string, number>> {
-  const totals: Record<string, number> = {};
-  for (const runId of await listManifestRunIds(lake, 'extract')) {
-    const m = await readManifest<ExtractManifest>(lake, 'extract', runId);
-    for (const [t, e] of Object.entries(m!.tables)) totals[t] = (totals[t] ?? 0) + e.rows;
-  }
-  return totals;
-}
 
 describe('a run killed at any fault point', () => {
   let sourceUrl: string;

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uploadFile } from '../../lake/files';
 import { processedKey } from '../../lake/keys';
-import { listManifestRunIds, readManifest, writeManifest, type ExtractManifest, type ProcessedTable, type TransformManifest } from '../../lake/manifest';
+import type { ExtractManifest, ProcessedTable, TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
-import { readState, writeState } from '../../state/watermarks';
+import { transformEachPending, type TransformPointerBase, type TransformResult } from '../pending';
 import { duckLiteral, openDuck, type Duck } from '../duckdb';
 import type { ColumnType } from '../star';
 import { RECURLY_TABLES, type RestColumn, type RestTableModel } from './tables';
@@ -19,17 +19,7 @@ export interface RecurlyTransformOptions {
   checkpoint?: (point: string) => Promise<void> | void;
 }
 
-export interface RecurlyTransformResult {
-  runId: string;
-  manifestKey: string;
-  manifest: TransformManifest;
-}
-
-interface RecurlyPointer {
-  lastRunId: string;
-}
-
-const POINTER = '_transform';
+export type RecurlyTransformResult = TransformResult;
 
 const DUCK_TYPES: Record<ColumnType, string> = {
   int: 'INTEGER',
@@ -118,23 +108,12 @@ export async function transformRecurlyRun(options: RecurlyTransformOptions, extr
   }
 }
 
-/**
- * Transforms every extract run of the source not transformed yet, oldest first, then moves the
- * `_transform` pointer; outputs are keyed by run id, so a redo after a crash overwrites.
- */
-export async function transformRecurlyPending(options: RecurlyTransformOptions): Promise<RecurlyTransformResult[]> {
-  const results: RecurlyTransformResult[] = [];
-  let stored = await readState<RecurlyPointer>(options.lake, options.source, POINTER);
-  for (const runId of await listManifestRunIds(options.lake, 'extract', stored?.value.lastRunId)) {
-    const extract = await readManifest<ExtractManifest>(options.lake, 'extract', runId);
-    if (!extract || extract.source !== options.source) continue;
-    const manifest = await transformRecurlyRun(options, extract);
-    await options.checkpoint?.('transform.before-manifest');
-    const manifestKey = await writeManifest(options.lake, manifest);
-    await options.checkpoint?.('transform.after-manifest');
-    await writeState<RecurlyPointer>(options.lake, options.source, POINTER, { lastRunId: runId }, stored?.tag ?? null);
-    stored = await readState<RecurlyPointer>(options.lake, options.source, POINTER);
-    results.push({ runId, manifestKey, manifest });
-  }
-  return results;
+/** Transforms every extract run of the source not transformed yet, oldest first. */
+export function transformRecurlyPending(options: RecurlyTransformOptions): Promise<RecurlyTransformResult[]> {
+  return transformEachPending<TransformPointerBase>(
+    options.lake,
+    options.source,
+    async (extract) => ({ manifest: await transformRecurlyRun(options, extract), pointer: { lastRunId: extract.runId } }),
+    options.checkpoint,
+  );
 }
