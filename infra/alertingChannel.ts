@@ -108,7 +108,8 @@ export class AlertingChannel extends pulumi.ComponentResource {
           TRIBUTARY_SLACK_SECRET_ARN: this.slackSecret.arn,
           TRIBUTARY_SLACK_CHANNEL: args.slackChannel,
           TRIBUTARY_ENVIRONMENT: args.environment,
-          TRIBUTARY_LOG_GROUP_PREFIX: `/aws/lambda/${prefix}-`,
+          // Pipeline functions are `<prefix>-<pipeline>-<step>`; the notifier fills in the alert's pipeline.
+          TRIBUTARY_LOG_GROUP_PREFIX: `/aws/lambda/${prefix}-{pipeline}-`,
           POWERTOOLS_SERVICE_NAME: 'tributary-notify',
           POWERTOOLS_METRICS_NAMESPACE: 'Tributary',
           POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',

@@ -167,6 +167,82 @@ export function loadPolicy(r: PipelineFunctionResources): PolicyDocument {
   );
 }
 
+/**
+ * Backfill: reads the source by primary-key ranges into the raw zone, keeps the plan, the chunk
+ * list and the chunk markers under `state/<source>/_backfill/`, and on finish writes the extract
+ * manifest and the watermarks, then deletes the active-backfill pointer (its one delete).
+ */
+export function backfillPolicy(r: PipelineFunctionResources): PolicyDocument {
+  const prefixes = [`raw/${r.sourceName}/`, 'manifests/extract/', `state/${r.sourceName}/`];
+  return document(
+    { Sid: 'RawZone', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.rawBucketArn, prefixes) },
+    { Sid: 'EndBackfill', Effect: 'Allow', Action: 's3:DeleteObject', Resource: `${r.rawBucketArn}/state/${r.sourceName}/_backfill.json` },
+    listWithin('ListRawZone', r.rawBucketArn, prefixes),
+    { Sid: 'SourceSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.sourceSecretArn },
+    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
+  );
+}
+
+/**
+ * Reconcile: compares source and warehouse, then repairs through a reconcile run that extracts,
+ * transforms and loads (so both zones, both secrets), under the source's run lock, which it
+ * releases by deleting it.
+ */
+export function reconcilePolicy(r: PipelineFunctionResources): PolicyDocument {
+  const rawPrefixes = [`raw/${r.sourceName}/`, 'manifests/extract/', `state/${r.sourceName}/`];
+  const processedPrefixes = ['processed/', 'manifests/transform/'];
+  return document(
+    { Sid: 'RawZone', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.rawBucketArn, rawPrefixes) },
+    { Sid: 'ReleaseRunLock', Effect: 'Allow', Action: 's3:DeleteObject', Resource: `${r.rawBucketArn}/state/${r.sourceName}/_lock.json` },
+    listWithin('ListRawZone', r.rawBucketArn, rawPrefixes),
+    { Sid: 'ProcessedZone', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.processedBucketArn, processedPrefixes) },
+    listWithin('ListProcessedZone', r.processedBucketArn, processedPrefixes),
+    { Sid: 'SourceSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.sourceSecretArn },
+    { Sid: 'WarehouseSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.warehouseSecretArn },
+    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
+  );
+}
+
+/** What the state machine's Distributed Map (backfill) needs beyond invoking the function. */
+export interface DistributedMapResources {
+  readonly stateMachineArn: string;
+  /** `arn:<partition>:states:<region>:<account>:execution:<stateMachineName>`: its child executions are under it. */
+  readonly executionArnPrefix: string;
+  readonly rawBucketArn: string;
+  readonly sourceName: string;
+  readonly lakeKeyArn: string;
+}
+
+/** Child executions of its own machine (Distributed Map) and the chunk list the ItemReader reads. */
+export function distributedMapStatements(r: DistributedMapResources): PolicyStatement[] {
+  return [
+    { Sid: 'MapRunChildExecutions', Effect: 'Allow', Action: 'states:StartExecution', Resource: r.stateMachineArn },
+    { Sid: 'MapRunChildExecutionStatus', Effect: 'Allow', Action: ['states:DescribeExecution', 'states:StopExecution'], Resource: `${r.executionArnPrefix}/*` },
+    { Sid: 'ReadBackfillChunkList', Effect: 'Allow', Action: 's3:GetObject', Resource: `${r.rawBucketArn}/state/${r.sourceName}/_backfill/*` },
+    { Sid: 'LakeKeyDecrypt', Effect: 'Allow', Action: 'kms:Decrypt', Resource: r.lakeKeyArn },
+  ];
+}
+
+/** Trust of the role a Snowflake storage integration assumes (its IAM user, its external id). */
+export function snowflakeTrustPolicy(iamUserArn: string, externalId: string): PolicyDocument {
+  return document({
+    Effect: 'Allow',
+    Principal: { AWS: iamUserArn },
+    Action: 'sts:AssumeRole',
+    Condition: { StringEquals: { 'sts:ExternalId': externalId } },
+  });
+}
+
+/** Snowflake's external stage reads the processed zone (Parquet), and nothing else. */
+export function snowflakeStagePolicy(processedBucketArn: string, lakeKeyArn: string): PolicyDocument {
+  return document(
+    { Sid: 'ReadProcessedZone', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${processedBucketArn}/processed/*` },
+    listWithin('ListProcessedZone', processedBucketArn, ['processed/']),
+    { Sid: 'BucketLocation', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: processedBucketArn },
+    { Sid: 'LakeKeyDecrypt', Effect: 'Allow', Action: 'kms:Decrypt', Resource: lakeKeyArn },
+  );
+}
+
 /** Deny any request to a bucket that does not use TLS. */
 export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
   return document({

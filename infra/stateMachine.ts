@@ -1,16 +1,32 @@
 /**
  * The pipeline's state machine definition (Amazon States Language), generated from code.
  *
- *   SingleFlightGuard → AnotherRunActive? ─yes→ SkipOverlappingRun (Succeed)
- *                                         └no─→ Extract → Transform → Load → Done
- *   any failure → <Step>Failed (Pass: builds the alert) → NotifyFailure (SNS) → RunFailed (Fail)
+ *   SingleFlightGuard → AnotherRunActive?
+ *     ├ another run active, mode reconcile → WaitForActiveRun (Wait) → SingleFlightGuard
+ *     ├ another run active                 → SkipOverlappingRun (Succeed)
+ *     ├ mode reconcile (when configured)   → Reconcile → Done
+ *     └ otherwise → [BackfillPlan → BackfillNeeded? ─chunks─→ BackfillChunks (Distributed Map)
+ *                                                 → BackfillFinish ┐
+ *                                     └─none──────────────────────┘]   (when configured)
+ *                   → Extract → Transform → Load → Done
+ *   any failure → <State>Failed (Pass: builds the alert) → NotifyFailure (SNS) → RunFailed (Fail)
  *
  * Single flight: the guard lists this state machine's RUNNING executions (itself included) and
  * skips the run when there is more than one. No lock to leak: Step Functions' own execution
- * status is the lock, so a crashed or timed-out run never blocks the next schedule.
+ * status is the lock, so a crashed or timed-out run never blocks the next schedule. A reconcile
+ * execution (input `{"mode":"reconcile"}`, its own less frequent schedule) waits for the active
+ * run instead of skipping, so a daily reconciliation is not lost to a 20-minute run; the regular
+ * runs that start meanwhile skip, as they do behind any run.
  *
- * Data passing: Extract runs with `{}` (the runtime picks the runId); its `runId` is kept at
- * `$.extract.runId` and passed as `{runId}` to Transform and Load.
+ * Backfill (PostgreSQL sources): `BackfillPlan` returns `{backfillId, chunkCount, chunksKey}`;
+ * with chunks, a Distributed Map reads the chunk list (a JSON array) from the raw bucket at
+ * `chunksKey` and runs one child execution per chunk (`{action: chunk, backfillId, chunk}`),
+ * then `BackfillFinish` writes the manifest and moves the watermarks. Map results are discarded
+ * (`ResultPath: null`): thousands of chunks would not fit in a state's payload.
+ *
+ * Data passing: Extract runs with `{}` (the runtime picks the runId); its `runId` and
+ * `runStartedAt` are kept at `$.extract` and passed as `{runId, runStartedAt}` to Transform and
+ * Load (the telemetry wrapper emits RunDuration and FreshnessLag from `runStartedAt`).
  *
  * Pure (no Pulumi import): tests validate the output with `asl-validator`.
  */
@@ -26,6 +42,31 @@ export interface RetrySettings {
   readonly backoffRate: number;
 }
 
+/** The backfill branch (PostgreSQL sources): plan, Distributed Map over the chunks, finish. */
+export interface BackfillBranchArgs {
+  /** ARN of the backfill function (actions plan, chunk, finish). */
+  readonly functionArn: string;
+  /** Seconds per invocation of the backfill function. */
+  readonly timeoutSeconds: number;
+  /** Name (not ARN) of the raw bucket holding the chunk list at `chunksKey`. */
+  readonly rawBucketName: string;
+  /** Chunks run at the same time (child executions of the Distributed Map). Default 10. */
+  readonly maxConcurrency?: number;
+  /**
+   * Seconds the map run may take, added to the execution's timeout (a Map state has no timeout of
+   * its own). Default 86400 (a day); a backfill cut off by the timeout resumes on the next run.
+   */
+  readonly mapTimeoutSeconds?: number;
+}
+
+/** The reconciliation branch, selected by the input `{"mode": "reconcile"}`. */
+export interface ReconcileBranchArgs {
+  readonly functionArn: string;
+  readonly timeoutSeconds: number;
+  /** Seconds a reconcile execution waits before checking again for an active run. Default 120. */
+  readonly waitSeconds?: number;
+}
+
 export interface StateMachineDefinitionArgs {
   readonly pipeline: string;
   readonly environment: string;
@@ -34,9 +75,17 @@ export interface StateMachineDefinitionArgs {
   readonly timeoutSeconds: Readonly<Record<Step, number>>;
   readonly alertTopicArn: string;
   readonly retry?: Partial<RetrySettings>;
+  /** Adds the backfill branch before Extract. */
+  readonly backfill?: BackfillBranchArgs;
+  /** Adds the reconcile branch. */
+  readonly reconcile?: ReconcileBranchArgs;
 }
 
 export const DEFAULT_RETRY: RetrySettings = { maxAttempts: 2, intervalSeconds: 30, backoffRate: 2 };
+export const DEFAULT_BACKFILL_MAX_CONCURRENCY = 10;
+export const DEFAULT_BACKFILL_MAP_TIMEOUT_SECONDS = 86_400;
+/** The execution input selecting the reconcile branch. */
+export const RECONCILE_INPUT = { mode: 'reconcile' } as const;
 
 type State = Record<string, unknown>;
 
@@ -59,37 +108,65 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
   const retry: RetrySettings = { ...DEFAULT_RETRY, ...args.retry };
   const steps: Step[] = ['Extract', 'Transform', 'Load'];
   const catchTo = (failState: string) => [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: failState }];
+  const retries = (): State[] => [
+    { ErrorEquals: LAMBDA_TRANSIENT, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: 'FULL' },
+    {
+      ErrorEquals: ['States.TaskFailed', 'States.Timeout'],
+      IntervalSeconds: retry.intervalSeconds,
+      MaxAttempts: retry.maxAttempts,
+      BackoffRate: retry.backoffRate,
+      MaxDelaySeconds: 900,
+      JitterStrategy: 'FULL',
+    },
+  ];
 
-  const lambdaTask = (step: Step, next: string): State => {
-    const payload = step === 'Extract' ? {} : { 'runId.$': '$.extract.runId' };
-    const selectors: Record<Step, Record<string, string>> = {
-      Extract: { 'runId.$': '$.Payload.runId', 'manifestKey.$': '$.Payload.manifestKey', 'tables.$': '$.Payload.tables', 'rows.$': '$.Payload.rows' },
-      Transform: { 'runId.$': '$.Payload.runId', 'manifestKeys.$': '$.Payload.manifestKeys' },
-      Load: { 'runId.$': '$.Payload.runId', 'loaded.$': '$.Payload.loaded' },
-    };
-    return {
-      Type: 'Task',
-      Comment: `${step} (Lambda), retried with exponential backoff`,
-      Resource: 'arn:aws:states:::lambda:invoke',
-      Parameters: { FunctionName: args.functionArns[step], Payload: payload },
-      ResultSelector: selectors[step],
-      ResultPath: `$.${step.toLowerCase()}`,
-      TimeoutSeconds: args.timeoutSeconds[step] + 60,
-      Retry: [
-        { ErrorEquals: LAMBDA_TRANSIENT, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: 'FULL' },
-        {
-          ErrorEquals: ['States.TaskFailed', 'States.Timeout'],
-          IntervalSeconds: retry.intervalSeconds,
-          MaxAttempts: retry.maxAttempts,
-          BackoffRate: retry.backoffRate,
-          MaxDelaySeconds: 900,
-          JitterStrategy: 'FULL',
-        },
-      ],
-      Catch: catchTo(`${step}Failed`),
-      Next: next,
-    };
+  /** A Lambda invocation with the retries; `next` undefined ends the (sub-)machine. */
+  const invoke = (o: {
+    comment: string;
+    functionArn: string;
+    /** The Payload template, or a path selecting the payload from the state input. */
+    payload: Record<string, unknown> | { readonly path: string };
+    selector?: Record<string, string>;
+    resultPath?: string | null;
+    timeoutSeconds: number;
+    failState?: string;
+    next?: string;
+  }): State => ({
+    Type: 'Task',
+    Comment: o.comment,
+    Resource: 'arn:aws:states:::lambda:invoke',
+    Parameters: { FunctionName: o.functionArn, ...('path' in o.payload && typeof o.payload.path === 'string' ? { 'Payload.$': o.payload.path } : { Payload: o.payload }) },
+    ...(o.selector ? { ResultSelector: o.selector } : {}),
+    ...(o.resultPath !== undefined ? { ResultPath: o.resultPath } : {}),
+    TimeoutSeconds: o.timeoutSeconds + 60,
+    Retry: retries(),
+    ...(o.failState ? { Catch: catchTo(o.failState) } : {}),
+    ...(o.next ? { Next: o.next } : { End: true }),
+  });
+
+  const runIdAndStart = { 'runId.$': '$.extract.runId', 'runStartedAt.$': '$.extract.runStartedAt' };
+  const selectors: Record<Step, Record<string, string>> = {
+    Extract: {
+      'runId.$': '$.Payload.runId',
+      'runStartedAt.$': '$.Payload.runStartedAt',
+      'manifestKey.$': '$.Payload.manifestKey',
+      'tables.$': '$.Payload.tables',
+      'rows.$': '$.Payload.rows',
+    },
+    Transform: { 'runId.$': '$.Payload.runId', 'manifestKeys.$': '$.Payload.manifestKeys' },
+    Load: { 'runId.$': '$.Payload.runId', 'loaded.$': '$.Payload.loaded' },
   };
+  const lambdaTask = (step: Step, next: string): State =>
+    invoke({
+      comment: `${step} (Lambda), retried with exponential backoff`,
+      functionArn: args.functionArns[step],
+      payload: step === 'Extract' ? {} : runIdAndStart,
+      selector: selectors[step],
+      resultPath: `$.${step.toLowerCase()}`,
+      timeoutSeconds: args.timeoutSeconds[step],
+      failState: `${step}Failed`,
+      next,
+    });
 
   const alert = (step: string, withRunId: boolean): State => ({
     Type: 'Pass',
@@ -108,6 +185,102 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
     Next: 'NotifyFailure',
   });
 
+  const isReconcile = { And: [{ Variable: '$.mode', IsPresent: true }, { Variable: '$.mode', StringEquals: RECONCILE_INPUT.mode }] };
+  const anotherRun = { Variable: '$.guard.running', NumericGreaterThan: 1 };
+  const firstRunState = args.backfill ? 'BackfillPlan' : 'Extract';
+  const guardChoices: State[] = args.reconcile
+    ? [
+        { And: [isReconcile, anotherRun], Next: 'WaitForActiveRun' },
+        { ...anotherRun, Next: 'SkipOverlappingRun' },
+        { ...isReconcile, Next: 'Reconcile' },
+      ]
+    : [{ ...anotherRun, Next: 'SkipOverlappingRun' }];
+
+  const reconcileStates: Record<string, State> = args.reconcile
+    ? {
+        WaitForActiveRun: {
+          Type: 'Wait',
+          Comment: 'A reconciliation waits for the active run (it writes the same lake and warehouse), then checks again',
+          Seconds: args.reconcile.waitSeconds ?? 120,
+          Next: 'SingleFlightGuard',
+        },
+        Reconcile: invoke({
+          comment: 'Reconcile (Lambda): compare source and warehouse, repair and report the differences',
+          functionArn: args.reconcile.functionArn,
+          payload: {},
+          selector: { 'changed.$': '$.Payload.changed', 'missing.$': '$.Payload.missing', 'extra.$': '$.Payload.extra', 'repairedRows.$': '$.Payload.repairedRows' },
+          resultPath: '$.reconcile',
+          timeoutSeconds: args.reconcile.timeoutSeconds,
+          failState: 'ReconcileFailed',
+          next: 'Done',
+        }),
+        ReconcileFailed: alert('Reconcile', false),
+      }
+    : {};
+
+  const backfill = args.backfill;
+  const backfillStates: Record<string, State> = backfill
+    ? {
+        BackfillPlan: invoke({
+          comment: 'Backfill plan (Lambda): the chunks of every table that needs a backfill, listed in the raw bucket',
+          functionArn: backfill.functionArn,
+          payload: { action: 'plan' },
+          selector: { 'backfillId.$': '$.Payload.backfillId', 'chunkCount.$': '$.Payload.chunkCount', 'chunksKey.$': '$.Payload.chunksKey' },
+          resultPath: '$.backfill',
+          timeoutSeconds: backfill.timeoutSeconds,
+          failState: 'BackfillPlanFailed',
+          next: 'BackfillNeeded',
+        }),
+        BackfillNeeded: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.backfill.chunkCount', NumericGreaterThan: 0, Next: 'BackfillChunks' }],
+          Default: 'Extract',
+        },
+        BackfillChunks: {
+          Type: 'Map',
+          Comment: 'One child execution per chunk; the chunk list is read from the raw bucket (too large for the state payload)',
+          ItemReader: {
+            Resource: 'arn:aws:states:::s3:getObject',
+            ReaderConfig: { InputType: 'JSON' },
+            Parameters: { Bucket: backfill.rawBucketName, 'Key.$': '$.backfill.chunksKey' },
+          },
+          ItemSelector: { action: 'chunk', 'backfillId.$': '$.backfill.backfillId', 'chunk.$': '$$.Map.Item.Value' },
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+            StartAt: 'BackfillChunk',
+            States: {
+              BackfillChunk: invoke({
+                comment: 'One chunk (Lambda): a primary-key range of one table into the raw zone; a finished chunk is skipped',
+                functionArn: backfill.functionArn,
+                payload: { path: '$' },
+                selector: { 'table.$': '$.Payload.table', 'index.$': '$.Payload.index', 'rows.$': '$.Payload.rows', 'skipped.$': '$.Payload.skipped' },
+                timeoutSeconds: backfill.timeoutSeconds,
+              }),
+            },
+          },
+          MaxConcurrency: backfill.maxConcurrency ?? DEFAULT_BACKFILL_MAX_CONCURRENCY,
+          ToleratedFailurePercentage: 0,
+          Label: 'BackfillChunks',
+          ResultPath: null,
+          Catch: catchTo('BackfillChunksFailed'),
+          Next: 'BackfillFinish',
+        },
+        BackfillFinish: invoke({
+          comment: 'Backfill finish (Lambda): the manifest of the backfilled rows, then the watermarks',
+          functionArn: backfill.functionArn,
+          payload: { action: 'finish', 'backfillId.$': '$.backfill.backfillId' },
+          selector: { 'manifestRunId.$': '$.Payload.manifestRunId', 'rows.$': '$.Payload.rows' },
+          resultPath: '$.backfillFinish',
+          timeoutSeconds: backfill.timeoutSeconds,
+          failState: 'BackfillFinishFailed',
+          next: 'Extract',
+        }),
+        BackfillPlanFailed: alert('BackfillPlan', false),
+        BackfillChunksFailed: alert('BackfillChunks', false),
+        BackfillFinishFailed: alert('BackfillFinish', false),
+      }
+    : {};
+
   const states: Record<string, State> = {
     SingleFlightGuard: {
       Type: 'Task',
@@ -120,12 +293,10 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
       Catch: catchTo('SingleFlightGuardFailed'),
       Next: 'AnotherRunActive',
     },
-    AnotherRunActive: {
-      Type: 'Choice',
-      Choices: [{ Variable: '$.guard.running', NumericGreaterThan: 1, Next: 'SkipOverlappingRun' }],
-      Default: 'Extract',
-    },
+    AnotherRunActive: { Type: 'Choice', Choices: guardChoices, Default: firstRunState },
     SkipOverlappingRun: { Type: 'Succeed', Comment: 'Another execution is running: this one does nothing' },
+    ...reconcileStates,
+    ...backfillStates,
     Extract: lambdaTask('Extract', 'Transform'),
     Transform: lambdaTask('Transform', 'Load'),
     Load: lambdaTask('Load', 'Done'),
@@ -149,9 +320,18 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
     RunFailed: { Type: 'Fail', Error: 'TributaryRunFailed', Cause: 'A step failed after its retries; the alert topic has the details' },
   };
 
-  const totalTimeout = steps.reduce((sum, s) => sum + (args.timeoutSeconds[s] + 60) * (retry.maxAttempts + 1), 600);
+  // Worst case of each path, retries included; the longest path bounds the execution.
+  const attempts = retry.maxAttempts + 1;
+  const stepBudget = (seconds: number) => (seconds + 60) * attempts;
+  const runPath = steps.reduce((sum, s) => sum + stepBudget(args.timeoutSeconds[s]), 0);
+  const backfillPath = backfill
+    ? 2 * stepBudget(backfill.timeoutSeconds) + (backfill.mapTimeoutSeconds ?? DEFAULT_BACKFILL_MAP_TIMEOUT_SECONDS)
+    : 0;
+  const reconcilePath = args.reconcile ? stepBudget(args.reconcile.timeoutSeconds) : 0;
+  const totalTimeout = 600 + Math.max(runPath + backfillPath, reconcilePath);
+  const branches = [args.backfill ? 'backfill' : '', args.reconcile ? 'reconcile' : ''].filter(Boolean);
   return {
-    Comment: `Tributary ${args.pipeline} (${args.environment}): extract → transform → load`,
+    Comment: `Tributary ${args.pipeline} (${args.environment}): extract → transform → load${branches.length ? ` (+ ${branches.join(', ')})` : ''}`,
     StartAt: 'SingleFlightGuard',
     TimeoutSeconds: totalTimeout,
     States: states,

@@ -1,7 +1,8 @@
 /**
  * Builds the Lambda bundles: `npm run build`.
  *
- * - One bundle per entry point in `runtime/handlers/` (extract, transform, load, notify), written
+ * - One bundle per entry point in `runtime/handlers/` (extract, transform, load, notify, backfill,
+ *   reconcile), written
  *   to `dist/<handler>/index.js`: esbuild, minified, platform node, target node22, CommonJS,
  *   AWS SDK v3 bundled (the runtime's own SDK copy is not relied upon).
  * - Native dependencies (`@duckdb/*`) stay external and are copied with their dependency closure
@@ -15,7 +16,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statS
 import { join, relative, resolve } from 'node:path';
 import { ZipFile } from 'yazl';
 
-export const HANDLERS = ['extract', 'transform', 'load', 'notify'] as const;
+export const HANDLERS = ['extract', 'transform', 'load', 'notify', 'backfill', 'reconcile'] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 /** Packages with native code: never bundled, shipped in the layer instead. */
@@ -28,7 +29,7 @@ export interface BuildOptions {
   readonly rootDir?: string;
   /** Output folder; defaults to `<rootDir>/dist`. */
   readonly outDir?: string;
-  /** Handlers to build; defaults to all four. */
+  /** Handlers to build; defaults to all of HANDLERS. */
   readonly handlers?: readonly HandlerName[];
   /** Also zip the layer to report its size (a few seconds: the DuckDB binary is large). */
   readonly measureLayer?: boolean;

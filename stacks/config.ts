@@ -14,6 +14,11 @@ export type SourceKind = 'postgres' | 'rest';
 export type WarehouseKind = 'postgres' | 'snowflake';
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type PipelineStep = 'extract' | 'transform' | 'load';
+/** Functions whose memory can be set: the steps, plus backfill and reconcile (PostgreSQL sources). */
+export type PipelineFunction = PipelineStep | 'backfill' | 'reconcile';
+export const PIPELINE_FUNCTIONS: readonly PipelineFunction[] = ['extract', 'transform', 'load', 'backfill', 'reconcile'];
+/** Endpoints of the Recurly preset (runtime/sources/rest/recurly.ts); `source.endpoints` picks among them. */
+export const REST_ENDPOINTS = ['accounts', 'subscriptions', 'invoices', 'transactions'] as const;
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -29,20 +34,32 @@ export interface PipelineConfig {
     readonly name: string;
     /** An existing Secrets Manager secret with the source credentials; created when absent. */
     readonly secretArn?: string;
+    /** REST only: base URL of the API (https). The runtime's default (https://v3.recurly.com) when absent. */
+    readonly apiUrl?: string;
+    /** REST only: endpoints to pull, a subset of REST_ENDPOINTS. All of them when absent. */
+    readonly endpoints?: readonly string[];
   };
   readonly warehouse: {
     readonly kind: WarehouseKind;
     /** An existing Secrets Manager secret with the warehouse credentials; created when absent. */
     readonly secretArn?: string;
+    /** Snowflake only: the external stage on the processed bucket (the Snowflake secret's `stage` must name it). */
+    readonly stage?: string;
+    /** Snowflake only: the storage integration's IAM user and external id (`DESC INTEGRATION`). */
+    readonly snowflakeIntegration?: { readonly iamUserArn: string; readonly externalId: string };
   };
+  /** PostgreSQL sources only: backfill chunking. */
+  readonly backfill: { readonly chunkRows: number; readonly maxConcurrency: number };
+  /** PostgreSQL source and warehouse only: the reconciliation's schedule. */
+  readonly reconcileSchedule: string;
   /** EventBridge Scheduler expression: `rate(...)`, `cron(...)`. */
   readonly schedule: string;
   readonly scheduleEnabled: boolean;
   /** Minutes without a successful load after which the freshness alarm fires. */
   readonly freshnessSlaMinutes: number;
   readonly logLevel: LogLevel;
-  /** Memory per function (MB); absent steps use the component defaults. */
-  readonly memoryMb: Readonly<Partial<Record<PipelineStep, number>>>;
+  /** Memory per function (MB); absent functions use the component defaults. */
+  readonly memoryMb: Readonly<Partial<Record<PipelineFunction, number>>>;
 }
 
 export interface DeliveryDeployment {
@@ -196,6 +213,9 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/;
 const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const REPOSITORY = /^[\w.-]+\/[\w.-]+$/;
+const HTTPS_URL = /^https:\/\/[a-z0-9.-]+(:\d+)?(\/[\w./-]*)?$/i;
+const SNOWFLAKE_IDENT = /^[A-Za-z_][A-Za-z0-9_$]{0,254}(\.[A-Za-z_][A-Za-z0-9_$]{0,254}){0,2}$/;
+const IAM_USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user\/[\w+=,.@/-]+$/;
 const STATE_BACKEND = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
 
 /** Validates the raw `tributary:*` config of one stack; throws a ConfigError naming every bad key. */
@@ -263,17 +283,37 @@ export function validateStackConfig(raw: Raw): StackConfig {
     const sourceKind = r.oneOf<SourceKind>(src, 'kind', `${at}.source.kind`, ['postgres', 'rest']);
     const sourceName = r.string(src, 'name', `${at}.source.name`, 'lower-case source name', { pattern: /^[a-z][a-z0-9_-]{0,39}$/ });
     const sourceSecretArn = secretArn(r, src, `${at}.source.secretArn`, accountId, region);
+    const rest = restSource(r, src, `${at}.source`, sourceKind);
     const wh = r.object(p, 'warehouse', `${at}.warehouse`, 'kind of the warehouse') ?? {};
     const warehouseKind = r.oneOf<WarehouseKind>(wh, 'kind', `${at}.warehouse.kind`, ['postgres', 'snowflake']);
     const warehouseSecretArn = secretArn(r, wh, `${at}.warehouse.secretArn`, accountId, region);
+    const snowflake = snowflakeWarehouse(r, wh, `${at}.warehouse`, warehouseKind);
+    const postgresOnly = (field: string, what: string, also?: boolean): boolean => {
+      if (p[field] === undefined || p[field] === null) return true;
+      if (sourceKind !== 'postgres' || also === false) {
+        r.bad(`${at}.${field}`, `applies only to ${what}, got it for a ${sourceKind ?? 'unknown'} source and ${warehouseKind ?? 'unknown'} warehouse`);
+        return false;
+      }
+      return true;
+    };
+    const backfillRaw = postgresOnly('backfill', 'postgres sources') ? (r.object(p, 'backfill', `${at}.backfill`, 'chunkRows, maxConcurrency', { optional: true }) ?? {}) : {};
+    for (const key of Object.keys(backfillRaw)) {
+      if (key !== 'chunkRows' && key !== 'maxConcurrency') r.bad(`${at}.backfill.${key}`, 'is not a backfill setting (chunkRows, maxConcurrency)');
+    }
+    const chunkRows = r.number(backfillRaw, 'chunkRows', `${at}.backfill.chunkRows`, 'rows per backfill chunk', { optional: true, min: 1000 }) ?? 1_000_000;
+    // A Distributed Map runs at most 10,000 child executions at a time.
+    const maxConcurrency = r.number(backfillRaw, 'maxConcurrency', `${at}.backfill.maxConcurrency`, 'chunks at a time', { optional: true, min: 1, max: 10_000 }) ?? 10;
+    const reconcileSchedule = postgresOnly('reconcileSchedule', 'postgres sources with a postgres warehouse', warehouseKind === 'postgres')
+      ? (r.string(p, 'reconcileSchedule', `${at}.reconcileSchedule`, 'an EventBridge Scheduler expression such as rate(1 day)', { optional: true, pattern: SCHEDULE }) ?? 'rate(1 day)')
+      : 'rate(1 day)';
     const schedule = r.string(p, 'schedule', `${at}.schedule`, 'an EventBridge Scheduler expression such as rate(20 minutes)', { pattern: SCHEDULE });
     const sla = r.number(p, 'freshnessSlaMinutes', `${at}.freshnessSlaMinutes`, 'minutes', { optional: true, min: 5, max: 1440 }) ?? 30;
     const logLevel = r.oneOf<LogLevel>(p, 'logLevel', `${at}.logLevel`, ['DEBUG', 'INFO', 'WARN', 'ERROR'], { optional: true }) ?? 'INFO';
     const memRaw = r.object(p, 'memoryMb', `${at}.memoryMb`, 'memory per step', { optional: true }) ?? {};
-    const memoryMb: Partial<Record<PipelineStep, number>> = {};
+    const memoryMb: Partial<Record<PipelineFunction, number>> = {};
     for (const key of Object.keys(memRaw)) {
-      if (key !== 'extract' && key !== 'transform' && key !== 'load') {
-        r.bad(`${at}.memoryMb.${key}`, 'is not a step (extract, transform, load)');
+      if (!isPipelineFunction(key)) {
+        r.bad(`${at}.memoryMb.${key}`, `is not a function (${PIPELINE_FUNCTIONS.join(', ')})`);
         continue;
       }
       const mb = r.number(memRaw, key, `${at}.memoryMb.${key}`, 'MB of memory', { min: 128, max: 10240 });
@@ -282,8 +322,10 @@ export function validateStackConfig(raw: Raw): StackConfig {
     if (name && sourceKind && sourceName && warehouseKind && schedule) {
       pipelines.push({
         name,
-        source: { kind: sourceKind, name: sourceName, ...(sourceSecretArn ? { secretArn: sourceSecretArn } : {}) },
-        warehouse: { kind: warehouseKind, ...(warehouseSecretArn ? { secretArn: warehouseSecretArn } : {}) },
+        source: { kind: sourceKind, name: sourceName, ...(sourceSecretArn ? { secretArn: sourceSecretArn } : {}), ...rest },
+        warehouse: { kind: warehouseKind, ...(warehouseSecretArn ? { secretArn: warehouseSecretArn } : {}), ...snowflake },
+        backfill: { chunkRows, maxConcurrency },
+        reconcileSchedule,
         schedule,
         scheduleEnabled: r.boolean(p, 'scheduleEnabled', `${at}.scheduleEnabled`, true),
         freshnessSlaMinutes: sla,
@@ -313,6 +355,64 @@ export function validateStackConfig(raw: Raw): StackConfig {
     pipelines,
     ...(delivery ? { delivery } : {}),
   };
+}
+
+function isPipelineFunction(key: string): key is PipelineFunction {
+  return (PIPELINE_FUNCTIONS as readonly string[]).includes(key);
+}
+
+/** `source.apiUrl` and `source.endpoints`: REST sources only. */
+function restSource(r: Reader, src: Raw, at: string, kind: SourceKind | undefined): { apiUrl?: string; endpoints?: string[] } {
+  if (kind !== 'rest') {
+    for (const field of ['apiUrl', 'endpoints']) {
+      if (src[field] !== undefined && src[field] !== null) r.bad(`${at}.${field}`, `applies only to rest sources, got it for a ${kind ?? 'unknown'} source`);
+    }
+    return {};
+  }
+  const apiUrl = r.string(src, 'apiUrl', `${at}.apiUrl`, 'an https:// URL such as https://v3.recurly.com', { optional: true, pattern: HTTPS_URL });
+  const raw = parseJsonString(src.endpoints);
+  let endpoints: string[] | undefined;
+  if (raw !== undefined && raw !== null) {
+    const items = typeof raw === 'string' ? raw.split(',').map((e) => e.trim()) : raw;
+    if (!Array.isArray(items) || items.length === 0) {
+      r.bad(`${at}.endpoints`, `must be a non-empty list of ${REST_ENDPOINTS.join(', ')}, got ${describe(raw)}`);
+    } else {
+      const bad = items.filter((e) => typeof e !== 'string' || !(REST_ENDPOINTS as readonly string[]).includes(e));
+      if (bad.length) r.bad(`${at}.endpoints`, `must list only ${REST_ENDPOINTS.join(', ')}, got ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+      else if (new Set(items).size !== items.length) r.bad(`${at}.endpoints`, 'lists an endpoint twice');
+      else endpoints = items as string[];
+    }
+  }
+  return { ...(apiUrl ? { apiUrl } : {}), ...(endpoints ? { endpoints } : {}) };
+}
+
+/** `warehouse.stage` and `warehouse.snowflakeIntegration`: Snowflake warehouses only. */
+function snowflakeWarehouse(
+  r: Reader,
+  wh: Raw,
+  at: string,
+  kind: WarehouseKind | undefined,
+): { stage?: string; snowflakeIntegration?: { iamUserArn: string; externalId: string } } {
+  if (kind !== 'snowflake') {
+    for (const field of ['stage', 'snowflakeIntegration']) {
+      if (wh[field] !== undefined && wh[field] !== null) r.bad(`${at}.${field}`, `applies only to snowflake warehouses, got it for a ${kind ?? 'unknown'} warehouse`);
+    }
+    return {};
+  }
+  const stage = r.string(wh, 'stage', `${at}.stage`, 'a Snowflake stage name such as TRIBUTARY_PROCESSED_STAGE (optionally database.schema.stage)', {
+    optional: true,
+    pattern: SNOWFLAKE_IDENT,
+  });
+  const integrationRaw = r.object(wh, 'snowflakeIntegration', `${at}.snowflakeIntegration`, 'iamUserArn and externalId from DESC INTEGRATION', { optional: true });
+  let snowflakeIntegration: { iamUserArn: string; externalId: string } | undefined;
+  if (integrationRaw) {
+    const iamUserArn = r.string(integrationRaw, 'iamUserArn', `${at}.snowflakeIntegration.iamUserArn`, "the integration's STORAGE_AWS_IAM_USER_ARN (arn:aws:iam::<account>:user/<name>)", {
+      pattern: IAM_USER_ARN,
+    });
+    const externalId = r.string(integrationRaw, 'externalId', `${at}.snowflakeIntegration.externalId`, "the integration's STORAGE_AWS_EXTERNAL_ID", { pattern: /^[\w+=,.@:\/-]{2,1224}$/ });
+    if (iamUserArn && externalId) snowflakeIntegration = { iamUserArn, externalId };
+  }
+  return { ...(stage ? { stage } : {}), ...(snowflakeIntegration ? { snowflakeIntegration } : {}) };
 }
 
 function secretArn(r: Reader, obj: Raw, path: string, accountId: string | undefined, region: string | undefined): string | undefined {

@@ -66,8 +66,14 @@ const pipelines = cfg.pipelines.map(
       {
         ...common,
         pipeline: p.name,
-        source: { kind: p.source.kind, name: p.source.name, ...(p.source.secretArn ? { secretArn: p.source.secretArn } : {}) },
-        warehouse: { kind: p.warehouse.kind, ...(p.warehouse.secretArn ? { secretArn: p.warehouse.secretArn } : {}) },
+        source: p.source,
+        warehouse: {
+          kind: p.warehouse.kind,
+          ...(p.warehouse.secretArn ? { secretArn: p.warehouse.secretArn } : {}),
+          ...(p.warehouse.snowflakeIntegration ? { snowflakeIntegration: p.warehouse.snowflakeIntegration } : {}),
+        },
+        backfill: p.backfill,
+        reconcileSchedule: p.reconcileSchedule,
         lake,
         alerts,
         schedule: p.schedule,
@@ -107,6 +113,14 @@ export const alertTopicArn = alerts.topicArn;
 export const stateMachines = Object.fromEntries(pipelines.map((p, i) => [cfg.pipelines[i].name, p.stateMachineArn]));
 export const pipelineSecrets = Object.fromEntries(
   pipelines.map((p, i) => [cfg.pipelines[i].name, { source: p.sourceSecretArn, warehouse: p.warehouseSecretArn }]),
+);
+/** What the Snowflake side needs (CREATE STORAGE INTEGRATION / STAGE), per Snowflake pipeline. */
+export const snowflakeSetup = Object.fromEntries(
+  cfg.pipelines.flatMap((p, i) =>
+    p.warehouse.kind === 'snowflake'
+      ? [[p.name, { stage: p.warehouse.stage ?? 'TRIBUTARY_PROCESSED_STAGE', stageUrl: pulumi.interpolate`${lake.processedLakeUrl}/`, storageRoleArn: pipelines[i].snowflakeRole?.arn ?? null }]]
+      : [],
+  ),
 );
 export const deliveryPipeline = delivery?.pipelineName;
 export const gitConnectionArn = delivery?.connectionArn;

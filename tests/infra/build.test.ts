@@ -2,7 +2,7 @@
  * The Lambda bundles: built with esbuild (minified, AWS SDK inside), loadable by plain Node,
  * exporting `handler`; native DuckDB in the layer folder, resolvable from it.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +16,11 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-test('builds all four handlers and the layer', () => {
+test('builds every handler of runtime/handlers and the layer', () => {
+  expect([...HANDLERS]).toEqual(['extract', 'transform', 'load', 'notify', 'backfill', 'reconcile']);
   expect(report.bundles.map((b) => b.name)).toEqual([...HANDLERS]);
+  // No entry point left out: every file in runtime/handlers has its bundle.
+  expect(readdirSync(join(__dirname, '..', '..', 'runtime', 'handlers')).map((f) => f.replace(/\.ts$/, '')).sort()).toEqual([...HANDLERS].sort());
   for (const b of report.bundles) {
     expect(existsSync(join(b.dir, 'index.js'))).toBe(true);
     // Zipped sizes are reported and small (AWS SDK bundled, minified).
@@ -63,7 +66,7 @@ test('a missing entry point fails the build naming it', async () => {
   const empty = mkdtempSync(join(tmpdir(), 'tributary-build-'));
   try {
     await expect(buildBundles({ rootDir: empty, outDir: join(empty, 'dist') })).rejects.toThrow(
-      'missing Lambda entry point(s): runtime/handlers/extract.ts, runtime/handlers/transform.ts, runtime/handlers/load.ts, runtime/handlers/notify.ts',
+      `missing Lambda entry point(s): ${HANDLERS.map((h) => `runtime/handlers/${h}.ts`).join(', ')}`,
     );
   } finally {
     rmSync(empty, { recursive: true, force: true });

@@ -31,9 +31,20 @@ test('the committed dev and prod stack files are valid', () => {
   const prod = validateStackConfig(rawConfig('prod'));
   expect(dev).toMatchObject({ environment: 'dev', accountId: '210987654321', region: 'eu-west-2', logRetentionDays: 14 });
   expect(dev.delivery).toBeUndefined();
+  const defaults = { scheduleEnabled: true, backfill: { chunkRows: 1_000_000, maxConcurrency: 10 }, reconcileSchedule: 'rate(1 day)', memoryMb: {} };
   expect(dev.pipelines).toEqual([
-    { name: 'totesys', source: { kind: 'postgres', name: 'totesys' }, warehouse: { kind: 'postgres' }, schedule: 'rate(20 minutes)', scheduleEnabled: true, freshnessSlaMinutes: 30, logLevel: 'DEBUG', memoryMb: {} },
+    { name: 'totesys', source: { kind: 'postgres', name: 'totesys' }, warehouse: { kind: 'postgres' }, schedule: 'rate(20 minutes)', freshnessSlaMinutes: 30, logLevel: 'DEBUG', ...defaults },
+    {
+      name: 'recurly',
+      source: { kind: 'rest', name: 'recurly', apiUrl: 'https://v3.recurly.com', endpoints: ['accounts', 'subscriptions', 'invoices', 'transactions'] },
+      warehouse: { kind: 'snowflake', stage: 'TRIBUTARY_PROCESSED_STAGE' },
+      schedule: 'rate(1 hour)',
+      freshnessSlaMinutes: 90,
+      logLevel: 'INFO',
+      ...defaults,
+    },
   ]);
+  expect(validateStackConfig(rawConfig('prod')).pipelines.map((p) => p.name)).toEqual(['totesys']);
   expect(prod).toMatchObject({ environment: 'prod', accountId: '123456789012', logRetentionDays: 90, alerting: { email: 'data-oncall@example.com' } });
   expect(prod.delivery?.deployments.map((d) => [d.stack, d.approval])).toEqual([
     ['dev', false],
@@ -43,13 +54,38 @@ test('the committed dev and prod stack files are valid', () => {
   expect(JSON.stringify(dev)).not.toContain('xoxb');
 });
 
-test('a second pipeline (Recurly REST → Snowflake) is declared by config alone', () => {
-  const pipelines = JSON.stringify([
-    ...(JSON.parse(rawConfig('dev').pipelines as string) as unknown[]),
-    { name: 'recurly', source: { kind: 'rest', name: 'recurly' }, warehouse: { kind: 'snowflake' }, schedule: 'rate(1 hour)', freshnessSlaMinutes: 120 },
-  ]);
-  const cfg = validateStackConfig(rawConfig('dev', { 'tributary:pipelines': pipelines }));
-  expect(cfg.pipelines.map((p) => `${p.name}:${p.source.kind}->${p.warehouse.kind}`)).toEqual(['totesys:postgres->postgres', 'recurly:rest->snowflake']);
+test('a REST → Snowflake pipeline is declared by config alone, with its own fields validated', () => {
+  const recurly = (patch: Record<string, unknown>) =>
+    JSON.stringify([{ name: 'recurly', source: { kind: 'rest', name: 'recurly' }, warehouse: { kind: 'snowflake' }, schedule: 'rate(1 hour)', ...patch }]);
+  const minimal = validateStackConfig(rawConfig('dev', { 'tributary:pipelines': recurly({}) }));
+  expect(minimal.pipelines[0]).toMatchObject({ source: { kind: 'rest', name: 'recurly' }, warehouse: { kind: 'snowflake' } });
+  expect(minimal.pipelines[0].source.apiUrl).toBeUndefined();
+  const integration = { iamUserArn: 'arn:aws:iam::111122223333:user/abc1-b-self1234', externalId: 'MYACCOUNT_SFCRole=2_abcdefg=' };
+  const full = validateStackConfig(
+    rawConfig('dev', {
+      'tributary:pipelines': recurly({
+        source: { kind: 'rest', name: 'recurly', apiUrl: 'https://v3.eu.recurly.com', endpoints: 'accounts, invoices' },
+        warehouse: { kind: 'snowflake', stage: 'LAKE.PUBLIC.PROCESSED', snowflakeIntegration: integration },
+      }),
+    }),
+  );
+  expect(full.pipelines[0].source).toEqual({ kind: 'rest', name: 'recurly', apiUrl: 'https://v3.eu.recurly.com', endpoints: ['accounts', 'invoices'] });
+  expect(full.pipelines[0].warehouse).toEqual({ kind: 'snowflake', stage: 'LAKE.PUBLIC.PROCESSED', snowflakeIntegration: integration });
+
+  const bad = (patch: Record<string, unknown>) => problemsOf({ 'tributary:pipelines': recurly(patch) });
+  expect(bad({ source: { kind: 'rest', name: 'recurly', apiUrl: 'http://v3.recurly.com' } })).toContain('"tributary:pipelines[0].source.apiUrl" must be an https:// URL');
+  expect(bad({ source: { kind: 'rest', name: 'recurly', endpoints: ['accounts', 'plans'] } })).toContain('"tributary:pipelines[0].source.endpoints" must list only accounts, subscriptions, invoices, transactions, got "plans"');
+  expect(bad({ source: { kind: 'rest', name: 'recurly', endpoints: [] } })).toContain('"tributary:pipelines[0].source.endpoints" must be a non-empty list');
+  expect(bad({ warehouse: { kind: 'snowflake', stage: 'bad stage;' } })).toContain('"tributary:pipelines[0].warehouse.stage" must be a Snowflake stage name');
+  expect(bad({ warehouse: { kind: 'snowflake', snowflakeIntegration: { iamUserArn: 'arn:aws:iam::111122223333:role/x' } } })).toContain(
+    'missing required key "tributary:pipelines[0].warehouse.snowflakeIntegration.externalId"',
+  );
+  expect(bad({ warehouse: { kind: 'snowflake', snowflakeIntegration: { iamUserArn: 'arn:aws:iam::111122223333:role/x', externalId: 'e1' } } })).toContain(
+    '"tributary:pipelines[0].warehouse.snowflakeIntegration.iamUserArn" must be the integration\'s STORAGE_AWS_IAM_USER_ARN',
+  );
+  // Branches the runtime implements for PostgreSQL only.
+  expect(bad({ backfill: { chunkRows: 5000 } })).toContain('"tributary:pipelines[0].backfill" applies only to postgres sources');
+  expect(bad({ reconcileSchedule: 'rate(1 day)' })).toContain('"tributary:pipelines[0].reconcileSchedule" applies only to postgres sources with a postgres warehouse');
 });
 
 test.each([
@@ -71,6 +107,13 @@ test.each([
   [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'redshift' } }) }, '"tributary:pipelines[0].warehouse.kind" must be one of postgres, snowflake'],
   [{ 'tributary:pipelines': pipelinesWith({ schedule: 'every 20 minutes' }) }, '"tributary:pipelines[0].schedule" must be an EventBridge Scheduler expression'],
   [{ 'tributary:pipelines': pipelinesWith({ memoryMb: { transform: 64 } }) }, '"tributary:pipelines[0].memoryMb.transform" must be at least 128'],
+  [{ 'tributary:pipelines': pipelinesWith({ memoryMb: { notify: 256 } }) }, '"tributary:pipelines[0].memoryMb.notify" is not a function (extract, transform, load, backfill, reconcile)'],
+  [{ 'tributary:pipelines': pipelinesWith({ backfill: { chunkRows: 10 } }) }, '"tributary:pipelines[0].backfill.chunkRows" must be at least 1000'],
+  [{ 'tributary:pipelines': pipelinesWith({ backfill: { maxConcurrency: 0 } }) }, '"tributary:pipelines[0].backfill.maxConcurrency" must be at least 1'],
+  [{ 'tributary:pipelines': pipelinesWith({ backfill: { chunks: 3 } }) }, '"tributary:pipelines[0].backfill.chunks" is not a backfill setting'],
+  [{ 'tributary:pipelines': pipelinesWith({ reconcileSchedule: 'daily' }) }, '"tributary:pipelines[0].reconcileSchedule" must be an EventBridge Scheduler expression'],
+  [{ 'tributary:pipelines': pipelinesWith({ source: { kind: 'postgres', name: 'totesys', apiUrl: 'https://x.example.com' } }) }, '"tributary:pipelines[0].source.apiUrl" applies only to rest sources'],
+  [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'postgres', stage: 'S' } }) }, '"tributary:pipelines[0].warehouse.stage" applies only to snowflake warehouses'],
   [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'postgres', secretArn: 'arn:aws:secretsmanager:eu-west-2:999999999999:secret:x-AbCdEf' } }) }, '"tributary:pipelines[0].warehouse.secretArn" must be a secret in the stack\'s account'],
 ])('rejects %j naming the key', (overrides, message) => {
   expect(problemsOf(overrides)).toContain(message);

@@ -11,12 +11,24 @@ import { captureStackRun, isTaggableType, loadStackConfig, type CapturedResource
 
 let dev: CapturedStack;
 let prod: CapturedStack;
+/** dev with the Snowflake storage integration configured (its values come from Snowflake, so not committed). */
+let devWithIntegration: CapturedStack;
+const SNOWFLAKE_INTEGRATION = { iamUserArn: 'arn:aws:iam::111122223333:user/abc1-b-self1234', externalId: 'MYACCOUNT_SFCRole=2_abcdefg=' };
 
 beforeAll(async () => {
   // The program deploys the bundles; build them first (also what `npm run build` does).
   await buildBundles();
-  [dev, prod] = await Promise.all([captureStackRun('dev'), captureStackRun('prod')]);
+  const pipelines = (JSON.parse(loadStackConfig('dev').config['tributary:pipelines']) as Array<Record<string, Record<string, unknown>>>).map((p) =>
+    p.warehouse.kind === 'snowflake' ? { ...p, warehouse: { ...p.warehouse, snowflakeIntegration: SNOWFLAKE_INTEGRATION } } : p,
+  );
+  [dev, prod, devWithIntegration] = await Promise.all([
+    captureStackRun('dev'),
+    captureStackRun('prod'),
+    captureStackRun('dev', { config: { 'tributary:pipelines': JSON.stringify(pipelines) } }),
+  ]);
 }, 90_000);
+
+const FUNCTIONS = ['extract', 'transform', 'load', 'backfill', 'reconcile'] as const;
 
 const byType = (s: CapturedStack, type: string): CapturedResource[] => s.resources.filter((r) => r.type === type);
 const one = (s: CapturedStack, type: string, name: string): CapturedResource => {
@@ -139,9 +151,15 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     expect(secret.inputs.kmsKeyId).toBe(arnOf(key));
     expect(one(s(), 'aws:secretsmanager/secretVersion:SecretVersion', 'alerts-slack-token-value').inputs.secretString).toBe('xoxb-mock-slack-token');
     const notifier = one(s(), 'aws:lambda/function:Function', 'alerts-notifier');
-    expect((notifier.inputs.environment as { variables: Record<string, string> }).variables).toEqual(
+    const notifierVars = (notifier.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(notifierVars).toEqual(
       expect.objectContaining({ TRIBUTARY_SLACK_SECRET_ARN: arnOf(secret), TRIBUTARY_SLACK_CHANNEL: alerting.slackChannel, TRIBUTARY_ENVIRONMENT: stackName }),
     );
+    // Console links: the prefix, with the alert's pipeline filled in, names every pipeline function's log group.
+    expect(notifierVars.TRIBUTARY_LOG_GROUP_PREFIX).toBe(`/aws/lambda/tributary-${stackName}-{pipeline}-`);
+    for (const fn of byType(s(), 'aws:lambda/function:Function').filter((f) => f.name.startsWith('totesys-'))) {
+      expect((fn.inputs.loggingConfig as { logGroup: string }).logGroup.startsWith(notifierVars.TRIBUTARY_LOG_GROUP_PREFIX.replace('{pipeline}', 'totesys'))).toBe(true);
+    }
     const sub = one(s(), 'aws:sns/topicSubscription:TopicSubscription', 'alerts-notifier-subscription');
     expect(sub.inputs).toEqual(expect.objectContaining({ protocol: 'lambda', endpoint: arnOf(notifier), topic: arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic')) }));
     const email = s().resources.find((r) => r.name === 'alerts-email');
@@ -169,18 +187,18 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     expect(counts).toEqual({
       ...(ownSecrets ? { Secret: ownSecrets } : {}),
       LayerVersion: 1,
-      Function: 3,
-      Role: 5,
-      RolePolicy: 5,
-      LogGroup: 4,
+      Function: 5,
+      Role: 7,
+      RolePolicy: 7,
+      LogGroup: 6,
       StateMachine: 1,
       ScheduleGroup: 1,
-      Schedule: 1,
-      MetricAlarm: 5,
+      Schedule: 2,
+      MetricAlarm: 7,
     });
     const retention = Number(config()['tributary:logRetentionDays']);
     for (const lg of childrenOf(s(), pipeline).filter((r) => r.type === 'aws:cloudwatch/logGroup:LogGroup')) expect(lg.inputs.retentionInDays).toBe(retention);
-    for (const step of ['extract', 'transform', 'load']) {
+    for (const step of FUNCTIONS) {
       const fn = one(s(), 'aws:lambda/function:Function', `totesys-${step}`);
       expect(fn.inputs).toEqual(expect.objectContaining({ runtime: 'nodejs22.x', handler: 'index.handler', architectures: ['x86_64'] }));
       expect(fn.inputs.layers).toEqual([arnOf(one(s(), 'aws:lambda/layerVersion:LayerVersion', 'totesys-native-layer'))]);
@@ -194,12 +212,22 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     const sm = one(s(), 'aws:sfn/stateMachine:StateMachine', 'totesys-state-machine');
     expect(schedule.inputs.target).toEqual(expect.objectContaining({ arn: arnOf(sm), roleArn: arnOf(one(s(), 'aws:iam/role:Role', 'totesys-scheduler-role')) }));
     expect(grants(rolePolicy(s(), 'totesys-scheduler-policy'))).toEqual([`states:StartExecution ${arnOf(sm)}`]);
+    // Reconciliation: its own schedule, same state machine (so the single-flight guard applies), mode in the input.
+    const reconcile = one(s(), 'aws:scheduler/schedule:Schedule', 'totesys-reconcile-schedule');
+    expect(reconcile.inputs).toEqual(
+      expect.objectContaining({ name: `tributary-${stackName}-totesys-reconcile`, scheduleExpression: 'rate(1 day)', state: 'ENABLED', groupName: schedule.inputs.groupName }),
+    );
+    expect(reconcile.inputs.target).toEqual(
+      expect.objectContaining({ arn: arnOf(sm), roleArn: arnOf(one(s(), 'aws:iam/role:Role', 'totesys-scheduler-role')) }),
+    );
+    expect(JSON.parse((reconcile.inputs.target as { input: string }).input)).toEqual({ trigger: 'schedule', mode: 'reconcile' });
+    expect(JSON.parse((schedule.inputs.target as { input: string }).input)).toEqual({ trigger: 'schedule' });
 
     const alarms = childrenOf(s(), pipeline).filter((r) => r.type === 'aws:cloudwatch/metricAlarm:MetricAlarm');
     const topic = arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic'));
     for (const a of alarms) expect(a.inputs.alarmActions).toEqual([topic]);
     expect(alarms.map((a) => a.name).sort()).toEqual(
-      ['totesys-extract-errors', 'totesys-transform-errors', 'totesys-load-errors', 'totesys-failed-executions', 'totesys-data-freshness'].sort(),
+      [...FUNCTIONS.map((f) => `totesys-${f}-errors`), 'totesys-failed-executions', 'totesys-data-freshness'].sort(),
     );
     const freshness = one(s(), 'aws:cloudwatch/metricAlarm:MetricAlarm', 'totesys-data-freshness');
     expect(freshness.inputs.treatMissingData).toBe('breaching');
@@ -216,9 +244,10 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     const raw = one(s(), 'aws:s3/bucket:Bucket', 'lake-raw');
     const processed = one(s(), 'aws:s3/bucket:Bucket', 'lake-processed');
     const pipelineSecrets = (s().outputs.pipelineSecrets as Record<string, { source: string; warehouse: string }>).totesys;
-    for (const step of ['extract', 'transform', 'load']) {
+    for (const step of FUNCTIONS) {
       const vars = (one(s(), 'aws:lambda/function:Function', `totesys-${step}`).inputs.environment as { variables: Record<string, string> }).variables;
       expect(vars).toEqual({
+        ...(step === 'backfill' ? { TRIBUTARY_CHUNK_ROWS: '1000000' } : {}),
         TRIBUTARY_PIPELINE: 'totesys',
         TRIBUTARY_SOURCE_KIND: 'postgres',
         TRIBUTARY_SOURCE_NAME: 'totesys',
@@ -284,18 +313,53 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
         ...commonGrants('load', ['kms:Decrypt']),
       ].sort(),
     );
+    expect(grants(rolePolicy(s(), 'totesys-backfill-policy'))).toEqual(
+      [
+        ...rw(raw, ['raw/totesys/', 'manifests/extract/', 'state/totesys/']),
+        `s3:DeleteObject ${raw}/state/totesys/_backfill.json`,
+        `s3:ListBucket ${raw}`,
+        `secretsmanager:GetSecretValue ${secrets.source}`,
+        ...commonGrants('backfill', ['kms:Decrypt', 'kms:GenerateDataKey']),
+      ].sort(),
+    );
+    expect(grants(rolePolicy(s(), 'totesys-reconcile-policy'))).toEqual(
+      [
+        ...rw(raw, ['raw/totesys/', 'manifests/extract/', 'state/totesys/']),
+        `s3:DeleteObject ${raw}/state/totesys/_lock.json`,
+        `s3:ListBucket ${raw}`,
+        ...rw(processed, ['processed/', 'manifests/transform/']),
+        `s3:ListBucket ${processed}`,
+        `secretsmanager:GetSecretValue ${secrets.source}`,
+        `secretsmanager:GetSecretValue ${secrets.warehouse}`,
+        ...commonGrants('reconcile', ['kms:Decrypt', 'kms:GenerateDataKey']),
+      ].sort(),
+    );
     // Listing is limited to the same prefixes.
     const listCondition = (name: string) =>
       (rolePolicy(s(), name).Statement.find((st) => st.Action === 's3:ListBucket') as PolicyStatement).Condition;
     expect(listCondition('totesys-extract-policy')).toEqual({ StringLike: { 's3:prefix': ['raw/totesys/*', 'manifests/extract/*', 'state/totesys/*'] } });
     expect(listCondition('totesys-load-policy')).toEqual({ StringLike: { 's3:prefix': ['processed/*', 'manifests/transform/*'] } });
+    expect(listCondition('totesys-backfill-policy')).toEqual({ StringLike: { 's3:prefix': ['raw/totesys/*', 'manifests/extract/*', 'state/totesys/*'] } });
+    const reconcileLists = rolePolicy(s(), 'totesys-reconcile-policy').Statement.filter((st) => st.Action === 's3:ListBucket');
+    expect(reconcileLists.map((st) => [st.Resource, st.Condition])).toEqual([
+      [raw, { StringLike: { 's3:prefix': ['raw/totesys/*', 'manifests/extract/*', 'state/totesys/*'] } }],
+      [processed, { StringLike: { 's3:prefix': ['processed/*', 'manifests/transform/*'] } }],
+    ]);
 
     const sm = arnOf(one(s(), 'aws:sfn/stateMachine:StateMachine', 'totesys-state-machine'));
     const fnArn = (step: string) => arnOf(one(s(), 'aws:lambda/function:Function', `totesys-${step}`));
+    const executions = sm.replace(':stateMachine:', ':execution:');
+    expect(executions).toBe(`arn:aws:states:eu-west-2:${config()['tributary:accountId']}:execution:tributary-${stackName}-totesys`);
     expect(grants(rolePolicy(s(), 'totesys-state-machine-policy'))).toEqual(
       [
-        ...['extract', 'transform', 'load'].map((st) => `lambda:InvokeFunction ${fnArn(st)}`),
+        ...FUNCTIONS.map((st) => `lambda:InvokeFunction ${fnArn(st)}`),
         `states:ListExecutions ${sm}`,
+        // Distributed Map (backfill): child executions of its own machine, the chunk list, the lake key.
+        `states:StartExecution ${sm}`,
+        `states:DescribeExecution ${executions}/*`,
+        `states:StopExecution ${executions}/*`,
+        `s3:GetObject ${raw}/state/totesys/_backfill/*`,
+        `kms:Decrypt ${lakeKey}`,
         `sns:Publish ${topic}`,
         `kms:GenerateDataKey ${alertKey}`,
         `kms:Decrypt ${alertKey}`,
@@ -306,7 +370,8 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
 
   test('no role policy has a wildcard action, or a * resource outside what AWS requires; no managed policies', () => {
     const policies = byType(s(), 'aws:iam/rolePolicy:RolePolicy');
-    expect(policies.length).toBe(stackName === 'dev' ? 6 : 10);
+    // dev: notifier + 2 pipelines (totesys 7, recurly 5); prod: notifier + totesys 7 + delivery 4.
+    expect(policies.length).toBe(stackName === 'dev' ? 13 : 12);
     for (const p of policies) {
       for (const st of doc(p.inputs.policy).Statement) {
         for (const action of list(st.Action)) expect(`${p.name}: ${action}`).not.toMatch(/\*/);
@@ -329,7 +394,8 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     const retention = Number(config()['tributary:logRetentionDays']);
     const keys = new Map(byType(s(), 'aws:kms/key:Key').map((k) => [arnOf(k), k]));
     const groups = byType(s(), 'aws:cloudwatch/logGroup:LogGroup');
-    expect(groups.length).toBe(stackName === 'dev' ? 5 : 8);
+    // dev: notifier + totesys 6 + recurly 4; prod: notifier + totesys 6 + delivery 3.
+    expect(groups.length).toBe(stackName === 'dev' ? 11 : 10);
     const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
     for (const g of groups) {
       expect(g.inputs.retentionInDays).toBe(retention);
@@ -361,6 +427,15 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
       expect((definition.States[state].Parameters as { FunctionName: string }).FunctionName).toBe(arnOf(one(s(), 'aws:lambda/function:Function', `totesys-${step}`)));
     }
     expect((definition.States.NotifyFailure.Parameters as { TopicArn: string }).TopicArn).toBe(arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic')));
+    const backfillArn = arnOf(one(s(), 'aws:lambda/function:Function', 'totesys-backfill'));
+    expect(definition.States.BackfillPlan.Parameters).toEqual({ FunctionName: backfillArn, Payload: { action: 'plan' } });
+    expect(definition.States.BackfillChunks).toMatchObject({
+      Type: 'Map',
+      ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: one(s(), 'aws:s3/bucket:Bucket', 'lake-raw').outputs.bucket, 'Key.$': '$.backfill.chunksKey' } },
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, States: { BackfillChunk: { Parameters: { FunctionName: backfillArn, 'Payload.$': '$' } } } },
+      MaxConcurrency: 10,
+    });
+    expect((definition.States.Reconcile.Parameters as { FunctionName: string }).FunctionName).toBe(arnOf(one(s(), 'aws:lambda/function:Function', 'totesys-reconcile')));
     expect(sm.inputs.roleArn).toBe(arnOf(one(s(), 'aws:iam/role:Role', 'totesys-state-machine-role')));
     expect(sm.inputs.loggingConfiguration).toEqual(expect.objectContaining({ level: 'ERROR' }));
   });
@@ -374,6 +449,111 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
       for (const key of REQUIRED_TAG_KEYS) expect(`${r.type}::${r.name} ${key}=${tags[key]}`).toBe(`${r.type}::${r.name} ${key}=${expected[key]}`);
     }
     expect(expected.environment).toBe(stackName);
+  });
+});
+
+describe('dev: the Recurly (REST) → Snowflake pipeline, from configuration alone', () => {
+  const recurlyVars = (step: string) => (one(dev, 'aws:lambda/function:Function', `recurly-${step}`).inputs.environment as { variables: Record<string, string> }).variables;
+
+  test('two IngestionPipelines from the same component; recurly has no backfill or reconcile branch', () => {
+    expect(byType(dev, 'tributary:pipeline:IngestionPipeline').map((p) => p.name)).toEqual(['totesys', 'recurly']);
+    expect(byType(prod, 'tributary:pipeline:IngestionPipeline').map((p) => p.name)).toEqual(['totesys']);
+    expect(typeCounts(childrenOf(dev, component(dev, 'tributary:pipeline:IngestionPipeline', 'recurly')))).toEqual({
+      Secret: 2,
+      LayerVersion: 1,
+      Function: 3,
+      Role: 5,
+      RolePolicy: 5,
+      LogGroup: 4,
+      StateMachine: 1,
+      ScheduleGroup: 1,
+      Schedule: 1,
+      MetricAlarm: 5,
+    });
+    expect(one(dev, 'aws:scheduler/schedule:Schedule', 'recurly-schedule').inputs.scheduleExpression).toBe('rate(1 hour)');
+    const sm = one(dev, 'aws:sfn/stateMachine:StateMachine', 'recurly-state-machine');
+    expect(sm.inputs.name).toBe('tributary-dev-recurly');
+    const definition = JSON.parse(sm.inputs.definition as string) as { States: Record<string, Record<string, unknown>> };
+    expect(aslValidator(definition)).toMatchObject({ isValid: true, errors: [] });
+    expect(Object.keys(definition.States).filter((k) => /Backfill|Reconcile|WaitFor/.test(k))).toEqual([]);
+    expect(definition.States.AnotherRunActive.Default).toBe('Extract');
+    const freshness = one(dev, 'aws:cloudwatch/metricAlarm:MetricAlarm', 'recurly-data-freshness');
+    expect((freshness.inputs.metricQueries as Array<{ metric?: { period: number } }>).filter((q) => q.metric).map((q) => q.metric!.period)).toEqual([5400, 5400]);
+  });
+
+  test('the handlers get the REST source and Snowflake warehouse environment', () => {
+    const secrets = (dev.outputs.pipelineSecrets as Record<string, { source: string; warehouse: string }>).recurly;
+    expect(secrets.source).toContain(':secret:tributary/dev/recurly/source');
+    expect(secrets.warehouse).toContain(':secret:tributary/dev/recurly/warehouse');
+    for (const step of ['extract', 'transform', 'load']) {
+      expect(recurlyVars(step)).toEqual(
+        expect.objectContaining({
+          TRIBUTARY_PIPELINE: 'recurly',
+          TRIBUTARY_SOURCE_KIND: 'rest',
+          TRIBUTARY_SOURCE_NAME: 'recurly',
+          TRIBUTARY_API_URL: 'https://v3.recurly.com',
+          TRIBUTARY_ENDPOINTS: 'accounts,subscriptions,invoices,transactions',
+          TRIBUTARY_SOURCE_SECRET_ARN: secrets.source,
+          TRIBUTARY_WAREHOUSE_KIND: 'snowflake',
+          TRIBUTARY_WAREHOUSE_SECRET_ARN: secrets.warehouse,
+          TRIBUTARY_ALERT_TOPIC_ARN: arnOf(one(dev, 'aws:sns/topic:Topic', 'alerts-topic')),
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+        }),
+      );
+      expect(recurlyVars(step)).not.toHaveProperty('TRIBUTARY_CHUNK_ROWS');
+    }
+    // The totesys functions keep the PostgreSQL contract (no REST variables).
+    expect(Object.keys(recurlyVars('extract')).length).toBe(15);
+    const totesysVars = (one(dev, 'aws:lambda/function:Function', 'totesys-extract').inputs.environment as { variables: Record<string, string> }).variables;
+    expect(totesysVars).not.toHaveProperty('TRIBUTARY_API_URL');
+  });
+
+  test('recurly roles are scoped to its own source prefix and secrets; its state machine starts no child executions', () => {
+    const raw = arnOf(one(dev, 'aws:s3/bucket:Bucket', 'lake-raw'));
+    const secrets = (dev.outputs.pipelineSecrets as Record<string, { source: string; warehouse: string }>).recurly;
+    const extract = grants(rolePolicy(dev, 'recurly-extract-policy'));
+    expect(extract).toEqual(expect.arrayContaining([`s3:PutObject ${raw}/raw/recurly/*`, `s3:DeleteObject ${raw}/raw/recurly/*`, `secretsmanager:GetSecretValue ${secrets.source}`]));
+    expect(extract.filter((g) => g.includes('totesys'))).toEqual([]);
+    expect(grants(rolePolicy(dev, 'recurly-load-policy'))).toContain(`secretsmanager:GetSecretValue ${secrets.warehouse}`);
+    const sfn = grants(rolePolicy(dev, 'recurly-state-machine-policy'));
+    expect(sfn.filter((g) => g.startsWith('states:'))).toEqual([`states:ListExecutions ${arnOf(one(dev, 'aws:sfn/stateMachine:StateMachine', 'recurly-state-machine'))}`]);
+    expect(sfn.filter((g) => g.startsWith('lambda:'))).toHaveLength(3);
+    expect(sfn.filter((g) => g.startsWith('s3:'))).toEqual([]);
+    // Without the integration's identity in config, no Snowflake role.
+    expect(dev.resources.find((r) => r.name === 'recurly-snowflake-role')).toBeUndefined();
+    expect(dev.outputs.snowflakeSetup).toEqual({
+      recurly: { stage: 'TRIBUTARY_PROCESSED_STAGE', stageUrl: `s3://${one(dev, 'aws:s3/bucket:Bucket', 'lake-processed').outputs.bucket as string}/`, storageRoleArn: null },
+    });
+  });
+
+  test('with warehouse.snowflakeIntegration: a role only that integration assumes, reading processed/* only', () => {
+    const s = devWithIntegration;
+    const role = one(s, 'aws:iam/role:Role', 'recurly-snowflake-role');
+    expect(role.inputs.name).toBe('tributary-dev-recurly-snowflake');
+    expect(doc(role.inputs.assumeRolePolicy).Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { AWS: SNOWFLAKE_INTEGRATION.iamUserArn },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': SNOWFLAKE_INTEGRATION.externalId } },
+      },
+    ]);
+    const processed = arnOf(one(s, 'aws:s3/bucket:Bucket', 'lake-processed'));
+    const policy = rolePolicy(s, 'recurly-snowflake-policy');
+    expect(grants(policy)).toEqual(
+      [
+        `s3:GetObject ${processed}/processed/*`,
+        `s3:GetObjectVersion ${processed}/processed/*`,
+        `s3:ListBucket ${processed}`,
+        `s3:GetBucketLocation ${processed}`,
+        `kms:Decrypt ${arnOf(one(s, 'aws:kms/key:Key', 'lake-key'))}`,
+      ].sort(),
+    );
+    expect(policy.Statement.find((st) => st.Action === 's3:ListBucket')?.Condition).toEqual({ StringLike: { 's3:prefix': ['processed/*'] } });
+    for (const r of [role]) expect(Object.keys(r.inputs.tags as object)).toEqual(expect.arrayContaining([...REQUIRED_TAG_KEYS]));
+    expect((s.outputs.snowflakeSetup as Record<string, { storageRoleArn: string }>).recurly.storageRoleArn).toBe(arnOf(role));
+    // The totesys pipeline (PostgreSQL warehouse) gets none.
+    expect(s.resources.filter((r) => r.name.endsWith('-snowflake-role')).map((r) => r.name)).toEqual(['recurly-snowflake-role']);
   });
 });
 
@@ -406,8 +586,12 @@ test('prod differs from dev exactly where Pulumi.prod.yaml says', () => {
   const changed: string[] = [];
   for (const [key, value] of d) if (p.has(key)) diffPaths(value, p.get(key), key, changed);
 
-  // warehouse.secretArn (prod uses an existing secret) → dev alone creates it.
-  expect(onlyDev).toEqual(['aws:secretsmanager/secret:Secret::totesys-warehouse-secret']);
+  // pipelines[1] (recurly) → its whole IngestionPipeline; warehouse.secretArn (prod uses an existing secret) → dev alone creates it.
+  expect(onlyDev.filter((k) => !/::recurly/.test(k))).toEqual(['aws:secretsmanager/secret:Secret::totesys-warehouse-secret']);
+  const recurly = component(dev, 'tributary:pipeline:IngestionPipeline', 'recurly');
+  expect(onlyDev.filter((k) => /::recurly/.test(k))).toEqual(
+    [recurly, ...childrenOf(dev, recurly)].map((r) => `${r.type}::${r.name}`).sort(),
+  );
   // alerting.email → an e-mail subscription; delivery → the whole DeliveryPipeline.
   expect(onlyProd.filter((k) => !/::delivery/.test(k))).toEqual(['aws:sns/topicSubscription:TopicSubscription::alerts-email']);
   expect(typeCounts(childrenOf(prod, component(prod, 'tributary:delivery:DeliveryPipeline', 'delivery')))).toEqual({
@@ -429,7 +613,7 @@ test('prod differs from dev exactly where Pulumi.prod.yaml says', () => {
 
   const expected = [
     // logRetentionDays: 14 → 90, every log group
-    ...['alerts-notifier-logs', 'totesys-extract-logs', 'totesys-transform-logs', 'totesys-load-logs', 'totesys-state-machine-logs'].map(
+    ...['alerts-notifier-logs', ...FUNCTIONS.map((f) => `totesys-${f}-logs`), 'totesys-state-machine-logs'].map(
       (n) => `aws:cloudwatch/logGroup:LogGroup::${n}.retentionInDays`,
     ),
     // lake: lifecycle days and forceDestroy
@@ -440,10 +624,11 @@ test('prod differs from dev exactly where Pulumi.prod.yaml says', () => {
     // alerting.slackChannel
     'aws:lambda/function:Function::alerts-notifier.environment.variables.TRIBUTARY_SLACK_CHANNEL',
     // pipelines[0].warehouse.secretArn: env var and the load role's secret
-    ...['extract', 'transform', 'load'].map((st) => `aws:lambda/function:Function::totesys-${st}.environment.variables.TRIBUTARY_WAREHOUSE_SECRET_ARN`),
+    ...FUNCTIONS.map((st) => `aws:lambda/function:Function::totesys-${st}.environment.variables.TRIBUTARY_WAREHOUSE_SECRET_ARN`),
     'aws:iam/rolePolicy:RolePolicy::totesys-load-policy.policy',
+    'aws:iam/rolePolicy:RolePolicy::totesys-reconcile-policy.policy',
     // pipelines[0].logLevel
-    ...['extract', 'transform', 'load'].flatMap((st) => [
+    ...FUNCTIONS.flatMap((st) => [
       `aws:lambda/function:Function::totesys-${st}.environment.variables.POWERTOOLS_LOG_LEVEL`,
       `aws:lambda/function:Function::totesys-${st}.loggingConfig.applicationLogLevel`,
     ]),

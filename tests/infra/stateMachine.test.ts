@@ -57,8 +57,13 @@ test('Extract → Transform → Load, passing the runId from Extract', () => {
   expect(states.Extract.Parameters).toEqual({ FunctionName: args.functionArns.Extract, Payload: {} });
   expect(states.Extract.ResultSelector).toMatchObject({ 'runId.$': '$.Payload.runId', 'manifestKey.$': '$.Payload.manifestKey' });
   expect(states.Extract.ResultPath).toBe('$.extract');
+  expect(states.Extract.ResultSelector).toMatchObject({ 'runStartedAt.$': '$.Payload.runStartedAt' });
+  // runStartedAt goes with the runId: the telemetry wrapper emits RunDuration and FreshnessLag from it.
   for (const step of ['Transform', 'Load'] as const) {
-    expect(states[step].Parameters).toEqual({ FunctionName: args.functionArns[step], Payload: { 'runId.$': '$.extract.runId' } });
+    expect(states[step].Parameters).toEqual({
+      FunctionName: args.functionArns[step],
+      Payload: { 'runId.$': '$.extract.runId', 'runStartedAt.$': '$.extract.runStartedAt' },
+    });
   }
   expect(states.Load.TimeoutSeconds).toBe(660);
 });
@@ -100,4 +105,94 @@ test('retry settings come from the arguments', () => {
   const retry = (custom.States as States).Load.Retry as Array<{ ErrorEquals: string[]; MaxAttempts: number; BackoffRate: number }>;
   expect(retry.find((r) => r.ErrorEquals.includes('States.TaskFailed'))).toMatchObject({ MaxAttempts: 5, BackoffRate: 3, IntervalSeconds: 30 });
   expect(aslValidator(JSON.parse(JSON.stringify(custom))).isValid).toBe(true);
+});
+
+describe('with the backfill and reconcile branches (PostgreSQL source)', () => {
+  const backfillArn = 'arn:aws:lambda:eu-west-2:210987654321:function:tributary-dev-totesys-backfill';
+  const reconcileArn = 'arn:aws:lambda:eu-west-2:210987654321:function:tributary-dev-totesys-reconcile';
+  const full = buildStateMachineDefinition({
+    ...args,
+    backfill: { functionArn: backfillArn, timeoutSeconds: 900, rawBucketName: 'tributary-dev-raw-210987654321-eu-west-2', maxConcurrency: 7 },
+    reconcile: { functionArn: reconcileArn, timeoutSeconds: 600 },
+  });
+  const st = full.States as States;
+
+  test('is valid Amazon States Language (Distributed Map included)', () => {
+    expect(aslValidator(JSON.parse(JSON.stringify(full)))).toMatchObject({ isValid: true, errors: [] });
+  });
+
+  test('the single-flight guard stays first; reconcile waits for an active run, a regular run skips', () => {
+    expect(full.StartAt).toBe('SingleFlightGuard');
+    expect(st.SingleFlightGuard.Next).toBe('AnotherRunActive');
+    const isReconcile = { And: [{ Variable: '$.mode', IsPresent: true }, { Variable: '$.mode', StringEquals: 'reconcile' }] };
+    expect(st.AnotherRunActive).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { And: [isReconcile, { Variable: '$.guard.running', NumericGreaterThan: 1 }], Next: 'WaitForActiveRun' },
+        { Variable: '$.guard.running', NumericGreaterThan: 1, Next: 'SkipOverlappingRun' },
+        { ...isReconcile, Next: 'Reconcile' },
+      ],
+      Default: 'BackfillPlan',
+    });
+    expect(st.WaitForActiveRun).toMatchObject({ Type: 'Wait', Seconds: 120, Next: 'SingleFlightGuard' });
+    expect(st.Reconcile).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: reconcileArn, Payload: {} },
+      ResultPath: '$.reconcile',
+      TimeoutSeconds: 660,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReconcileFailed' }],
+      Next: 'Done',
+    });
+    expect(st.ReconcileFailed).toMatchObject({ Type: 'Pass', Parameters: { step: 'Reconcile' }, Next: 'NotifyFailure' });
+  });
+
+  test('backfill: plan → chunks? → Distributed Map over the chunk list in the raw bucket → finish → Extract', () => {
+    expect(st.BackfillPlan).toMatchObject({
+      Parameters: { FunctionName: backfillArn, Payload: { action: 'plan' } },
+      ResultSelector: { 'backfillId.$': '$.Payload.backfillId', 'chunkCount.$': '$.Payload.chunkCount', 'chunksKey.$': '$.Payload.chunksKey' },
+      ResultPath: '$.backfill',
+      Next: 'BackfillNeeded',
+    });
+    expect(st.BackfillNeeded).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.backfill.chunkCount', NumericGreaterThan: 0, Next: 'BackfillChunks' }],
+      Default: 'Extract',
+    });
+    const map = st.BackfillChunks;
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemReader: {
+        Resource: 'arn:aws:states:::s3:getObject',
+        ReaderConfig: { InputType: 'JSON' },
+        Parameters: { Bucket: 'tributary-dev-raw-210987654321-eu-west-2', 'Key.$': '$.backfill.chunksKey' },
+      },
+      ItemSelector: { action: 'chunk', 'backfillId.$': '$.backfill.backfillId', 'chunk.$': '$$.Map.Item.Value' },
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'BackfillChunk' },
+      MaxConcurrency: 7,
+      ResultPath: null,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'BackfillChunksFailed' }],
+      Next: 'BackfillFinish',
+    });
+    const chunk = (map.ItemProcessor as { States: States }).States.BackfillChunk;
+    expect(chunk).toMatchObject({ Type: 'Task', Parameters: { FunctionName: backfillArn, 'Payload.$': '$' }, End: true });
+    const retry = chunk.Retry as Array<{ ErrorEquals: string[]; BackoffRate: number; MaxAttempts: number }>;
+    expect(retry.find((r) => r.ErrorEquals.includes('States.TaskFailed'))).toMatchObject({ MaxAttempts: 2, BackoffRate: 2 });
+    expect(st.BackfillFinish).toMatchObject({
+      Parameters: { FunctionName: backfillArn, Payload: { action: 'finish', 'backfillId.$': '$.backfill.backfillId' } },
+      ResultPath: '$.backfillFinish',
+      Next: 'Extract',
+    });
+    for (const s of ['BackfillPlan', 'BackfillChunks', 'BackfillFinish']) {
+      expect(st[`${s}Failed`]).toMatchObject({ Type: 'Pass', Parameters: { step: s }, Next: 'NotifyFailure' });
+    }
+    // The execution's budget covers a day of map run on top of the regular steps.
+    expect(full.TimeoutSeconds).toBeGreaterThan(86_400 + definition.TimeoutSeconds - 600);
+  });
+
+  test('MaxConcurrency defaults to 10; without branches the machine is the plain run', () => {
+    const dflt = buildStateMachineDefinition({ ...args, backfill: { functionArn: backfillArn, timeoutSeconds: 900, rawBucketName: 'raw' } });
+    expect((dflt.States as States).BackfillChunks.MaxConcurrency).toBe(10);
+    expect((dflt.States as States).AnotherRunActive.Choices).toEqual([{ Variable: '$.guard.running', NumericGreaterThan: 1, Next: 'SkipOverlappingRun' }]);
+    expect(Object.keys(states).filter((k) => /Backfill|Reconcile|WaitFor/.test(k))).toEqual([]);
+  });
 });
