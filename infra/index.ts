@@ -1,8 +1,8 @@
 /** The platform's building blocks. */
 export { DataLake, type DataLakeArgs, type DataLakeLifecycleArgs } from './dataLake';
 export { AlertingChannel, type AlertingChannelArgs } from './alertingChannel';
-export { IngestionPipeline, type IngestionPipelineArgs, type LakeRef, type AlertsRef } from './ingestionPipeline';
+export { IngestionPipeline, pipelineBranches, type IngestionPipelineArgs, type LakeRef, type AlertsRef, type PipelineFunctionName, type SnowflakeIntegrationArgs } from './ingestionPipeline';
 export { DeliveryPipeline, type DeliveryPipelineArgs, type DeliveryDeploymentArgs } from './deliveryPipeline';
-export { buildStateMachineDefinition, type StateMachineDefinitionArgs } from './stateMachine';
+export { buildStateMachineDefinition, RECONCILE_INPUT, type StateMachineDefinitionArgs, type BackfillBranchArgs, type ReconcileBranchArgs } from './stateMachine';
 export { REQUIRED_TAG_KEYS, missingTagKeys, type PlatformTags } from './tags';
 export type { AwsEnvironment, PlatformArgs } from './common';
