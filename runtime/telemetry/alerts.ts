@@ -213,7 +213,16 @@ function prefixFor(ctx: LinkContext, environment: string, pipeline?: string): st
 }
 
 /** Steps that run as Lambda functions of their own (others, e.g. the single-flight guard, have no log group). */
-const FUNCTION_STEPS = new Set(['extract', 'transform', 'load']);
+/** State-machine step (lower-cased) → the function whose log group holds its logs. */
+const STEP_FUNCTIONS: Readonly<Record<string, string>> = {
+  extract: 'extract',
+  transform: 'transform',
+  load: 'load',
+  reconcile: 'reconcile',
+  backfillplan: 'backfill',
+  backfillchunks: 'backfill',
+  backfillfinish: 'backfill',
+};
 
 /**
  * The Slack message for an alert: a plain `text` (notifications, clients without blocks) and
@@ -238,10 +247,10 @@ export function formatAlert(original: Alert, ctx: LinkContext): SlackMessage {
         ]),
       );
       blocks.push(textBlock(`\`\`\`${esc(summary)}\`\`\``));
-      const step = alert.step.toLowerCase();
+      const fn = STEP_FUNCTIONS[alert.step.toLowerCase()];
       const prefix = prefixFor(ctx, alert.environment, alert.pipeline);
-      const logs = FUNCTION_STEPS.has(step)
-        ? logGroupConsoleUrl(region, `${prefix}${step}`, alert.runId)
+      const logs = fn
+        ? logGroupConsoleUrl(region, `${prefix}${fn}`, alert.runId)
         : logGroupsConsoleUrl(region, prefix);
       blocks.push(
         linksBlock([

@@ -85,6 +85,13 @@ describe('formatAlert', () => {
     );
   });
 
+  it('links backfill and reconcile steps to their function log groups', () => {
+    for (const [step, fn] of [['BackfillChunks', 'backfill'], ['BackfillFinish', 'backfill'], ['Reconcile', 'reconcile']]) {
+      const msg = formatAlert(parseAlert(stepFailure('boom').replace('"Transform"', JSON.stringify(step))), ctx);
+      expect(JSON.stringify(msg.blocks)).toContain(logGroupConsoleUrl('eu-west-1', `/aws/lambda/tributary-dev-totesys-${fn}`, 'run-42'));
+    }
+  });
+
   it('never shows a registered secret or a URL password from the cause', () => {
     registerSecret('sekret-value-1');
     const msg = formatAlert(
