@@ -33,6 +33,11 @@ export interface ScenarioMeasure {
   extract: StepMeasure;
   transform: StepMeasure;
   load: StepMeasure;
+  /**
+   * The data tests `tributary run` runs after every load (whole-warehouse checks). Reported on
+   * their own line, outside end-to-end, which is extract + transform + load as issue 8 defines it.
+   */
+  dataTests?: StepMeasure;
 }
 
 export interface BenchResult {
@@ -178,6 +183,10 @@ export function figureRows(r: BenchResult): FigureRow[] {
         rows.push(step(`${name}: ${part}`, s[part], ratioOf(baseMsOf, s[part].ms), vs));
       }
     }
+    if (s.dataTests) {
+      const dt = s.dataTests;
+      rows.push({ ...step(`${name}: data tests (${dt.rows} checks)`, dt, ratioOf(bMs, dt.ms), 'full out + in time', null), rows: 0 });
+    }
     const ms = scenarioMs(s);
     const e2eRows = s.extract.rows;
     rows.push({
@@ -317,6 +326,7 @@ export function formatReport(r: BenchResult, results: ReadonlyMap<number, BenchR
     '',
     '× base: throughput ÷ the baseline\'s (>1 is faster); incremental runs: the full baseline time ÷ the run\'s time.',
     'Times are inside each step\'s child process (start-up excluded); RSS is the child\'s peak.',
+    'Data tests: the whole-warehouse checks `tributary run` adds after each load; not part of end-to-end.',
     '',
     formatTargets(evaluateTargets(r, results)),
   ].join('\n');

@@ -223,6 +223,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       extract: await step('extract', `${name} extract`),
       transform: await step('transform', `${name} transform`),
       load: await step('load', `${name} load`),
+      dataTests: await step('data-tests', `${name} data tests`),
     });
 
     const seed = await step('seed', `generating ${opts.rows.toLocaleString('en-US')} sales orders`);

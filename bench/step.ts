@@ -17,7 +17,7 @@ import { copyInAll, copyOutAll } from './baseline';
 import { installProfiler, topTimings } from './profile';
 import type { StepMeasure } from './report';
 
-export type StepName = 'seed' | 'baseline-out' | 'baseline-in' | 'extract' | 'transform' | 'load' | 'change';
+export type StepName = 'seed' | 'baseline-out' | 'baseline-in' | 'extract' | 'transform' | 'load' | 'data-tests' | 'change';
 
 export interface StepRequest {
   step: StepName;
@@ -120,6 +120,18 @@ async function runStep(req: StepRequest, timed: <T>(work: () => Promise<T>) => P
         }
       }
       return { rows, detail };
+    }
+    case 'data-tests': {
+      // What `tributary run` does after every load (runtime/pipeline/run.ts): whole-table checks.
+      const results = await timed(async () => {
+        const warehouse = await PostgresWarehouse.connect(req.warehouseUrl, TOTESYS_STAR, req.workDir);
+        try {
+          return await warehouse.dataTests();
+        } finally {
+          await warehouse.close();
+        }
+      });
+      return { rows: results.length, detail: { failures: results.reduce((a, r) => a + r.failures, 0) } };
     }
     case 'change': {
       const rows = await timed(() => changeOnePercent(req.sourceUrl));

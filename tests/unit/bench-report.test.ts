@@ -63,6 +63,13 @@ describe('bench figures', () => {
     expect(e2eRatio(result())).toBeCloseTo(0.5);
   });
 
+  it('reports data tests on their own line, outside end-to-end', () => {
+    const full = { ...scenario(4000, [2000, 1000, 1000]), dataTests: step('data-tests', 30, 500) };
+    const rows = new Map(figureRows(result({ full })).map((r) => [r.label, r]));
+    expect(rows.get('full: data tests (30 checks)')).toMatchObject({ rows: 0, ms: 500, rowsPerSec: null, ratio: 4 });
+    expect(rows.get('full: end-to-end')!.ms).toBe(4000);
+  });
+
   it('prints an aligned table with a dash where a figure means nothing', () => {
     const text = formatFigures(figureRows(result()));
     const lines = text.split('\n');
