@@ -52,6 +52,8 @@ export interface BenchResult {
   warehouseRows: number;
   machine: { cpus: number; memGiB: number; node: string; postgres: string; platform: string; embedded: boolean };
   settings?: { duckdbMemory: string };
+  /** Commit measured; `+dirty` when runtime/ had uncommitted changes. */
+  commit?: string;
   seed: StepMeasure;
   baseline: { copyOut: StepMeasure; copyIn: StepMeasure };
   full: ScenarioMeasure;
@@ -320,7 +322,8 @@ export function formatReport(r: BenchResult, results: ReadonlyMap<number, BenchR
   return [
     `Tributary bench — N=${fmtInt(r.salesOrders)} sales orders: ${fmtInt(r.sourceRows)} source rows, ${fmtInt(r.warehouseRows)} warehouse-shaped rows`,
     `${r.date} · ${m.cpus} cores · ${m.memGiB} GiB · Node ${m.node} · ${m.postgres}${m.embedded ? ' (embedded)' : ''} · seed ${fmtSec(r.seed.ms)} s` +
-      (r.settings ? ` · DuckDB memory ${r.settings.duckdbMemory}` : ''),
+      (r.settings ? ` · DuckDB memory ${r.settings.duckdbMemory}` : '') +
+      (r.commit ? ` · commit ${r.commit}` : ''),
     '',
     formatFigures(figureRows(r)),
     '',

@@ -6,7 +6,7 @@
  * the baseline and the targets of issue 8. Writes bench/results/latest.json and
  * bench/results/rows-<N>.json (the targets that compare sizes read the latter).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -163,6 +163,16 @@ function loadEarlierResults(dir: string): Map<number, BenchResult> {
   return results;
 }
 
+/** The commit measured, marked `+dirty` when runtime/ has uncommitted changes (others' work in progress). */
+function gitCommit(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: resolve(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'runtime') ? '+dirty' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
@@ -249,6 +259,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         platform: `${platform()} ${process.arch}`,
         embedded: server !== undefined,
       },
+      commit: gitCommit(),
       settings: { duckdbMemory: opts.duckdbMemory ?? 'runtime default (1GB)' },
       seed,
       baseline: { copyOut, copyIn },
