@@ -334,3 +334,31 @@ export function formatReport(r: BenchResult, results: ReadonlyMap<number, BenchR
     formatTargets(evaluateTargets(r, results)),
   ].join('\n');
 }
+
+/** The figures and targets as Markdown tables (docs/benchmarks.md, README). */
+export function formatMarkdown(r: BenchResult, results: ReadonlyMap<number, BenchResult>): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const table = (header: string[], body: string[][], right: boolean[]) =>
+    [
+      `| ${header.map(cell).join(' | ')} |`,
+      `| ${right.map((r) => (r ? '---:' : '---')).join(' | ')} |`,
+      ...body.map((row) => `| ${row.map(cell).join(' | ')} |`),
+    ].join('\n');
+  const figures = figureRows(r).map((f) => [
+    f.label,
+    fmtInt(f.rows),
+    fmtSec(f.ms),
+    f.rowsPerSec === null ? '—' : fmtInt(f.rowsPerSec),
+    fmtNum(f.ratio, 2),
+    f.maxRssMb === null ? '—' : fmtInt(f.maxRssMb),
+    fmtNum(f.rssRatio, 2),
+    f.cpuMs === null ? '—' : fmtSec(f.cpuMs),
+    f.vs,
+  ]);
+  const targets = evaluateTargets(r, results).map((t) => [t.name, t.status, t.figure]);
+  return [
+    table(['step', 'rows', 'time s', 'rows/s', '× base', 'peak RSS MB', 'RSS × base', 'CPU s', 'compared with'], figures, [false, true, true, true, true, true, true, true, false]),
+    '',
+    table(['target', 'status', 'figure'], targets, [false, false, false]),
+  ].join('\n');
+}

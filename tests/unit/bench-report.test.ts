@@ -5,6 +5,7 @@ import {
   evaluateTargets,
   figureRows,
   formatFigures,
+  formatMarkdown,
   formatReport,
   rate,
   type BenchResult,
@@ -122,6 +123,14 @@ describe('bench targets', () => {
     const current = result({ salesOrders: 1_000_000 });
     const stale = result({ salesOrders: 1_000_000, full: scenario(4000, [30000, 1000, 1000]) });
     expect(evaluateTargets(current, new Map([[1_000_000, stale]]))[0]).toMatchObject({ status: 'PASS', figure: '0.50 × baseline' });
+  });
+
+  it('renders Markdown tables with right-aligned figures', () => {
+    const md = formatMarkdown(result(), new Map()).split('\n');
+    expect(md[0]).toBe('| step | rows | time s | rows/s | × base | peak RSS MB | RSS × base | CPU s | compared with |');
+    expect(md[1]).toBe('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+    expect(md).toContain('| full: end-to-end | 4,000 | 4.00 | 1,000 | 0.50 | 150 | 1.50 | 2.00 | out + in |');
+    expect(md[md.length - 1]).toMatch(/^\| 1% change run ≤ 5% of the full load \| PASS \| 5\.0%/);
   });
 
   it('prints the heading, figures and targets together', () => {
