@@ -84,6 +84,8 @@ export interface IngestionPipelineArgs extends PlatformArgs {
     readonly kind: WarehouseKind;
     /** Existing secret with the warehouse credentials; when absent one is created (value set by the operator). */
     readonly secretArn?: pulumi.Input<string>;
+    /** Snowflake: the external stage on the processed bucket (`TRIBUTARY_SNOWFLAKE_STAGE`); overrides the secret's `stage`. */
+    readonly stage?: string;
     /** Snowflake: creates the role the storage integration assumes (read-only on `processed/*`). */
     readonly snowflakeIntegration?: SnowflakeIntegrationArgs;
   };
@@ -200,6 +202,7 @@ export class IngestionPipeline extends pulumi.ComponentResource {
       TRIBUTARY_PROCESSED_LAKE: args.lake.processedLakeUrl,
       TRIBUTARY_SOURCE_SECRET_ARN: this.sourceSecretArn,
       TRIBUTARY_WAREHOUSE_KIND: args.warehouse.kind,
+      ...(args.warehouse.stage ? { TRIBUTARY_SNOWFLAKE_STAGE: args.warehouse.stage } : {}),
       TRIBUTARY_WAREHOUSE_SECRET_ARN: this.warehouseSecretArn,
       // Extract, load and reconcile publish data-quality alerts themselves (runtime/telemetry/publish.ts).
       TRIBUTARY_ALERT_TOPIC_ARN: args.alerts.topicArn,

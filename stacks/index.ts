@@ -70,6 +70,7 @@ const pipelines = cfg.pipelines.map(
         warehouse: {
           kind: p.warehouse.kind,
           ...(p.warehouse.secretArn ? { secretArn: p.warehouse.secretArn } : {}),
+          ...(p.warehouse.stage ? { stage: p.warehouse.stage } : {}),
           ...(p.warehouse.snowflakeIntegration ? { snowflakeIntegration: p.warehouse.snowflakeIntegration } : {}),
         },
         backfill: p.backfill,

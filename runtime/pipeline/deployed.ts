@@ -79,7 +79,9 @@ export async function openWarehouseForEnv(env: NodeJS.ProcessEnv): Promise<Wareh
   if (kind === 'snowflake') {
     const arn = env.TRIBUTARY_WAREHOUSE_SECRET_ARN;
     if (!arn) throw new UsageError('TRIBUTARY_WAREHOUSE_SECRET_ARN is not set (Snowflake credentials)');
-    return SnowflakeWarehouse.connect(await getSnowflakeSecret(arn, { endpoint: env.TRIBUTARY_SECRETS_ENDPOINT }), model);
+    const config = await getSnowflakeSecret(arn, { endpoint: env.TRIBUTARY_SECRETS_ENDPOINT });
+    // The stack's config names the stage; the secret's value is the fallback.
+    return SnowflakeWarehouse.connect({ ...config, ...(env.TRIBUTARY_SNOWFLAKE_STAGE ? { stage: env.TRIBUTARY_SNOWFLAKE_STAGE } : {}) }, model);
   }
   if (kind !== 'postgres') throw new UsageError(`TRIBUTARY_WAREHOUSE_KIND=${kind}: expected postgres or snowflake`);
   return PostgresWarehouse.connect(await postgresUrlFromEnv(env, 'TRIBUTARY_WAREHOUSE_SECRET_ARN', 'TRIBUTARY_WAREHOUSE_URL'), model);

@@ -495,6 +495,7 @@ describe('dev: the Recurly (REST) → Snowflake pipeline, from configuration alo
           TRIBUTARY_ENDPOINTS: 'accounts,subscriptions,invoices,transactions',
           TRIBUTARY_SOURCE_SECRET_ARN: secrets.source,
           TRIBUTARY_WAREHOUSE_KIND: 'snowflake',
+          TRIBUTARY_SNOWFLAKE_STAGE: 'TRIBUTARY_PROCESSED_STAGE',
           TRIBUTARY_WAREHOUSE_SECRET_ARN: secrets.warehouse,
           TRIBUTARY_ALERT_TOPIC_ARN: arnOf(one(dev, 'aws:sns/topic:Topic', 'alerts-topic')),
           POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -503,9 +504,10 @@ describe('dev: the Recurly (REST) → Snowflake pipeline, from configuration alo
       expect(recurlyVars(step)).not.toHaveProperty('TRIBUTARY_CHUNK_ROWS');
     }
     // The totesys functions keep the PostgreSQL contract (no REST variables).
-    expect(Object.keys(recurlyVars('extract')).length).toBe(15);
+    expect(Object.keys(recurlyVars('extract')).length).toBe(16);
     const totesysVars = (one(dev, 'aws:lambda/function:Function', 'totesys-extract').inputs.environment as { variables: Record<string, string> }).variables;
     expect(totesysVars).not.toHaveProperty('TRIBUTARY_API_URL');
+    expect(totesysVars).not.toHaveProperty('TRIBUTARY_SNOWFLAKE_STAGE');
   });
 
   test('recurly roles are scoped to its own source prefix and secrets; its state machine starts no child executions', () => {
