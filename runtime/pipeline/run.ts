@@ -92,7 +92,8 @@ export async function runTotesysPipeline(options: PipelineRunOptions): Promise<P
       .filter(([, t]) => t.error)
       .map(([table, t]) => ({ table, error: t.error! }));
     return {
-      runId,
+      // The extract may move the run id past the last run's (a clock that stepped back).
+      runId: extract.runId,
       extract,
       transforms,
       loads,

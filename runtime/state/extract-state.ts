@@ -1,4 +1,5 @@
 import { listManifestRunIds, readManifest, writeManifest, type ExtractManifest, type ExtractedTable } from '../lake/manifest';
+import { newRunId, runIdDate } from '../lake/keys';
 import type { ObjectStore } from '../lake/port';
 import { readState, writeState, type StoredState, type TableState } from './watermarks';
 
@@ -58,4 +59,15 @@ export async function commitExtract(
     await checkpoint?.(`extract.after-state:${table}`);
   }
   return key;
+}
+
+/**
+ * A run id that sorts after every run the states come from. Run ids come from the clock, and
+ * the transform and load read manifests in run-id order, so a clock that stepped back must
+ * not produce a run id that sorts before the last one (its rows would never be transformed).
+ */
+export function runIdAfter(states: TableStates, candidate: string): string {
+  const latest = [...states.values()].map((s) => s?.value.runId ?? '').reduce((a, b) => (a > b ? a : b), '');
+  if (candidate > latest) return candidate;
+  return newRunId(new Date(runIdDate(latest).getTime() + 1));
 }

@@ -1,4 +1,5 @@
 import { runTotesysPipeline } from '../../runtime/pipeline/run';
+import { newRunId } from '../../runtime/lake/keys';
 import { RunInProgressError } from '../../runtime/state/run-lock';
 import { main } from '../../runtime/cli/main';
 import { count, totesysFixture, withClient, type TotesysFixture } from '../support/totesys';
@@ -26,6 +27,14 @@ describe('reliability of the totesys pipeline', () => {
     expect(refused[0]).toBeInstanceOf(RunInProgressError);
     expect(String(refused[0].message)).toMatch(/in progress/);
     expect(await count(fx.warehouseUrl, `SELECT count(*) AS n FROM fact_sales_order WHERE units_sold = 10`)).toBe(1);
+  });
+
+  it('loads a run started by a clock that stepped back: its run id still sorts after the last run', async () => {
+    await withClient(fx.sourceUrl, (c) => c.query(`${NEW_ORDER} VALUES ('2031-01-15 08:00', '2031-01-15 08:00', 1, 1, 1, 9, 2.00, 1, '2031-01-20', '2031-01-21', 1)`));
+    const summary = await runTotesysPipeline({ sourceUrl: fx.sourceUrl, warehouseUrl: fx.warehouseUrl, lake: fx.lake, runId: newRunId(new Date('2020-01-01T00:00:00Z')) });
+    expect(summary.runId > '2026').toBe(true);
+    expect(summary.loads.map((l) => l.runId)).toEqual([summary.runId]);
+    expect(await count(fx.warehouseUrl, `SELECT count(*) AS n FROM fact_sales_order WHERE units_sold = 9`)).toBe(1);
   });
 
   it('quarantines a row the model cannot use, with its reason, and loads the rest', async () => {

@@ -7,7 +7,7 @@ import { ChecksumStream } from '../../lake/checksum';
 import { newRunId, rawKey } from '../../lake/keys';
 import type { ExtractManifest, ExtractedTable, LakeObject } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
-import { loadTableStates, commitExtract, type TableStates } from '../../state/extract-state';
+import { commitExtract, loadTableStates, runIdAfter, type TableStates } from '../../state/extract-state';
 import { compareColumns, readColumns } from './catalog';
 import { connectPostgres } from './connect';
 import { incrementalPredicate, quoteIdent } from './predicate';
@@ -124,9 +124,9 @@ async function extractTable(
  * then the watermarks: a crash at any point re-reads, and never skips, rows.
  */
 export async function extractPostgres(options: PostgresExtractOptions): Promise<ExtractResult> {
-  const runId = options.runId ?? newRunId();
   const startedAt = new Date().toISOString();
   const states = await loadTableStates(options.lake, options.source, options.tables.map((t) => t.name));
+  const runId = runIdAfter(states, options.runId ?? newRunId());
   const client = await connectPostgres(options.sourceUrl, 'source');
   const tables: Record<string, ExtractedTable> = {};
   try {

@@ -1,7 +1,7 @@
 import { newRunId, rawKey } from '../../lake/keys';
 import { readManifest, type ColumnSchema, type ExtractManifest, type ExtractedTable } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
-import { commitExtract, loadTableStates, type TableStates } from '../../state/extract-state';
+import { commitExtract, loadTableStates, runIdAfter, type TableStates } from '../../state/extract-state';
 import { redact } from '../../telemetry/redact';
 import { PageShapeError, type JsonRecord, type RestApi, type RestEndpoint } from './api';
 import { JsonHttpClient, type HttpOptions } from './http';
@@ -160,9 +160,9 @@ function identify(record: JsonRecord, endpoint: RestEndpoint, where: string): { 
  * source, so a crash is recovered the same way). A table whose pages fail stops alone.
  */
 export async function extractRest(options: RestExtractOptions): Promise<RestExtractResult> {
-  const runId = options.runId ?? newRunId();
   const startedAt = new Date().toISOString();
   const states = await loadTableStates(options.lake, options.source, options.endpoints.map((e) => e.name));
+  const runId = runIdAfter(states, options.runId ?? newRunId());
   const http = new JsonHttpClient(options.api.headers, options.http, options.api.secrets);
   const tables: Record<string, RestExtractedTable> = {};
   for (const endpoint of options.endpoints) {
