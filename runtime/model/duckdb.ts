@@ -13,7 +13,7 @@ export function duckLiteral(value: string): string {
 }
 
 /** An in-memory DuckDB with bounded memory that spills to `tempDir`. */
-export async function openDuck(tempDir: string, memoryLimit = process.env.TRIBUTARY_DUCKDB_MEMORY ?? '1GB'): Promise<Duck> {
+export async function openDuck(tempDir: string, memoryLimit = process.env.TRIBUTARY_DUCKDB_MEMORY ?? '512MB'): Promise<Duck> {
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(Math.max(1, Math.min(4, Number(process.env.TRIBUTARY_DUCKDB_THREADS ?? 2)))),
     memory_limit: memoryLimit,

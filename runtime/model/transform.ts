@@ -30,7 +30,14 @@ function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-async function loadSourceTables(duck: Duck, lake: ObjectStore, manifest: ExtractManifest, dir: string): Promise<void> {
+/**
+ * `raw_<table>`: a view over the run's raw objects (never materialised: DuckDB streams the CSV
+ * into each query). `src_<table>`: what the models read, quarantined rows left out. A run reads
+ * each table in one snapshot, so an id appears once; only a table in several objects (a
+ * backfill's chunks) is de-duplicated, keeping the latest version of each id.
+ */
+async function defineSourceViews(duck: Duck, lake: ObjectStore, manifest: ExtractManifest, dir: string): Promise<void> {
+  const quarantineReasons = new Map(TOTESYS_MODELS.filter((m) => m.quarantine).map((m) => [m.quarantine!.source, m.quarantine!.reason]));
   for (const [table, columns] of Object.entries(TOTESYS_SOURCE_COLUMNS)) {
     const entry = manifest.tables[table];
     const files: string[] = [];
@@ -41,15 +48,17 @@ async function loadSourceTables(duck: Duck, lake: ObjectStore, manifest: Extract
     }
     const select = columns.map(ident).join(', ');
     if (files.length === 0) {
-      await duck.run(`CREATE TABLE src_${table} (${columns.map((c) => `${ident(c)} VARCHAR`).join(', ')})`);
-      continue;
-    }
-    // PostgreSQL CSV: NULL is an empty unquoted field, an empty string is "".
-    await duck.run(
-      `CREATE TABLE src_${table} AS SELECT ${select} FROM read_csv([${files.map(duckLiteral).join(', ')}],
+      await duck.run(`CREATE TABLE raw_${table} (${columns.map((c) => `${ident(c)} VARCHAR`).join(', ')})`);
+    } else {
+      // PostgreSQL CSV: NULL is an empty unquoted field, an empty string is "".
+      const read = `SELECT ${select} FROM read_csv([${files.map(duckLiteral).join(', ')}],
          header = true, all_varchar = true, allow_quoted_nulls = false, delim = ',', quote = '"', escape = '"',
-         union_by_name = true)`,
-    );
+         union_by_name = true)`;
+      const dedup = files.length > 1 ? ` QUALIFY row_number() OVER (PARTITION BY ${ident(`${table}_id`)} ORDER BY CAST(last_updated AS TIMESTAMP) DESC) = 1` : '';
+      await duck.run(`CREATE VIEW raw_${table} AS ${read}${dedup}`);
+    }
+    const reason = quarantineReasons.get(table);
+    await duck.run(`CREATE VIEW src_${table} AS SELECT * FROM raw_${table}${reason ? ` WHERE (${reason}) IS NULL` : ''}`);
   }
 }
 
@@ -95,9 +104,8 @@ async function quarantineFacts(duck: Duck, models: ModelQuery[]): Promise<Array<
     await duck.run(
       `CREATE TABLE quarantine_${source} AS
          SELECT ${duckLiteral(source)} AS source_table, ${ident(id)} AS source_id, last_updated, reason, row_json
-         FROM (SELECT *, ${reason} AS reason, to_json(s) AS row_json FROM src_${source} s) WHERE reason IS NOT NULL`,
+         FROM (SELECT *, ${reason} AS reason, to_json(s) AS row_json FROM raw_${source} s) WHERE reason IS NOT NULL`,
     );
-    await duck.run(`DELETE FROM src_${source} WHERE (${reason}) IS NOT NULL`);
     for (const row of await duck.rows<{ reason: string; n: number }>(
       `SELECT reason, count(*)::INTEGER AS n FROM quarantine_${source} GROUP BY reason ORDER BY reason`,
     )) {
@@ -132,7 +140,7 @@ export async function transformRun(options: TransformOptions, extract: ExtractMa
   const dir = await mkdtemp(join(options.workDir ?? tmpdir(), 'tributary-transform-'));
   const duck = await openDuck(dir);
   try {
-    await loadSourceTables(duck, options.lake, extract, dir);
+    await defineSourceViews(duck, options.lake, extract, dir);
     const current = await mergeReferenceTables(duck, options.lake, pointer?.current ?? {}, dir, extract.runId, extract.source);
     await duck.run(`CREATE TABLE iso_currency (code VARCHAR, name VARCHAR)`);
     await duck.run(

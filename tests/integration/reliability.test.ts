@@ -107,7 +107,7 @@ describe('reliability of the totesys pipeline', () => {
 
   it('detects a foreign key the warehouse no longer satisfies in the data tests', async () => {
     await withClient(fx.warehouseUrl, async (c) => {
-      await c.query('ALTER TABLE fact_payment DROP CONSTRAINT fact_payment_transaction_id_fkey');
+      await c.query('ALTER TABLE fact_payment DROP CONSTRAINT IF EXISTS fact_payment_transaction_id_fkey');
       await c.query('DELETE FROM dim_transaction WHERE transaction_id = (SELECT min(transaction_id) FROM fact_payment)');
     });
     const summary = await run(fx).catch((e) => {

@@ -2,7 +2,8 @@
  * The totesys → star-schema models, one SQL query per output table (DuckDB dialect).
  *
  * Inputs, all columns VARCHAR exactly as extracted:
- *   src_<table>  the rows of the extract run being transformed (every source table)
+ *   src_<table>  the rows of the extract run being transformed (every source table), one row
+ *                per id (a run reads each table in one snapshot), quarantined rows left out
  *   cur_<table>  the latest version of every row of the reference tables (address,
  *                counterparty, department, staff), this run included
  *   iso_currency(code, name)
@@ -10,14 +11,6 @@
  * Facts keep one row per source version (id, last_updated); dimensions one row per id, the
  * latest version. Rows a fact cannot be built from go to quarantine with the reason.
  */
-
-/** Latest version of each id in this run's rows. */
-const latest = (table: string, id: string) =>
-  `(SELECT * FROM src_${table} QUALIFY row_number() OVER (PARTITION BY ${id} ORDER BY CAST(last_updated AS TIMESTAMP) DESC) = 1)`;
-
-/** Each (id, last_updated) version once. */
-const versions = (table: string, id: string) =>
-  `(SELECT * FROM src_${table} QUALIFY row_number() OVER (PARTITION BY ${id}, last_updated) = 1)`;
 
 const versionColumns = `
   CAST(CAST(created_at AS TIMESTAMP) AS DATE)   AS created_date,
@@ -46,7 +39,7 @@ export const TOTESYS_MODELS: ModelQuery[] = [
     sql: `
 SELECT CAST(address_id AS INTEGER) AS location_id, address_line_1, address_line_2, district, city,
        postal_code, country, phone
-FROM ${latest('address', 'address_id')}`,
+FROM src_address`,
   },
   {
     table: 'dim_counterparty',
@@ -88,7 +81,7 @@ WHERE s.staff_id IN (SELECT staff_id FROM src_staff)
     sql: `
 SELECT CAST(c.currency_id AS INTEGER) AS currency_id, c.currency_code,
        coalesce(i.name, c.currency_code) AS currency_name
-FROM ${latest('currency', 'currency_id')} c
+FROM src_currency c
 LEFT JOIN iso_currency i ON i.code = upper(trim(c.currency_code))`,
   },
   {
@@ -96,14 +89,14 @@ LEFT JOIN iso_currency i ON i.code = upper(trim(c.currency_code))`,
     kind: 'dimension',
     sql: `
 SELECT CAST(design_id AS INTEGER) AS design_id, design_name, file_location, file_name
-FROM ${latest('design', 'design_id')}`,
+FROM src_design`,
   },
   {
     table: 'dim_payment_type',
     kind: 'dimension',
     sql: `
 SELECT CAST(payment_type_id AS INTEGER) AS payment_type_id, payment_type_name
-FROM ${latest('payment_type', 'payment_type_id')}`,
+FROM src_payment_type`,
   },
   {
     table: 'dim_transaction',
@@ -111,7 +104,7 @@ FROM ${latest('payment_type', 'payment_type_id')}`,
     sql: `
 SELECT CAST(transaction_id AS INTEGER) AS transaction_id, transaction_type,
        CAST(sales_order_id AS INTEGER) AS sales_order_id, CAST(purchase_order_id AS INTEGER) AS purchase_order_id
-FROM ${latest('transaction', 'transaction_id')}`,
+FROM src_transaction`,
   },
   {
     table: 'fact_sales_order',
@@ -128,7 +121,7 @@ SELECT CAST(sales_order_id AS INTEGER) AS sales_order_id, ${versionColumns},
        CAST(agreed_payment_date AS DATE)            AS agreed_payment_date,
        CAST(agreed_delivery_date AS DATE)           AS agreed_delivery_date,
        CAST(agreed_delivery_location_id AS INTEGER) AS agreed_delivery_location_id
-FROM ${versions('sales_order', 'sales_order_id')}`,
+FROM src_sales_order`,
   },
   {
     table: 'fact_purchase_order',
@@ -145,7 +138,7 @@ SELECT CAST(purchase_order_id AS INTEGER) AS purchase_order_id, ${versionColumns
        CAST(agreed_delivery_date AS DATE)           AS agreed_delivery_date,
        CAST(agreed_payment_date AS DATE)            AS agreed_payment_date,
        CAST(agreed_delivery_location_id AS INTEGER) AS agreed_delivery_location_id
-FROM ${versions('purchase_order', 'purchase_order_id')}`,
+FROM src_purchase_order`,
   },
   {
     table: 'fact_payment',
@@ -160,6 +153,6 @@ SELECT CAST(payment_id AS INTEGER) AS payment_id, ${versionColumns},
        CAST(payment_type_id AS INTEGER)  AS payment_type_id,
        CAST(paid AS BOOLEAN)             AS paid,
        CAST(payment_date AS DATE)        AS payment_date
-FROM ${versions('payment', 'payment_id')}`,
+FROM src_payment`,
   },
 ];

@@ -46,7 +46,8 @@ export async function copyTableToLake(
   onFirstChunk: () => void,
 ): Promise<LakeObject> {
   const copy = client.query(copyTo(sql));
-  const gzip = createGzip({ level: 6 });
+  // Level 1: ~2.5× the throughput of the default 6 for ~15% more bytes; extract is CPU-bound on it.
+  const gzip = createGzip({ level: 1 });
   const checksum = new ChecksumStream();
   const body = new PassThrough();
   let raw = 0;

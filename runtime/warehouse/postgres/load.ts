@@ -108,3 +108,25 @@ export async function appendFacts(client: Client, fact: FactTable, correct = fal
 }
 
 export type { TableLoad };
+
+/**
+ * The fact foreign keys, checked set-based on the staged batch: one anti-join per reference.
+ * Inferred members and dim_date rows were added just before, so any hit is a bug; the load
+ * rolls back rather than commit a fact pointing nowhere.
+ */
+export async function assertReferencesPresent(client: Client, model: StarModel, fact: FactTable): Promise<void> {
+  const refs = [
+    ...fact.foreignKeys.map((fk) => ({ column: fk.column, dim: fk.references, key: model.dimensions.find((d) => d.name === fk.references)!.key })),
+    ...fact.dateColumns.map((column) => ({ column, dim: DIM_DATE.name, key: DIM_DATE.key })),
+  ];
+  const checks = refs.map(
+    (r) =>
+      `SELECT ${`'${r.column} -> ${r.dim}'`} AS ref, count(*) AS n FROM ${stageName(fact.name)} s
+       WHERE s.${q(r.column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${q(r.dim)} d WHERE d.${q(r.key)} = s.${q(r.column)})`,
+  );
+  const res = await client.query<{ ref: string; n: string }>(checks.join(' UNION ALL '));
+  const broken = res.rows.filter((r) => Number(r.n) > 0);
+  if (broken.length) {
+    throw new Error(`${fact.name}: ${broken.map((b) => `${b.n} row(s) with ${b.ref} missing`).join(', ')}; load rolled back`);
+  }
+}

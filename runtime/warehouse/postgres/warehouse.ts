@@ -9,13 +9,14 @@ import type { StarModel } from '../../model/star';
 import { connectPostgres } from '../../sources/postgres/connect';
 import type { LoadResult, LoadedRun, TableLoad, Warehouse } from '../port';
 import { parquetToCsv } from '../staging';
-import { schemaStatements } from './ddl';
+import { factKeysFor, relaxFactKeys, schemaStatements } from './ddl';
 import { runDataTests, type DataTestResult } from './data-tests';
-import { addReferencedDates, appendFacts, copyIntoStage, createStage, insertInferredMembers, upsertDimension } from './load';
+import { addReferencedDates, appendFacts, assertReferencesPresent, copyIntoStage, createStage, insertInferredMembers, upsertDimension } from './load';
 
 /** Serialises loads (and schema changes) of one warehouse across processes. */
 const LOAD_LOCK = 0x7472_6962; // "trib"
-const SCHEMA_VERSION = 1;
+// 2: fact foreign keys no longer enforced row by row (checked set-based per load).
+const SCHEMA_VERSION = 2;
 
 export class PostgresWarehouse implements Warehouse {
   private constructor(
@@ -32,7 +33,10 @@ export class PostgresWarehouse implements Warehouse {
     await this.client.query('BEGIN');
     try {
       await this.client.query('SELECT pg_advisory_xact_lock($1)', [LOAD_LOCK]);
-      for (const statement of schemaStatements(this.model)) await this.client.query(statement);
+      const version = Number((await this.client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0].v);
+      const factKeys = factKeysFor(version);
+      for (const statement of schemaStatements(this.model, factKeys)) await this.client.query(statement);
+      await relaxFactKeys(this.client, this.model, factKeys);
       await this.client.query(
         `INSERT INTO tributary_schema_version (model, version) VALUES ($1, $2)
          ON CONFLICT (model) DO UPDATE SET version = EXCLUDED.version, applied_at = now()
@@ -102,6 +106,7 @@ export class PostgresWarehouse implements Warehouse {
         await checkpoint?.('load.after-dimensions');
         for (const fact of this.model.facts) result.inferred += await insertInferredMembers(this.client, this.model, fact);
         result.datesAdded = await addReferencedDates(this.client, this.model.facts);
+        for (const fact of this.model.facts) if (staged.has(fact.name)) await assertReferencesPresent(this.client, this.model, fact);
         for (const fact of this.model.facts) {
           const entry = tables.find((t) => t.table === fact.name);
           if (entry) entry.applied = await appendFacts(this.client, fact, manifest.purpose === 'reconcile');
