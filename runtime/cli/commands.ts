@@ -95,6 +95,10 @@ function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
   io.out('');
   io.out(`dim_date rows added: ${dates}; inferred dimension members: ${inferred}; runs loaded: ${summary.loads.filter((l) => l.loaded).length}`);
   for (const q of quarantined) io.out(`quarantined ${q.rows} ${q.table} row(s): ${q.reason}`);
+  const unindexed = Object.entries(extracted).filter(([, t]) => t.cursorIndexed === false).map(([name]) => name);
+  if (unindexed.length) {
+    io.out(`note: no index on the cursor column of ${unindexed.join(', ')}: each run reads these tables whole to find changes (CREATE INDEX ON <table> (last_updated) in the source keeps runs flat)`);
+  }
   for (const f of summary.failedTables) io.err(`table stopped: ${f.error}`);
   for (const t of summary.dataTests.filter((d) => d.failures > 0)) io.err(`data test failed: ${t.table} ${t.name}: ${t.failures} row(s)`);
   const t = summary.timingsMs;

@@ -24,6 +24,8 @@ export interface ExtractedTable {
   columns: ColumnSchema[];
   /** Columns that appeared or disappeared since the previous run (schema drift). */
   drift?: { added: string[]; removed: string[]; retyped: string[] };
+  /** False when the source has no index on the cursor column: every run then scans the table. */
+  cursorIndexed?: boolean;
   error?: string;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { main } from '../../runtime/cli/main';
 import type { CliIo } from '../../runtime/cli/commands';
 import { createDatabase } from '../support/services';
-import { count, totesysFixture, type TotesysFixture } from '../support/totesys';
+import { count, totesysFixture, withClient, type TotesysFixture } from '../support/totesys';
 import { freePort } from '../support/moto';
 
 function capture(env: NodeJS.ProcessEnv = {}): CliIo & { stdout: string[]; stderr: string[] } {
@@ -37,6 +37,14 @@ describe('tributary CLI', () => {
     const text = capture({ TRIBUTARY_LAKE: fx.lakeDir, TRIBUTARY_WAREHOUSE_URL: fx.warehouseUrl });
     expect(await main(['status'], text)).toBe(0);
     expect(text.stdout.join('\n')).toMatch(/fact_sales_order\s+11,187/);
+  });
+
+  it('notes the source tables that have no index on their cursor column', async () => {
+    await withClient(fx.sourceUrl, (c) => c.query('DROP INDEX payment_last_updated_idx'));
+    const io = capture();
+    expect(await main(['run', '--source', fx.sourceUrl, '--warehouse', fx.warehouseUrl, '--lake', fx.lakeDir], io)).toBe(0);
+    expect(io.stdout.join('\n')).toMatch(/note: no index on the cursor column of payment: each run reads these tables whole/);
+    await withClient(fx.sourceUrl, (c) => c.query('CREATE INDEX payment_last_updated_idx ON payment (last_updated)'));
   });
 
   it('exits 2 naming the option for bad usage', async () => {

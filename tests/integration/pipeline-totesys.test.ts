@@ -31,6 +31,7 @@ describe('totesys pipeline on the bundled real extract', () => {
   it('loads every fact row, every dimension and a dim_date row for every referenced date', async () => {
     const summary = await run(fx);
     expect(summary.extract.manifest.tables.sales_order.rows).toBe(11187);
+    expect(Object.values(summary.extract.manifest.tables).every((t) => t.cursorIndexed === true)).toBe(true);
     expect(await factCounts(fx.warehouseUrl)).toEqual({ fact_sales_order: 11187, fact_purchase_order: 4649, fact_payment: 15836 });
     expect(await count(fx.warehouseUrl, 'SELECT count(*) AS n FROM dim_design')).toBe(473);
     expect(await count(fx.warehouseUrl, 'SELECT count(*) AS n FROM dim_transaction')).toBe(15836);

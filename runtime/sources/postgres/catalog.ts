@@ -36,3 +36,18 @@ export function compareColumns(previous: ColumnSchema[], current: ColumnSchema[]
   const retyped = current.filter((c) => prev.has(c.name) && prev.get(c.name) !== c.type).map((c) => `${c.name}: ${prev.get(c.name)} -> ${c.type}`);
   return added.length || removed.length || retyped.length ? { added, removed, retyped } : undefined;
 }
+
+/** Tables (of those named) that have an index leading with their cursor column. */
+export async function tablesWithCursorIndex(client: Client, cursors: ReadonlyArray<{ name: string; cursor: string }>): Promise<Set<string>> {
+  const res = await client.query<{ table_name: string; column_name: string }>(
+    `SELECT t.relname AS table_name, a.attname AS column_name
+       FROM pg_index i
+       JOIN pg_class t ON t.oid = i.indrelid
+       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0]
+      WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY($1)`,
+    [cursors.map((c) => c.name)],
+  );
+  const indexed = new Set<string>();
+  for (const c of cursors) if (res.rows.some((r) => r.table_name === c.name && r.column_name === c.cursor)) indexed.add(c.name);
+  return indexed;
+}

@@ -8,7 +8,7 @@ import { newRunId, rawKey } from '../../lake/keys';
 import type { ExtractManifest, ExtractedTable, LakeObject } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
 import { commitExtract, loadTableStates, runIdAfter, type TableStates } from '../../state/extract-state';
-import { compareColumns, readColumns } from './catalog';
+import { compareColumns, readColumns, tablesWithCursorIndex } from './catalog';
 import { connectPostgres } from './connect';
 import { incrementalPredicate, quoteIdent } from './predicate';
 import type { SourceTable } from './tables';
@@ -138,8 +138,10 @@ export async function extractPostgres(options: PostgresExtractOptions): Promise<
     const columnsByTable = await readColumns(client, options.tables.map((t) => t.name));
     const missing = options.tables.filter((t) => !columnsByTable.has(t.name)).map((t) => t.name);
     if (missing.length) throw new Error(`source is missing table${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    const indexed = await tablesWithCursorIndex(client, options.tables.map((t) => ({ name: t.name, cursor: t.cursor })));
     for (const table of options.tables) {
-      tables[table.name] = await extractTable(client, options, runId, table, columnsByTable.get(table.name)!, states, snapshot, currentXmax);
+      const entry = await extractTable(client, options, runId, table, columnsByTable.get(table.name)!, states, snapshot, currentXmax);
+      tables[table.name] = { ...entry, cursorIndexed: indexed.has(table.name) };
     }
     await client.query('COMMIT');
   } finally {
