@@ -30,7 +30,8 @@ export async function loadStage(
   try {
     await warehouse.ensureSchema();
     const results = await warehouse.loadPending(settings.lake, settings.source, envCheckpoint(env));
-    const breaches = ((await warehouse.dataTests?.()) ?? []).filter((t) => t.failures > 0);
+    const changed = results.some((r) => r.tables.some((t) => t.applied > 0));
+    const breaches = ((changed ? await warehouse.dataTests?.() : []) ?? []).filter((t) => t.failures > 0);
     if (breaches.length) {
       await publishAlert(
         {

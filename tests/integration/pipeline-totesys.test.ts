@@ -32,6 +32,8 @@ describe('totesys pipeline on the bundled real extract', () => {
     const summary = await run(fx);
     expect(summary.extract.manifest.tables.sales_order.rows).toBe(11187);
     expect(Object.values(summary.extract.manifest.tables).every((t) => t.cursorIndexed === true)).toBe(true);
+    expect(summary.dataTests.length).toBeGreaterThan(40);
+    expect(summary.dataTests.filter((t) => t.failures > 0)).toEqual([]);
     expect(await factCounts(fx.warehouseUrl)).toEqual({ fact_sales_order: 11187, fact_purchase_order: 4649, fact_payment: 15836 });
     expect(await count(fx.warehouseUrl, 'SELECT count(*) AS n FROM dim_design')).toBe(473);
     expect(await count(fx.warehouseUrl, 'SELECT count(*) AS n FROM dim_transaction')).toBe(15836);
@@ -71,6 +73,8 @@ describe('totesys pipeline on the bundled real extract', () => {
     const summary = await run(fx);
     expect(await factCounts(fx.warehouseUrl)).toEqual(before);
     expect(Object.values(summary.extract.manifest.tables).every((t) => t.rows === 0 && t.objects.length === 0)).toBe(true);
+    // Nothing changed, so the whole-warehouse data tests were not rerun.
+    expect(summary.dataTests).toEqual([]);
     const rawFiles = readdirSync(`${fx.lakeDir}/raw/totesys`, { recursive: true }).map(String).filter((f) => f.includes(summary.runId));
     expect(rawFiles).toEqual([]);
   });
