@@ -56,12 +56,12 @@ async function main(n: number): Promise<void> {
     const ne = await PostgresWarehouse.connect(unenforcedUrl, TOTESYS_STAR, work);
     await ne.ensureSchema();
     const fks = await ne.connection.query<{ t: string; name: string }>(
-      `SELECT conrelid::regclass::text AS t, conname AS name FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text LIKE 'fact\\_%'`,
+      `SELECT conrelid::regclass::text AS t, conname AS name FROM pg_constraint WHERE contype = 'f' AND conenforced AND conrelid::regclass::text LIKE 'fact\\_%'`,
     );
     for (const fk of fks.rows) await ne.connection.query(`ALTER TABLE ${fk.t} ALTER CONSTRAINT "${fk.name}" NOT ENFORCED`);
     const t1 = performance.now();
     await ne.loadPending(lake, 'totesys');
-    console.log(`full load, the ${fks.rowCount} fact foreign keys NOT ENFORCED: ${Math.round(performance.now() - t1)} ms`);
+    console.log(`full load, after altering ${fks.rowCount} enforced fact foreign keys to NOT ENFORCED: ${Math.round(performance.now() - t1)} ms`);
     await ne.close();
 
     const w = new Client({ connectionString: warehouseUrl });
@@ -86,7 +86,10 @@ async function main(n: number): Promise<void> {
       }
     };
     const noTriggers = 'SET LOCAL session_replication_role = replica';
-    await timed('appendFacts as is (ORDER BY, ON CONFLICT, 9 FK triggers)', [], `${insert} ORDER BY ${key} ON CONFLICT (${key}) DO NOTHING`);
+    const enforced = await w.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = '${fact.name}'::regclass AND contype = 'f' AND conenforced`,
+    );
+    await timed(`appendFacts as is (ORDER BY, ON CONFLICT, ${enforced.rows[0].n} FK triggers)`, [], `${insert} ORDER BY ${key} ON CONFLICT (${key}) DO NOTHING`);
     await timed('without ORDER BY', [], `${insert} ON CONFLICT (${key}) DO NOTHING`);
     await timed('without FK triggers', [noTriggers], `${insert} ORDER BY ${key} ON CONFLICT (${key}) DO NOTHING`);
     await timed('without FK triggers and ON CONFLICT', [noTriggers], insert);

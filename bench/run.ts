@@ -27,7 +27,7 @@ export interface BenchOptions {
   keep: boolean;
   profile: boolean;
   out: string;
-  /** DuckDB memory_limit for transform and load (TRIBUTARY_DUCKDB_MEMORY; runtime default 1GB). */
+  /** DuckDB memory_limit for transform and load (TRIBUTARY_DUCKDB_MEMORY; else the runtime's default). */
   duckdbMemory?: string;
 }
 
@@ -260,7 +260,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         embedded: server !== undefined,
       },
       commit: gitCommit(),
-      settings: { duckdbMemory: opts.duckdbMemory ?? 'runtime default (1GB)' },
+      settings: { duckdbMemory: opts.duckdbMemory ?? 'runtime default' },
       seed,
       baseline: { copyOut, copyIn },
       full,
