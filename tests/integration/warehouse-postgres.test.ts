@@ -59,7 +59,7 @@ describe('PostgreSQL warehouse schema and load checks', () => {
       await createStage(client, fact);
       await client.query(`INSERT INTO stage_fact_payment VALUES (1, '2024-01-01', '10:00', '2024-01-01', '10:00', 424242, 1, 10.5, 1, 1, true, '2024-01-02')`);
       await expect(assertReferencesPresent(client, TOTESYS_STAR, fact)).rejects.toThrow(
-        /fact_payment: 1 row\(s\) with transaction_id -> dim_transaction missing, .*created_date -> dim_date missing.*load rolled back/,
+        /fact_payment: 1 value\(s\) of transaction_id -> dim_transaction missing, .*created_date -> dim_date missing.*load rolled back/,
       );
     } finally {
       await client.query('ROLLBACK');

@@ -24,10 +24,25 @@ export async function copyIntoStage(client: Client, table: string, csvPath: stri
   const sql = `COPY ${stageName(table)} (${columns.map(q).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER true)`;
   const stream = client.query(copyFrom(sql));
   await pipeline(createReadStream(csvPath), stream);
+  // Temp tables are never auto-analyzed; without statistics the planner guesses their size when
+  // choosing how to join them with the dimensions.
+  await client.query(`ANALYZE ${stageName(table)}`);
   return stream.rowCount ?? 0;
 }
 
-/** Type-1 upsert: inserts new ids, updates ids whose values differ, leaves equal rows alone. */
+/**
+ * The distinct non-null values of a staged column, as `k`: anti-joins probe each key once, not
+ * once per fact row (a few hundred dates instead of millions of rows).
+ */
+function distinctKeys(table: string, column: string): string {
+  return `SELECT DISTINCT ${q(column)} AS k FROM ${stageName(table)} WHERE ${q(column)} IS NOT NULL`;
+}
+
+/**
+ * Type-1 upsert: inserts new ids, updates ids whose values differ, leaves equal rows alone. The
+ * transform emits one row per id; a duplicate would make PostgreSQL refuse the statement
+ * ("cannot affect row a second time") rather than pick one silently.
+ */
 export async function upsertDimension(client: Client, dim: DimensionTable): Promise<number> {
   const cols = dim.columns.map((c) => q(c.name));
   const nonKey = dim.columns.filter((c) => c.name !== dim.key).map((c) => q(c.name));
@@ -35,7 +50,7 @@ export async function upsertDimension(client: Client, dim: DimensionTable): Prom
   const changed = `(${nonKey.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${nonKey.map((c) => `EXCLUDED.${c}`).join(', ')})`;
   const res = await client.query(
     `INSERT INTO ${q(dim.name)} AS t (${cols.join(', ')})
-     SELECT DISTINCT ON (${q(dim.key)}) ${cols.join(', ')} FROM ${stageName(dim.name)}
+     SELECT ${cols.join(', ')} FROM ${stageName(dim.name)}
      ON CONFLICT (${q(dim.key)}) DO UPDATE SET ${set} WHERE ${changed}`,
   );
   return res.rowCount ?? 0;
@@ -52,17 +67,16 @@ export async function insertInferredMembers(client: Client, model: StarModel, fa
     const dim = model.dimensions.find((d) => d.name === fk.references);
     if (!dim) throw new Error(`model ${model.name}: ${fact.name}.${fk.column} references unknown ${fk.references}`);
     const values = dim.columns.map((c) => {
-      if (c.name === dim.key) return `s.${q(fk.column)}`;
-      // DISTINCT resolves untyped literals as text, so every placeholder carries its type.
+      if (c.name === dim.key) return 's.k';
+      // Untyped literals would resolve as text; every placeholder carries its column's type.
       const type = pgType(c.type);
       if (dim.unknown?.[c.name]) return `'${dim.unknown[c.name]}'::${type}`;
       return !c.nullable && c.type === 'varchar' ? `'Unknown'::${type}` : `NULL::${type}`;
     });
     const res = await client.query(
       `INSERT INTO ${q(dim.name)} (${dim.columns.map((c) => q(c.name)).join(', ')})
-       SELECT DISTINCT ${values.join(', ')} FROM ${stageName(fact.name)} s
-       WHERE s.${q(fk.column)} IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM ${q(dim.name)} d WHERE d.${q(dim.key)} = s.${q(fk.column)})
+       SELECT ${values.join(', ')} FROM (${distinctKeys(fact.name, fk.column)}) s
+       WHERE NOT EXISTS (SELECT 1 FROM ${q(dim.name)} d WHERE d.${q(dim.key)} = s.k)
        ON CONFLICT DO NOTHING`,
     );
     inserted += res.rowCount ?? 0;
@@ -72,7 +86,7 @@ export async function insertInferredMembers(client: Client, model: StarModel, fa
 
 /** Adds a dim_date row for every date any staged fact references. */
 export async function addReferencedDates(client: Client, facts: FactTable[]): Promise<number> {
-  const sources = facts.flatMap((f) => f.dateColumns.map((c) => `SELECT ${q(c)} AS d FROM ${stageName(f.name)}`));
+  const sources = facts.flatMap((f) => f.dateColumns.map((c) => `SELECT k AS d FROM (${distinctKeys(f.name, c)}) x`));
   if (sources.length === 0) return 0;
   const res = await client.query(
     `INSERT INTO ${DIM_DATE.name} (date_id, year, month, day, day_of_week, day_name, month_name, quarter)
@@ -121,12 +135,12 @@ export async function assertReferencesPresent(client: Client, model: StarModel, 
   ];
   const checks = refs.map(
     (r) =>
-      `SELECT ${`'${r.column} -> ${r.dim}'`} AS ref, count(*) AS n FROM ${stageName(fact.name)} s
-       WHERE s.${q(r.column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${q(r.dim)} d WHERE d.${q(r.key)} = s.${q(r.column)})`,
+      `SELECT ${`'${r.column} -> ${r.dim}'`} AS ref, count(*) AS n FROM (${distinctKeys(fact.name, r.column)}) s
+       WHERE NOT EXISTS (SELECT 1 FROM ${q(r.dim)} d WHERE d.${q(r.key)} = s.k)`,
   );
   const res = await client.query<{ ref: string; n: string }>(checks.join(' UNION ALL '));
   const broken = res.rows.filter((r) => Number(r.n) > 0);
   if (broken.length) {
-    throw new Error(`${fact.name}: ${broken.map((b) => `${b.n} row(s) with ${b.ref} missing`).join(', ')}; load rolled back`);
+    throw new Error(`${fact.name}: ${broken.map((b) => `${b.n} value(s) of ${b.ref} missing`).join(', ')}; load rolled back`);
   }
 }
