@@ -53,10 +53,6 @@ export function newRunId(now: Date = new Date(), suffix?: string): string {
   return `${iso}-${tail}`;
 }
 
-export function isRunId(value: string): boolean {
-  return RUN_ID.test(value);
-}
-
 export function runIdDate(runId: string): Date {
   const m = RUN_ID.exec(runId);
   if (!m) throw new Error(`not a run id: ${JSON.stringify(runId)}`);

@@ -44,7 +44,3 @@ export interface StarModel {
   dimensions: DimensionTable[];
   facts: FactTable[];
 }
-
-export function columnNames(table: StarTable): string[] {
-  return table.columns.map((c) => c.name);
-}
