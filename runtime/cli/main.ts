@@ -50,7 +50,11 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     io.out(HELP);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  const command: Command | undefined = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command && (rest.includes('--help') || rest.includes('-h'))) {
+    io.out(HELP);
+    return 0;
+  }
   if (!command) {
     io.err(`tributary: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
     return 2;

@@ -67,6 +67,9 @@ describe('tributary CLI', () => {
     const help = capture();
     expect(await main(['--help'], help)).toBe(0);
     expect(help.stdout.join('\n')).toMatch(/tributary run/);
+    const seedHelp = capture();
+    expect(await main(['seed', '--help'], seedHelp)).toBe(0);
+    expect(seedHelp.stdout.join('\n')).toMatch(/tributary seed\s+--source/);
   });
 
   it('fails with one line and exit 1 when the source is unreachable, never printing the password', async () => {
