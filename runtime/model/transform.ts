@@ -145,6 +145,11 @@ async function writeOutput(
 export async function transformRun(options: TransformOptions, extract: ExtractManifest, pointer: TransformPointer | undefined): Promise<{ manifest: TransformManifest; current: Record<string, string> }> {
   const model = options.model ?? extract.source;
   const startedAt = new Date().toISOString();
+  const base = { version: 1 as const, stage: 'transform' as const, runId: extract.runId, source: extract.source, model, input: `manifests/extract/${extract.runId}.json`, purpose: extract.purpose ?? 'incremental', startedAt };
+  // A run that extracted nothing produces nothing: no DuckDB, no objects, the same current state.
+  if (!Object.values(extract.tables).some((t) => !t.error && t.objects.length > 0)) {
+    return { manifest: { ...base, finishedAt: new Date().toISOString(), tables: {}, quarantined: [] }, current: pointer?.current ?? {} };
+  }
   const dir = await mkdtemp(join(options.workDir ?? tmpdir(), 'tributary-transform-'));
   const duck = await openDuck(dir);
   try {
@@ -167,14 +172,7 @@ export async function transformRun(options: TransformOptions, extract: ExtractMa
       if (out) tables[name] = out;
     }
     const manifest: TransformManifest = {
-      version: 1,
-      stage: 'transform',
-      runId: extract.runId,
-      source: extract.source,
-      model,
-      input: `manifests/extract/${extract.runId}.json`,
-      purpose: extract.purpose ?? 'incremental',
-      startedAt,
+      ...base,
       finishedAt: new Date().toISOString(),
       tables,
       quarantined,

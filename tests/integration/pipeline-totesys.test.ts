@@ -75,6 +75,9 @@ describe('totesys pipeline on the bundled real extract', () => {
     expect(Object.values(summary.extract.manifest.tables).every((t) => t.rows === 0 && t.objects.length === 0)).toBe(true);
     // Nothing changed, so the whole-warehouse data tests were not rerun.
     expect(summary.dataTests).toEqual([]);
+    // The empty run is still transformed and recorded, without any processed object.
+    expect(summary.transforms.map((t) => t.manifest.tables)).toEqual([{}]);
+    expect(summary.loads.map((l) => [l.runId, l.loaded])).toEqual([[summary.runId, true]]);
     const rawFiles = readdirSync(`${fx.lakeDir}/raw/totesys`, { recursive: true }).map(String).filter((f) => f.includes(summary.runId));
     expect(rawFiles).toEqual([]);
   });

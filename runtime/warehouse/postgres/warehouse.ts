@@ -68,9 +68,10 @@ export class PostgresWarehouse implements Warehouse {
 
   /** Applies one processed manifest in one transaction; a run loaded before changes nothing. */
   async loadRun(lake: ObjectStore, manifest: TransformManifest, checkpoint?: (point: string) => Promise<void> | void): Promise<LoadResult> {
+    const result: LoadResult = { runId: manifest.runId, loaded: false, tables: [], inferred: 0, datesAdded: 0 };
+    if ([...this.model.dimensions, ...this.model.facts].every((t) => !manifest.tables[t.name])) return this.recordEmptyRun(manifest, result);
     const dir = await mkdtemp(join(this.workDir, 'tributary-load-'));
     const duck = await openDuck(dir);
-    const result: LoadResult = { runId: manifest.runId, loaded: false, tables: [], inferred: 0, datesAdded: 0 };
     try {
       const staged = new Map<string, { path: string; columns: string[]; rows: number }>();
       for (const table of [...this.model.dimensions, ...this.model.facts]) {
@@ -132,6 +133,15 @@ export class PostgresWarehouse implements Warehouse {
       duck.close();
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** A run that brought nothing is only recorded, so the next load starts after it. */
+  private async recordEmptyRun(manifest: TransformManifest, result: LoadResult): Promise<LoadResult> {
+    const res = await this.client.query(
+      `INSERT INTO tributary_load_runs (run_id, source, model, summary) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id) DO NOTHING`,
+      [manifest.runId, manifest.source, manifest.model, JSON.stringify({ tables: [], inferred: 0, datesAdded: 0, quarantined: manifest.quarantined })],
+    );
+    return { ...result, loaded: (res.rowCount ?? 0) > 0 };
   }
 
   /** Uniqueness, not-null and foreign-key checks over the whole star schema. */
