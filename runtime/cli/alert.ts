@@ -6,14 +6,13 @@ import { formatAlert, type TestAlert } from '../telemetry/alerts';
 import { errorMessage } from '../telemetry/redact';
 import { createSlackClient, postSlackMessage } from '../telemetry/slack';
 import type { CommandIo } from './logs';
+import { UsageError } from '../config/urls';
 
 const USAGE = `usage: tributary alert test --stack <name> [--topic-arn <arn> | --topic-name <name>] [--pipeline <name>]
                             [--message <text>] [--region <region>] [--endpoint-url <url>]
        tributary alert test --stack <name> --direct --slack-secret-arn <arn> --channel <channel> [--slack-api-url <url>]
   Publishes a test alert to the stack's alerting topic (default name tributary-<stack>-alerts), which
   exercises the whole path: SNS -> notifier function -> Slack. --direct posts to Slack from here instead.`;
-
-class UsageError extends Error {}
 
 function parse(argv: string[]) {
   try {

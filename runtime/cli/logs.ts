@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { errorMessage } from '../telemetry/redact';
 import { formatSummary, summarizeRuns, type LogEvent } from '../telemetry/runlog';
+import { UsageError } from '../config/urls';
 
 export interface CommandIo {
   out: (s: string) => void;
@@ -29,8 +30,6 @@ export function parseSince(value: string, now = Date.now()): number | undefined 
   }
   return undefined;
 }
-
-class UsageError extends Error {}
 
 function parse(argv: string[]) {
   try {
