@@ -1,5 +1,6 @@
 import { functionSettings } from '../config/environment';
 import { openWarehouseForEnv } from '../pipeline/deployed';
+import { loadIntoWarehouse } from '../pipeline/load-step';
 import { envCheckpoint } from '../pipeline/faults';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordFreshnessLag, recordTableRows } from '../telemetry/metrics';
@@ -26,45 +27,64 @@ export async function loadStage(
   onTableRows?: (table: string, rows: number) => void,
 ): Promise<LoadOutput> {
   const settings = functionSettings(env);
-  const warehouse = await openWarehouseForEnv(env);
-  try {
-    await warehouse.ensureSchema();
-    const results = await warehouse.loadPending(settings.lake, settings.source, envCheckpoint(env));
-    const changed = results.some((r) => r.tables.some((t) => t.applied > 0));
-    const breaches = ((changed ? await warehouse.dataTests?.() : []) ?? []).filter((t) => t.failures > 0);
-    if (breaches.length) {
-      await publishAlert(
-        {
-          kind: 'data-quality',
-          pipeline: settings.pipeline,
-          environment: env.TRIBUTARY_ENVIRONMENT ?? 'unknown',
-          runId: event.runId,
-          checks: breaches.map((b) => ({ name: b.name, table: b.table, passed: false, detail: `${b.failures} row(s)` })),
-        },
-        env,
-      );
-    }
-    const output: LoadOutput = { runId: event.runId, loadedRuns: [], factsAppended: 0, dimensionsUpserted: 0, dataTestFailures: breaches.length };
-    for (const result of results) {
-      if (result.loaded) output.loadedRuns.push(result.runId);
-      for (const table of result.tables) {
-        if (table.kind === 'fact') output.factsAppended += table.applied;
-        if (table.kind === 'dimension') output.dimensionsUpserted += table.applied;
-        onTableRows?.(table.table, table.applied);
-      }
-    }
-    return output;
-  } finally {
-    await warehouse.close();
+  const { loads: results, dataTests } = await loadIntoWarehouse(
+    await openWarehouseForEnv(env),
+    settings.lake,
+    settings.source,
+    envCheckpoint(env),
+  );
+  const breaches = dataTests.filter((t) => t.failures > 0);
+  if (breaches.length) {
+    await publishAlert(
+      {
+        kind: 'data-quality',
+        pipeline: settings.pipeline,
+        environment: env.TRIBUTARY_ENVIRONMENT ?? 'unknown',
+        runId: event.runId,
+        checks: breaches.map((b) => ({
+          name: b.name,
+          table: b.table,
+          passed: false,
+          detail: `${b.failures} row(s)`,
+        })),
+      },
+      env,
+    );
   }
+  const output: LoadOutput = {
+    runId: event.runId,
+    loadedRuns: [],
+    factsAppended: 0,
+    dimensionsUpserted: 0,
+    dataTestFailures: breaches.length,
+  };
+  for (const result of results) {
+    if (result.loaded) output.loadedRuns.push(result.runId);
+    for (const table of result.tables) {
+      if (table.kind === 'fact') output.factsAppended += table.applied;
+      if (table.kind === 'dimension') output.dimensionsUpserted += table.applied;
+      onTableRows?.(table.table, table.applied);
+    }
+  }
+  return output;
 }
 
 export const handler = instrumentHandler<LoadEvent, LoadOutput>(
   'load',
   async (event, telemetry) => {
-    const output = await loadStage(event, process.env, (table, rows) => recordTableRows(telemetry.metrics, MetricName.RowsLoaded, table, rows));
-    if (event.runStartedAt) recordFreshnessLag(telemetry.metrics, (Date.now() - Date.parse(event.runStartedAt)) / 1000);
+    const output = await loadStage(event, process.env, (table, rows) =>
+      recordTableRows(telemetry.metrics, MetricName.RowsLoaded, table, rows),
+    );
+    if (event.runStartedAt)
+      recordFreshnessLag(telemetry.metrics, (Date.now() - Date.parse(event.runStartedAt)) / 1000);
     return output;
   },
-  { endsRun: true, summarize: (out) => ({ loaded_runs: out.loadedRuns, facts_appended: out.factsAppended, dimensions_upserted: out.dimensionsUpserted }) },
+  {
+    endsRun: true,
+    summarize: (out) => ({
+      loaded_runs: out.loadedRuns,
+      facts_appended: out.factsAppended,
+      dimensions_upserted: out.dimensionsUpserted,
+    }),
+  },
 );

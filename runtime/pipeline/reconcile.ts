@@ -8,6 +8,7 @@ import { connectPostgres } from '../sources/postgres/connect';
 import { extractPostgres } from '../sources/postgres/extract';
 import { TOTESYS_TABLES } from '../sources/postgres/tables';
 import { acquireRunLock } from '../state/run-lock';
+import { loadIntoWarehouse } from './load-step';
 import type { LoadResult } from '../warehouse/port';
 import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
 
@@ -115,12 +116,8 @@ export async function reconcileTotesys(options: ReconcileOptions): Promise<Recon
   try {
     await extractPostgres({ sourceUrl: options.sourceUrl, lake: options.lake, source: sourceName, tables: TOTESYS_TABLES, runId, only });
     await transformPending({ lake: options.lake, source: sourceName });
-    const warehouse = await PostgresWarehouse.connect(options.warehouseUrl, TOTESYS_STAR);
-    try {
-      return { runId, tables, repaired: await warehouse.loadPending(options.lake, sourceName) };
-    } finally {
-      await warehouse.close();
-    }
+    const { loads } = await loadIntoWarehouse(await PostgresWarehouse.connect(options.warehouseUrl, TOTESYS_STAR), options.lake, sourceName);
+    return { runId, tables, repaired: loads };
   } finally {
     await release();
   }

@@ -6,6 +6,7 @@ import { extractRest, type RestExtractResult } from '../sources/rest/extract';
 import type { HttpOptions } from '../sources/rest/http';
 import { RECURLY_API_URL, recurlyApi, recurlyEndpoints } from '../sources/rest/recurly';
 import { acquireRunLock } from '../state/run-lock';
+import { loadIntoWarehouse } from './load-step';
 import type { LoadResult, Warehouse } from '../warehouse/port';
 import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
 import type { SnowflakeConfig } from '../warehouse/snowflake/config';
@@ -71,14 +72,7 @@ export async function runRecurlyPipeline(options: RecurlyPipelineOptions): Promi
     });
     const t2 = Date.now();
     options.onStep?.('load');
-    const warehouse = await openWarehouse(options.warehouse);
-    let loads: LoadResult[];
-    try {
-      await warehouse.ensureSchema();
-      loads = await warehouse.loadPending(options.lake, source, options.checkpoint);
-    } finally {
-      await warehouse.close();
-    }
+    const { loads } = await loadIntoWarehouse(await openWarehouse(options.warehouse), options.lake, source, options.checkpoint);
     const t3 = Date.now();
     const failedTables = Object.entries(extract.manifest.tables)
       .filter(([, t]) => t.error)

@@ -7,6 +7,7 @@ import { extractPostgres, type ExtractResult } from '../sources/postgres/extract
 import { TOTESYS_TABLES } from '../sources/postgres/tables';
 import { acquireRunLock } from '../state/run-lock';
 import { envCheckpoint, type Checkpoint } from './faults';
+import { loadIntoWarehouse } from './load-step';
 import type { DataTestResult, LoadResult } from '../warehouse/port';
 import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
 
@@ -78,16 +79,7 @@ export async function runTotesysPipeline(options: PipelineRunOptions): Promise<P
     const t2 = Date.now();
     options.onStep?.('load');
     const warehouse = await PostgresWarehouse.connect(options.warehouseUrl, TOTESYS_STAR);
-    let loads: LoadResult[];
-    let dataTests: DataTestResult[];
-    try {
-      await warehouse.ensureSchema();
-      loads = await warehouse.loadPending(options.lake, source, options.checkpoint);
-      // The whole-warehouse checks run when this run changed the warehouse; a no-change run stays cheap.
-      dataTests = loads.some((l) => l.tables.some((t) => t.applied > 0)) ? await warehouse.dataTests() : [];
-    } finally {
-      await warehouse.close();
-    }
+    const { loads, dataTests } = await loadIntoWarehouse(warehouse, options.lake, source, options.checkpoint);
     const t3 = Date.now();
     const failedTables = Object.entries(extract.manifest.tables)
       .filter(([, t]) => t.error)

@@ -6,25 +6,14 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { UsageError } from '../../config/urls';
 import { connectPostgres } from './connect';
 import { generateTotesys } from './generate';
+import { TOTESYS_TABLES } from './tables';
 
 const PACKAGE_ROOT = resolve(__dirname, '..', '..', '..');
 export const BUNDLED_DATA_DIR = join(PACKAGE_ROOT, 'data', 'totesys-2024-11-15');
 const SCHEMA_FILE = join(PACKAGE_ROOT, 'data', 'totesys-schema.sql');
 
-/** Load order that satisfies every foreign key. */
-export const TOTESYS_LOAD_ORDER = [
-  'address',
-  'currency',
-  'department',
-  'design',
-  'counterparty',
-  'staff',
-  'payment_type',
-  'sales_order',
-  'purchase_order',
-  'transaction',
-  'payment',
-] as const;
+/** The source tables in an order that satisfies every foreign key (the extract's order). */
+export const TOTESYS_LOAD_ORDER: readonly string[] = TOTESYS_TABLES.map((t) => t.name);
 
 export const REFERENCE_TABLES = ['address', 'currency', 'department', 'counterparty', 'staff', 'payment_type'] as const;
 
