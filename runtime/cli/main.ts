@@ -4,6 +4,7 @@ import { redactSecrets } from './redaction';
 import { reconcileCommand, runCommand, seedCommand, statusCommand, type CliIo } from './commands';
 import { runAlertCommand } from './alert';
 import { runLogsCommand } from './logs';
+import { cleanCommand } from './clean';
 
 const HELP = `tributary — run the Tributary pipeline on this machine
 
@@ -17,6 +18,7 @@ Usage:
   tributary reconcile [--source …] [--warehouse …] [--lake …] [--dry-run] [--chunk-size <ids>]
   tributary logs   --stack <name> [--run <id>] [--since <duration>]
   tributary alert test --stack <name>
+  tributary clean  [--home <dir>]   remove ./.tributary and the embedded server's data
 
 Every omitted option means the embedded default: an embedded PostgreSQL server under
 ./.tributary holding a seeded totesys source and a warehouse database, and ./.tributary/lake.
@@ -32,6 +34,7 @@ const COMMANDS: Record<string, Command> = {
   reconcile: reconcileCommand,
   logs: runLogsCommand,
   alert: runAlertCommand,
+  clean: cleanCommand,
 };
 
 export function defaultIo(): CliIo {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -32,5 +32,14 @@ describe('tributary run with every option omitted (embedded defaults)', () => {
     const parsed = JSON.parse(status.stdout);
     expect(parsed.rowCounts).toMatchObject({ fact_sales_order: 11187, fact_purchase_order: 4649, fact_payment: 15836, dim_date: 751 });
     expect(parsed.runs).toHaveLength(2);
+
+    // `clean` removes everything the defaults made, in the clone and (as root) outside it.
+    const pointer = join(home, '.tributary', 'pg.home');
+    const external = existsSync(pointer) ? (JSON.parse(readFileSync(pointer, 'utf8')) as { path: string }).path : undefined;
+    const cleaned = tributary(home, 'clean');
+    expect(cleaned.status).toBe(0);
+    expect(existsSync(join(home, '.tributary'))).toBe(false);
+    if (external) expect(existsSync(external)).toBe(false);
+    rmSync(home, { recursive: true, force: true });
   });
 });
