@@ -11,6 +11,19 @@ export interface StatementTiming {
   ms: number;
 }
 
+/**
+ * One unit of work as the deployed pipeline runs it: one function invocation (a backfill chunk,
+ * a transform or load unit). Lambda bounds each: 900 s, its memory, its /tmp.
+ */
+export interface UnitMeasure {
+  label: string;
+  rows: number;
+  ms: number;
+  maxRssMb: number;
+  /** Peak bytes in the unit's own scratch folder (its /tmp), MB. */
+  tmpPeakMb: number;
+}
+
 /** One step, measured inside its own child process. */
 export interface StepMeasure {
   step: string;
@@ -24,6 +37,10 @@ export interface StepMeasure {
   maxRssMb: number;
   /** Resident set once modules were loaded, before the step ran. */
   startRssMb: number;
+  /** Peak size of the step's scratch folder (DuckDB spill, staged files), MB. */
+  tmpPeakMb?: number;
+  /** The step's units of work when it ran as several; absent, the step was one unit. */
+  units?: UnitMeasure[];
   /** Where the time went: the slowest statements / lake calls, aggregated. */
   statements: StatementTiming[];
   detail?: Record<string, number>;
@@ -38,6 +55,37 @@ export interface ScenarioMeasure {
    * their own line, outside end-to-end, which is extract + transform + load as issue 8 defines it.
    */
   dataTests?: StepMeasure;
+}
+
+/** Start-up before any row moves (bench/startup.ts). */
+export interface StartupFigures {
+  runs: number;
+  nodeMs: number;
+  helpMs: number;
+  helpFromSourceMs: number;
+  bundles: Array<{ name: string; initMs: number | null; bytes: number; zippedBytes: number; error?: string }>;
+}
+
+/** The real extract's first load as whole processes, Tributary vs the seed-style pipeline (bench/small-data.ts). */
+export interface SmallDataFigures {
+  dataset: string;
+  sourceRows: number;
+  /** `tributary run` as a process, start to exit (start-up included), median of `runs`. */
+  tributaryMs: number;
+  /** `python3 seed_style.py` as a process, start to exit, median of `runs`; null when it could not run. */
+  seedStyleMs: number | null;
+  runs: number;
+  /** Why the seed-style pipeline did not run (python3-pandas missing, …). */
+  seedStyleError?: string;
+  /** Both warehouses hold the same fact and dimension rows (counted per table). */
+  sameResult: boolean | null;
+}
+
+/** What the stack gives each function (runtime/contract/function-limits.ts), as the bench judged units against. */
+export interface FunctionLimits {
+  memoryMb: Record<'extract' | 'transform' | 'load', number>;
+  tmpMb: number;
+  timeoutSeconds: number;
 }
 
 export interface BenchResult {
@@ -55,6 +103,9 @@ export interface BenchResult {
   /** Commit measured; `+dirty` when runtime/ had uncommitted changes. */
   commit?: string;
   seed: StepMeasure;
+  startup?: StartupFigures;
+  smallData?: SmallDataFigures;
+  limits?: FunctionLimits;
   baseline: { copyOut: StepMeasure; copyIn: StepMeasure };
   full: ScenarioMeasure;
   noChange: ScenarioMeasure;
@@ -316,6 +367,150 @@ export function formatProfile(r: BenchResult, top = 6): string {
   return lines.join('\n');
 }
 
+export const TARGET_UNIT_ROWS = 10_000_000;
+export const TARGET_UNIT_SECONDS = 300;
+export const TARGET_HELP_RATIO = 4;
+export const TARGET_SMALL_DATA_RATIO = 5;
+
+const UNIT_STEPS = ['extract', 'transform', 'load'] as const;
+type UnitStep = (typeof UNIT_STEPS)[number];
+
+/** A step's units of work: the ones it reported, or the step itself as one unit. */
+export function unitsOf(m: StepMeasure): UnitMeasure[] {
+  return m.units?.length ? m.units : [{ label: m.step, rows: m.rows, ms: m.ms, maxRssMb: m.maxRssMb, tmpPeakMb: m.tmpPeakMb ?? 0 }];
+}
+
+export interface LongestUnitRow {
+  scenario: string;
+  step: UnitStep;
+  units: number;
+  longest: UnitMeasure;
+  /** Largest peak RSS and /tmp of any unit of the step (not necessarily the longest one). */
+  maxRssMb: number;
+  maxTmpMb: number;
+  memoryLimitMb: number | null;
+  tmpLimitMb: number | null;
+  withinLimits: boolean | null;
+}
+
+export function longestUnits(r: BenchResult): LongestUnitRow[] {
+  const rows: LongestUnitRow[] = [];
+  for (const [key, name] of [['full', 'full'], ['change', '1% change']] as const) {
+    for (const step of UNIT_STEPS) {
+      const units = unitsOf(r[key][step]);
+      const longest = units.reduce((a, b) => (b.ms > a.ms ? b : a));
+      const maxRssMb = Math.max(...units.map((u) => u.maxRssMb));
+      const maxTmpMb = Math.max(...units.map((u) => u.tmpPeakMb));
+      const memoryLimitMb = r.limits ? r.limits.memoryMb[step] : null;
+      const tmpLimitMb = r.limits ? r.limits.tmpMb : null;
+      const withinLimits = r.limits ? maxRssMb <= memoryLimitMb! && maxTmpMb <= tmpLimitMb! && longest.ms <= r.limits.timeoutSeconds * 1000 : null;
+      rows.push({ scenario: name, step, units: units.length, longest, maxRssMb, maxTmpMb, memoryLimitMb, tmpLimitMb, withinLimits });
+    }
+  }
+  return rows;
+}
+
+/** The longest unit of any step of the full run, ms. */
+export function longestUnitMs(r: BenchResult): number {
+  return Math.max(...longestUnits(r).filter((u) => u.scenario === 'full').map((u) => u.longest.ms));
+}
+
+export function formatUnits(r: BenchResult): string {
+  const header = ['unit of work', 'units', 'longest s', 'its rows', 'peak RSS MB', 'memory MB', 'peak /tmp MB', '/tmp MB', 'within'];
+  const body = longestUnits(r).map((u) => [
+    `${u.scenario}: ${u.step}`,
+    fmtInt(u.units),
+    fmtSec(u.longest.ms),
+    fmtInt(u.longest.rows),
+    fmtInt(u.maxRssMb),
+    u.memoryLimitMb === null ? '—' : fmtInt(u.memoryLimitMb),
+    u.maxTmpMb.toFixed(1),
+    u.tmpLimitMb === null ? '—' : fmtInt(u.tmpLimitMb),
+    u.withinLimits === null ? '—' : u.withinLimits ? 'yes' : 'NO',
+  ]);
+  return alignColumns([header, ...body]);
+}
+
+export function formatStartup(s: StartupFigures): string {
+  const lines = [
+    `start-up (median of ${s.runs}): node -e 0 ${fmtMs(s.nodeMs)}; tributary --help ${fmtMs(s.helpMs)} = ${(s.helpMs / s.nodeMs).toFixed(2)} × node -e 0 (through tsx: ${fmtMs(s.helpFromSourceMs)} = ${(s.helpFromSourceMs / s.nodeMs).toFixed(2)} ×)`,
+    alignColumns([
+      ['Lambda bundle', 'init ms', 'bundle KB', 'zipped KB', 'note'],
+      ...s.bundles.map((b) => [b.name, b.initMs === null || Number.isNaN(b.initMs) ? '—' : fmtInt(b.initMs), fmtInt(b.bytes / 1024), fmtInt(b.zippedBytes / 1024), b.error ?? '']),
+    ]),
+  ];
+  return lines.join('\n');
+}
+
+export function formatSmallData(d: SmallDataFigures): string {
+  const ratio = d.seedStyleMs === null ? null : d.seedStyleMs / d.tributaryMs;
+  return [
+    `small data: ${d.dataset} (${fmtInt(d.sourceRows)} source rows), first load as a whole process, median of ${d.runs}:`,
+    `  tributary run ${fmtSec(d.tributaryMs)} s; seed-style pipeline ${d.seedStyleMs === null ? `not run (${d.seedStyleError ?? 'unknown'})` : `${fmtSec(d.seedStyleMs)} s`}` +
+      (ratio === null ? '' : ` → ${ratio.toFixed(2)} × faster`) +
+      (d.sameResult === null ? '' : d.sameResult ? '; same warehouse row counts' : '; WAREHOUSE ROW COUNTS DIFFER'),
+  ].join('\n');
+}
+
+function fmtMs(ms: number): string {
+  return `${Math.round(ms)} ms`;
+}
+
+/** Issue 16's targets: units bounded in time, memory and /tmp; start-up; small data. */
+export function evaluateUnitTargets(current: BenchResult, results: ReadonlyMap<number, BenchResult>): TargetResult[] {
+  const at = (n: number) => (current.salesOrders === n ? current : results.get(n));
+  const out: TargetResult[] = [];
+  const big = at(TARGET_UNIT_ROWS);
+  const unitName = `longest unit of work at N=${fmtInt(TARGET_UNIT_ROWS)} ≤ ${TARGET_UNIT_SECONDS} s`;
+  out.push(
+    big
+      ? { name: unitName, status: longestUnitMs(big) <= TARGET_UNIT_SECONDS * 1000 ? 'PASS' : 'MISS', figure: `${fmtSec(longestUnitMs(big))} s` }
+      : { name: unitName, status: 'N/A', figure: `not run at that N; here ${fmtSec(longestUnitMs(current))} s at N=${fmtInt(current.salesOrders)}` },
+  );
+  const tenth = current.salesOrders % 10 === 0 ? results.get(current.salesOrders / 10) : undefined;
+  const growthName = `longest unit at N=${fmtInt(current.salesOrders)} ≤ 2 × at N=${fmtInt(current.salesOrders / 10)}`;
+  if (tenth) {
+    const ratio = longestUnitMs(current) / longestUnitMs(tenth);
+    out.push({ name: growthName, status: ratio <= 2 ? 'PASS' : 'MISS', figure: `${ratio.toFixed(2)} × (${fmtSec(longestUnitMs(current))} s vs ${fmtSec(longestUnitMs(tenth))} s)` });
+  } else {
+    out.push({ name: growthName, status: 'N/A', figure: `needs a run at N=${fmtInt(current.salesOrders / 10)}` });
+  }
+  const limitsName = `every unit within its function's memory, /tmp and timeout at N=${fmtInt(current.salesOrders)}`;
+  const units = longestUnits(current);
+  if (!current.limits) out.push({ name: limitsName, status: 'N/A', figure: 'no limits recorded' });
+  else {
+    const over = units.filter((u) => u.withinLimits === false);
+    out.push({
+      name: limitsName,
+      status: over.length ? 'MISS' : 'PASS',
+      figure: over.length
+        ? over.map((u) => `${u.scenario} ${u.step}: ${fmtInt(u.maxRssMb)}/${fmtInt(u.memoryLimitMb!)} MB, /tmp ${u.maxTmpMb.toFixed(0)}/${fmtInt(u.tmpLimitMb!)} MB`).join('; ')
+        : `max RSS ${fmtInt(Math.max(...units.map((u) => u.maxRssMb)))} MB, max /tmp ${Math.max(...units.map((u) => u.maxTmpMb)).toFixed(0)} MB`,
+    });
+  }
+  const huge = at(TARGET_RSS_ROWS);
+  const e2eName = `end-to-end ≥ 0.5 × baseline at N=${fmtInt(TARGET_RSS_ROWS)}`;
+  out.push(
+    huge
+      ? { name: e2eName, status: e2eRatio(huge) >= 0.5 ? 'PASS' : 'MISS', figure: `${e2eRatio(huge).toFixed(2)} × baseline` }
+      : { name: e2eName, status: 'N/A', figure: 'not run at that N' },
+  );
+  if (current.startup) {
+    const ratio = current.startup.helpMs / current.startup.nodeMs;
+    out.push({ name: `tributary --help ≤ ${TARGET_HELP_RATIO} × node -e 0`, status: ratio <= TARGET_HELP_RATIO ? 'PASS' : 'MISS', figure: `${ratio.toFixed(2)} × (${fmtMs(current.startup.helpMs)} vs ${fmtMs(current.startup.nodeMs)})` });
+  }
+  if (current.smallData) {
+    const d = current.smallData;
+    const name = `real extract's first load ≥ ${TARGET_SMALL_DATA_RATIO} × faster than seed-style (whole process)`;
+    if (d.seedStyleMs === null) out.push({ name, status: 'N/A', figure: `seed-style not run: ${d.seedStyleError ?? 'unknown'}` });
+    else {
+      const ratio = d.seedStyleMs / d.tributaryMs;
+      out.push({ name, status: ratio >= TARGET_SMALL_DATA_RATIO && d.sameResult !== false ? 'PASS' : 'MISS', figure: `${ratio.toFixed(2)} × (${fmtSec(d.tributaryMs)} s vs ${fmtSec(d.seedStyleMs)} s)` });
+    }
+  }
+  return out;
+}
+
 /** The whole printed report: heading, figures, targets. */
 export function formatReport(r: BenchResult, results: ReadonlyMap<number, BenchResult>): string {
   const m = r.machine;
@@ -331,7 +526,12 @@ export function formatReport(r: BenchResult, results: ReadonlyMap<number, BenchR
     'Times are inside each step\'s child process (start-up excluded); RSS is the child\'s peak.',
     'Data tests: the whole-warehouse checks `tributary run` adds after each load; not part of end-to-end.',
     '',
-    formatTargets(evaluateTargets(r, results)),
+    'Longest unit of work (one function invocation as deployed) beside what the stack gives that function:',
+    formatUnits(r),
+    ...(r.startup ? ['', formatStartup(r.startup)] : []),
+    ...(r.smallData ? ['', formatSmallData(r.smallData)] : []),
+    '',
+    formatTargets([...evaluateTargets(r, results), ...evaluateUnitTargets(r, results)]),
   ].join('\n');
 }
 
@@ -355,9 +555,25 @@ export function formatMarkdown(r: BenchResult, results: ReadonlyMap<number, Benc
     f.cpuMs === null ? '—' : fmtSec(f.cpuMs),
     f.vs,
   ]);
-  const targets = evaluateTargets(r, results).map((t) => [t.name, t.status, t.figure]);
+  const targets = [...evaluateTargets(r, results), ...evaluateUnitTargets(r, results)].map((t) => [t.name, t.status, t.figure]);
   return [
     table(['step', 'rows', 'time s', 'rows/s', '× base', 'peak RSS MB', 'RSS × base', 'CPU s', 'compared with'], figures, [false, true, true, true, true, true, true, true, false]),
+    '',
+    table(
+      ['unit of work', 'units', 'longest s', 'its rows', 'peak RSS MB', 'memory MB', 'peak /tmp MB', '/tmp MB', 'within'],
+      longestUnits(r).map((u) => [
+        `${u.scenario}: ${u.step}`,
+        fmtInt(u.units),
+        fmtSec(u.longest.ms),
+        fmtInt(u.longest.rows),
+        fmtInt(u.maxRssMb),
+        u.memoryLimitMb === null ? '—' : fmtInt(u.memoryLimitMb),
+        u.maxTmpMb.toFixed(1),
+        u.tmpLimitMb === null ? '—' : fmtInt(u.tmpLimitMb),
+        u.withinLimits === null ? '—' : u.withinLimits ? 'yes' : 'NO',
+      ]),
+      [false, true, true, true, true, true, true, true, false],
+    ),
     '',
     table(['target', 'status', 'figure'], targets, [false, false, false]),
   ].join('\n');

@@ -13,7 +13,10 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../runtime/cli/embedded';
 import { TOTESYS_STAR } from '../runtime/model/totesys/star';
-import { evaluateTargets, figureRows, formatProfile, formatReport, type BenchResult, type ScenarioMeasure, type StepMeasure } from './report';
+import { DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB, LAMBDA_MAX_TIMEOUT_SECONDS } from '../runtime/contract/function-limits';
+import { evaluateTargets, evaluateUnitTargets, figureRows, formatProfile, formatReport, type BenchResult, type ScenarioMeasure, type SmallDataFigures, type StartupFigures, type StepMeasure } from './report';
+import { measureSmallData } from './small-data';
+import { measureStartup } from './startup';
 import type { StepName, StepRequest } from './step';
 
 const RESULTS_DIR = resolve(__dirname, 'results');
@@ -29,6 +32,8 @@ export interface BenchOptions {
   out: string;
   /** DuckDB memory_limit for transform and load (TRIBUTARY_DUCKDB_MEMORY; else the runtime's default). */
   duckdbMemory?: string;
+  /** Also measure start-up (CLI, Lambda bundle init) and the real extract's first load vs seed-style. */
+  extras: boolean;
 }
 
 const USAGE = `usage: npm run bench -- [--rows N] [--source-url URL] [--warehouse-url URL] [--reset] [--profile] [--keep] [--out FILE]
@@ -42,6 +47,7 @@ const USAGE = `usage: npm run bench -- [--rows N] [--source-url URL] [--warehous
   --keep              keep the work folder (lake, staging files) for inspection
   --duckdb-memory M   DuckDB memory_limit for transform/load, e.g. 256MB (sets TRIBUTARY_DUCKDB_MEMORY);
                       a run with it is kept as rows-<N>-duckdb-<M>.json, not as the run of record
+  --no-extras         skip start-up (--help, Lambda bundle init) and the real extract vs seed-style
   --out FILE          JSON result (default bench/results/latest.json)`;
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions | 'help' {
@@ -54,6 +60,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     profile: false,
     out: join(RESULTS_DIR, 'latest.json'),
     duckdbMemory: env.TRIBUTARY_DUCKDB_MEMORY || undefined,
+    extras: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -84,6 +91,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
         break;
       case '--profile':
         opts.profile = true;
+        break;
+      case '--no-extras':
+        opts.extras = false;
         break;
       case '--duckdb-memory':
         opts.duckdbMemory = value();
@@ -194,6 +204,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    let startup: StartupFigures | undefined;
+    if (opts.extras) {
+      log('start-up: tributary --help vs node -e 0, Lambda bundle init …');
+      startup = await measureStartup();
+      log(`start-up: --help ${Math.round(startup.helpMs)} ms, node -e 0 ${Math.round(startup.nodeMs)} ms`);
+    }
     let sourceUrl = opts.sourceUrl;
     let warehouseUrl = opts.warehouseUrl;
     let reset = opts.reset;
@@ -243,6 +259,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const noChange = await scenario('no-change');
     const changed = await step('change', 'changing 1% of sales orders and payments');
     const change = { ...(await scenario('1% change')), changedRows: changed.rows };
+    let smallData: SmallDataFigures | undefined;
+    if (opts.extras && server) {
+      log('small data: the real extract\'s first load, tributary run vs seed-style …');
+      smallData = await measureSmallData(server.adminUrl, workDir);
+      log(`small data: tributary ${(smallData.tributaryMs / 1000).toFixed(2)} s, seed-style ${smallData.seedStyleMs === null ? smallData.seedStyleError : `${(smallData.seedStyleMs / 1000).toFixed(2)} s`}`);
+    }
 
     return {
       version: 1,
@@ -262,6 +284,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       commit: gitCommit(),
       settings: { duckdbMemory: opts.duckdbMemory ?? 'runtime default' },
       seed,
+      ...(startup ? { startup } : {}),
+      ...(smallData ? { smallData } : {}),
+      limits: {
+        memoryMb: { extract: DEFAULT_MEMORY_MB.backfill, transform: DEFAULT_MEMORY_MB.transform, load: DEFAULT_MEMORY_MB.load },
+        tmpMb: DEFAULT_EPHEMERAL_STORAGE_MB,
+        timeoutSeconds: LAMBDA_MAX_TIMEOUT_SECONDS,
+      },
       baseline: { copyOut, copyIn },
       full,
       noChange,
@@ -294,7 +323,7 @@ async function main(argv: string[]): Promise<number> {
   writeFileSync(join(RESULTS_DIR, keepAs), `${JSON.stringify(result, null, 2)}\n`);
   const earlier = loadEarlierResults(RESULTS_DIR);
   // The printed table as data, beside the raw measures it is computed from.
-  const table = { ...result, figures: figureRows(result), targets: evaluateTargets(result, earlier) };
+  const table = { ...result, figures: figureRows(result), targets: [...evaluateTargets(result, earlier), ...evaluateUnitTargets(result, earlier)] };
   mkdirSync(resolve(opts.out, '..'), { recursive: true });
   writeFileSync(opts.out, `${JSON.stringify(table, null, 2)}\n`);
   process.stdout.write(`${formatReport(result, earlier)}\n`);

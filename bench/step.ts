@@ -3,7 +3,8 @@
  *   node --require tsx/cjs bench/step.ts   (the step is given as JSON in TRIBUTARY_BENCH_STEP)
  * Writes a StepMeasure as JSON to the file the parent named.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { LocalObjectStore } from '../runtime/lake/local';
@@ -14,6 +15,7 @@ import { seedTotesys } from '../runtime/sources/postgres/seed';
 import { TOTESYS_TABLES } from '../runtime/sources/postgres/tables';
 import { PostgresWarehouse } from '../runtime/warehouse/postgres/warehouse';
 import { copyInAll, copyOutAll } from './baseline';
+import { watchPeakBytes } from './disk';
 import { installProfiler, topTimings } from './profile';
 import type { StepMeasure } from './report';
 
@@ -65,7 +67,11 @@ export async function changeOnePercent(sourceUrl: string): Promise<number> {
   }
 }
 
-async function runStep(req: StepRequest, timed: <T>(work: () => Promise<T>) => Promise<T>): Promise<{ rows: number; detail?: Record<string, number> }> {
+/**
+ * `scratch` is the step's own /tmp: the folder transform and load create their DuckDB spill and
+ * staging files in, measured as the step's peak /tmp.
+ */
+async function runStep(req: StepRequest, scratch: string, timed: <T>(work: () => Promise<T>) => Promise<T>): Promise<{ rows: number; detail?: Record<string, number> }> {
   const lake = new LocalObjectStore(req.lakeDir);
   switch (req.step) {
     case 'seed': {
@@ -90,7 +96,7 @@ async function runStep(req: StepRequest, timed: <T>(work: () => Promise<T>) => P
       return { rows: tables.reduce((a, [, t]) => a + t.rows, 0), detail };
     }
     case 'transform': {
-      const results = await timed(() => transformPending({ lake, source: SOURCE, workDir: req.workDir }));
+      const results = await timed(() => transformPending({ lake, source: SOURCE, workDir: scratch }));
       const detail: Record<string, number> = { runs: results.length };
       let rows = 0;
       for (const r of results) {
@@ -103,7 +109,7 @@ async function runStep(req: StepRequest, timed: <T>(work: () => Promise<T>) => P
     }
     case 'load': {
       const loads = await timed(async () => {
-        const warehouse = await PostgresWarehouse.connect(req.warehouseUrl, TOTESYS_STAR, req.workDir);
+        const warehouse = await PostgresWarehouse.connect(req.warehouseUrl, TOTESYS_STAR, scratch);
         try {
           await warehouse.ensureSchema();
           return await warehouse.loadPending(lake, SOURCE);
@@ -124,7 +130,7 @@ async function runStep(req: StepRequest, timed: <T>(work: () => Promise<T>) => P
     case 'data-tests': {
       // What `tributary run` does after every load (runtime/pipeline/run.ts): whole-table checks.
       const results = await timed(async () => {
-        const warehouse = await PostgresWarehouse.connect(req.warehouseUrl, TOTESYS_STAR, req.workDir);
+        const warehouse = await PostgresWarehouse.connect(req.warehouseUrl, TOTESYS_STAR, scratch);
         try {
           return await warehouse.dataTests();
         } finally {
@@ -158,7 +164,17 @@ async function main(): Promise<void> {
       cpu += cpuMs() - c0;
     }
   };
-  const { rows, detail } = await runStep(req, timed);
+  const scratch = mkdtempSync(join(req.workDir, `scratch-${req.step}-`));
+  const tmpWatch = watchPeakBytes(scratch);
+  let tmpPeak = 0;
+  let result: Awaited<ReturnType<typeof runStep>>;
+  try {
+    result = await runStep(req, scratch, timed);
+  } finally {
+    tmpPeak = await tmpWatch.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const { rows, detail } = result;
   const measure: StepMeasure = {
     step: req.step,
     rows,
@@ -166,6 +182,7 @@ async function main(): Promise<void> {
     cpuMs: Math.round(cpu),
     maxRssMb: mb(process.resourceUsage().maxRSS),
     startRssMb,
+    tmpPeakMb: Math.round((tmpPeak / 2 ** 20) * 10) / 10,
     statements: topTimings(),
     ...(detail ? { detail } : {}),
   };

@@ -36,6 +36,7 @@ import {
 } from './iam';
 import { createPlatformFunction } from './lambdaFunction';
 import { buildStateMachineDefinition, RECONCILE_INPUT, type RetrySettings } from './stateMachine';
+import { DEFAULT_MEMORY_MB } from '../runtime/contract/function-limits';
 
 export type SourceKind = 'postgres' | 'rest';
 export type WarehouseKind = 'postgres' | 'snowflake';
@@ -124,7 +125,7 @@ export interface IngestionPipelineArgs extends PlatformArgs {
 export const DEFAULT_CHUNK_ROWS = 1_000_000;
 export const DEFAULT_RECONCILE_SCHEDULE = 'rate(1 day)';
 const STEPS: readonly PipelineStepName[] = ['extract', 'transform', 'load'];
-const DEFAULT_MEMORY: Record<PipelineFunctionName, number> = { extract: 1024, transform: 2048, load: 1024, backfill: 1024, reconcile: 2048 };
+const DEFAULT_MEMORY: Record<PipelineFunctionName, number> = { ...DEFAULT_MEMORY_MB };
 const POLICIES: Record<PipelineFunctionName, (r: PipelineFunctionResources) => PolicyDocument> = {
   extract: extractPolicy,
   transform: transformPolicy,

@@ -5,7 +5,6 @@ import { openLake } from '../lake/open';
 import type { ObjectStore } from '../lake/port';
 import { runTotesysPipeline, type PipelineRunSummary } from '../pipeline/run';
 import { reconcileTotesys } from '../pipeline/reconcile';
-import { recurlyRunCommand } from './recurly-command';
 import { TOTESYS_STAR } from '../model/totesys/star';
 import { seedTotesys } from '../sources/postgres/seed';
 import { TOTESYS_TABLES } from '../sources/postgres/tables';
@@ -106,8 +105,12 @@ function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
 }
 
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
-  // The recurly pipeline takes its own options (runtime/cli/recurly-command.ts).
-  if (argv.some((a, i) => a === '--pipeline=recurly' || (a === '--pipeline' && argv[i + 1] === 'recurly'))) return recurlyRunCommand(argv, io);
+  // The recurly pipeline takes its own options (runtime/cli/recurly-command.ts), and loads
+  // snowflake-sdk, which the totesys run never needs.
+  if (argv.some((a, i) => a === '--pipeline=recurly' || (a === '--pipeline' && argv[i + 1] === 'recurly'))) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use
+    return (require('./recurly-command') as typeof import('./recurly-command')).recurlyRunCommand(argv, io);
+  }
   const values = parse(argv, {
     ...LAKE_OPTIONS,
     source: { type: 'string' },

@@ -1,10 +1,7 @@
 import { UsageError } from '../config/urls';
 import { RunInProgressError } from '../state/run-lock';
 import { redactSecrets } from './redaction';
-import { reconcileCommand, runCommand, seedCommand, statusCommand, type CliIo } from './commands';
-import { runAlertCommand } from './alert';
-import { runLogsCommand } from './logs';
-import { cleanCommand } from './clean';
+import type { CliIo } from './commands';
 
 const HELP = `tributary — run the Tributary pipeline on this machine
 
@@ -27,15 +24,21 @@ Exit codes: 0 success, 1 run failed, 2 bad usage or config.`;
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  run: runCommand,
-  seed: seedCommand,
-  status: statusCommand,
-  reconcile: reconcileCommand,
-  logs: runLogsCommand,
-  alert: runAlertCommand,
-  clean: cleanCommand,
+/**
+ * Each command's module is loaded only when that command runs: the AWS SDK clients, DuckDB,
+ * pg and snowflake-sdk cost ~1 s to load, and `tributary --help` needs none of them.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- a require inside a function is what loads a module on first use in CommonJS (esbuild keeps it lazy in the compiled CLI) */
+const COMMANDS: Record<string, () => Command> = {
+  run: () => (require('./commands') as typeof import('./commands')).runCommand,
+  seed: () => (require('./commands') as typeof import('./commands')).seedCommand,
+  status: () => (require('./commands') as typeof import('./commands')).statusCommand,
+  reconcile: () => (require('./commands') as typeof import('./commands')).reconcileCommand,
+  logs: () => (require('./logs') as typeof import('./logs')).runLogsCommand,
+  alert: () => (require('./alert') as typeof import('./alert')).runAlertCommand,
+  clean: () => (require('./clean') as typeof import('./clean')).cleanCommand,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export function defaultIo(): CliIo {
   return {
@@ -53,16 +56,17 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     io.out(HELP);
     return name ? 0 : 2;
   }
-  const command: Command | undefined = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (command && (rest.includes('--help') || rest.includes('-h'))) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (load && (rest.includes('--help') || rest.includes('-h'))) {
     io.out(HELP);
     return 0;
   }
-  if (!command) {
+  if (!load) {
     io.err(`tributary: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
     return 2;
   }
   try {
+    const command = load();
     return await command(rest, io);
   } catch (err) {
     const message = redactSecrets(err instanceof Error ? err.message : String(err), io.env).split('\n')[0];

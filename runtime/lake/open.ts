@@ -1,6 +1,5 @@
 import { LocalObjectStore } from './local';
 import type { ObjectStore } from './port';
-import { S3ObjectStore } from './s3';
 
 /** Opens `s3://bucket/prefix` (optionally through an endpoint) or a local folder path. */
 export function openLake(location: string, s3Endpoint?: string): ObjectStore {
@@ -12,6 +11,9 @@ export function openLake(location: string, s3Endpoint?: string): ObjectStore {
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
       throw new Error(`lake: ${JSON.stringify(bucket)} is not a valid S3 bucket name`);
     }
+    // The AWS SDK is loaded only for an S3 lake (~0.2 s a local run need not pay).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { S3ObjectStore } = require('./s3') as typeof import('./s3');
     return new S3ObjectStore({ bucket, prefix, endpoint: s3Endpoint });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {

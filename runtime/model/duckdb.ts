@@ -1,4 +1,4 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 
 export interface Duck {
   run(sql: string): Promise<void>;
@@ -14,6 +14,10 @@ export function duckLiteral(value: string): string {
 
 /** An in-memory DuckDB with bounded memory that spills to `tempDir`. */
 export async function openDuck(tempDir: string, memoryLimit = process.env.TRIBUTARY_DUCKDB_MEMORY ?? '512MB'): Promise<Duck> {
+  // Loaded on first use: the native module takes ~0.3 s to load, and commands such as
+  // `tributary status` import the warehouse without ever opening DuckDB.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DuckDBInstance } = require('@duckdb/node-api') as typeof import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(Math.max(1, Math.min(4, Number(process.env.TRIBUTARY_DUCKDB_THREADS ?? 2)))),
     memory_limit: memoryLimit,

@@ -7,6 +7,8 @@ import {
   formatFigures,
   formatMarkdown,
   formatReport,
+  evaluateUnitTargets,
+  longestUnits,
   rate,
   type BenchResult,
   type ScenarioMeasure,
@@ -30,6 +32,7 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
     sourceRows: 4000,
     warehouseRows: 4000,
     machine: { cpus: 2, memGiB: 24, node: '20.0.0', postgres: 'PostgreSQL 18.4', platform: 'linux x64', embedded: true },
+    limits: { memoryMb: { extract: 1024, transform: 2048, load: 1024 }, tmpMb: 512, timeoutSeconds: 900 },
     seed: step('seed', 4000, 500),
     // COPY out 4000 rows in 1 s, COPY in 4000 rows in 1 s: the baseline takes 2 s.
     baseline: { copyOut: step('baseline-out', 4000, 1000, 80), copyIn: step('baseline-in', 4000, 1000, 100) },
@@ -130,13 +133,54 @@ describe('bench targets', () => {
     expect(md[0]).toBe('| step | rows | time s | rows/s | × base | peak RSS MB | RSS × base | CPU s | compared with |');
     expect(md[1]).toBe('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
     expect(md).toContain('| full: end-to-end | 4,000 | 4.00 | 1,000 | 0.50 | 150 | 1.50 | 2.00 | out + in |');
-    expect(md[md.length - 1]).toMatch(/^\| 1% change run ≤ 5% of the full load \| PASS \| 5\.0%/);
+    expect(md.some((l) => /^\| 1% change run ≤ 5% of the full load \| PASS \| 5\.0%/.test(l))).toBe(true);
+    expect(md).toContain('| full: load | 1 | 1.00 | 4,000 | 110 | 1,024 | 0.0 | 512 | yes |');
   });
 
   it('prints the heading, figures and targets together', () => {
     const text = formatReport(result(), new Map());
     expect(text).toContain('N=1,000 sales orders: 4,000 source rows');
     expect(text).toMatch(/1% change run ≤ 5% of the full load\s+PASS/);
+  });
+});
+
+describe('bench units of work', () => {
+  const units = (ms: number[], tmp: number[], rss = 100) => ms.map((m, i) => ({ label: `unit ${i}`, rows: 10, ms: m, maxRssMb: rss, tmpPeakMb: tmp[i] }));
+
+  it('takes the longest unit of a step, and its largest RSS and /tmp across units', () => {
+    const full = scenario(4000, [2000, 1000, 1000]);
+    full.load = { ...full.load, units: units([300, 900, 400], [10, 5, 600]) };
+    const rows = longestUnits(result({ full }));
+    const load = rows.find((r) => r.scenario === 'full' && r.step === 'load')!;
+    expect(load).toMatchObject({ units: 3, maxTmpMb: 600, withinLimits: false });
+    expect(load.longest.label).toBe('unit 1');
+    // A step without units is one unit: itself.
+    expect(rows.find((r) => r.scenario === 'full' && r.step === 'extract')).toMatchObject({ units: 1, withinLimits: true });
+  });
+
+  it('judges per-unit growth against the run at a tenth of N, and the limits at this N', () => {
+    const at = (n: number, loadMs: number) => {
+      const full = scenario(4000, [100, 100, 100]);
+      full.load = { ...full.load, units: units([loadMs], [1]) };
+      return result({ salesOrders: n, full });
+    };
+    const [, growth, limits] = evaluateUnitTargets(at(1_000_000, 250), new Map([[100_000, at(100_000, 100)]]));
+    expect(growth).toMatchObject({ status: 'MISS', figure: '2.50 × (0.25 s vs 0.10 s)' });
+    expect(limits.status).toBe('PASS');
+    const [, ok] = evaluateUnitTargets(at(1_000_000, 150), new Map([[100_000, at(100_000, 100)]]));
+    expect(ok.status).toBe('PASS');
+    const [unit] = evaluateUnitTargets(at(10_000_000, 301_000), new Map());
+    expect(unit).toMatchObject({ status: 'MISS', figure: '301.0 s' });
+  });
+
+  it('judges start-up and small data when they were measured', () => {
+    const startup = { runs: 7, nodeMs: 50, helpMs: 210, helpFromSourceMs: 900, bundles: [] };
+    const smallData = { dataset: 'x', sourceRows: 48_000, tributaryMs: 1000, seedStyleMs: 6000, runs: 3, sameResult: true };
+    const targets = evaluateUnitTargets(result({ startup, smallData }), new Map());
+    expect(targets.find((t) => t.name.startsWith('tributary --help'))).toMatchObject({ status: 'MISS', figure: '4.20 × (210 ms vs 50 ms)' });
+    expect(targets.find((t) => t.name.startsWith("real extract's"))).toMatchObject({ status: 'PASS', figure: '6.00 × (1.00 s vs 6.00 s)' });
+    const differ = evaluateUnitTargets(result({ smallData: { ...smallData, sameResult: false } }), new Map());
+    expect(differ.find((t) => t.name.startsWith("real extract's"))!.status).toBe('MISS');
   });
 });
 

@@ -1,5 +1,5 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -8,7 +8,18 @@ import { connectPostgres } from './connect';
 import { generateTotesys } from './generate';
 import { TOTESYS_TABLES } from './tables';
 
-const PACKAGE_ROOT = resolve(__dirname, '..', '..', '..');
+/**
+ * The package folder holding `data/`: three levels up from this source file, two from the
+ * compiled CLI bundle (dist/cli/main.js), so it is found by walking up rather than counted.
+ */
+function packageRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'data', 'totesys-schema.sql'))) return dir;
+  }
+  return resolve(from, '..', '..', '..');
+}
+
+const PACKAGE_ROOT = packageRoot(__dirname);
 export const BUNDLED_DATA_DIR = join(PACKAGE_ROOT, 'data', 'totesys-2024-11-15');
 const SCHEMA_FILE = join(PACKAGE_ROOT, 'data', 'totesys-schema.sql');
 
