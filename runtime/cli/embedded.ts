@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createHome, isRoot, needsHome, readPointer, verifyHome, writePointer, type EmbeddedHome } from './embedded-home';
@@ -20,7 +20,28 @@ export interface EmbeddedOptions {
   password?: string;
   /** Keep the data directory between starts (the CLI) or delete it on stop (tests). */
   persistent?: boolean;
+  /** Serve TLS with this certificate and key (PEM files); plain text only when omitted. */
+  tls?: { certFile: string; keyFile: string };
 }
+
+/**
+ * Writes copies of the certificate and key into the data directory, owned by whoever owns it (the
+ * `postgres` user when run as root): PostgreSQL refuses a key that others can read.
+ */
+function installServerCertificate(dataDir: string, tls: { certFile: string; keyFile: string }): void {
+  const owner = statSync(dataDir);
+  for (const [from, name] of [
+    [tls.certFile, 'server.crt'],
+    [tls.keyFile, 'server.key'],
+  ] as const) {
+    const to = join(dataDir, name);
+    writeFileSync(to, readFileSync(from), { mode: 0o600 });
+    if (isRoot()) chownSync(to, owner.uid, owner.gid);
+  }
+}
+
+/** Relative paths are read from the data directory, where `installServerCertificate` puts them. */
+const TLS_FLAGS = ['-c', 'ssl=on', '-c', 'ssl_cert_file=server.crt', '-c', 'ssl_key_file=server.key'];
 
 async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -137,6 +158,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       port,
       persistent,
       createPostgresUser: true,
+      postgresFlags: options.tls ? TLS_FLAGS : [],
       onLog: () => undefined,
       onError: () => undefined,
     });
@@ -144,6 +166,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       const initTmp = place.home ? place.home.initTmp : `${wanted}.init-tmp`;
       await withPrivateTmp(initTmp, account, () => server.initialise());
     }
+    if (options.tls) installServerCertificate(place.dataDir, options.tls);
     await server.start();
     return {
       adminUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded';
 import { seedTotesys } from '../sources/postgres/seed';
+import { connectPostgres } from '../sources/postgres/connect';
 
 export const LOCAL_HOME = '.tributary';
 
@@ -18,8 +18,7 @@ function withDatabase(adminUrl: string, database: string): string {
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<boolean> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
+  const admin = await connectPostgres(adminUrl, 'embedded PostgreSQL');
   try {
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (found.rowCount) return false;

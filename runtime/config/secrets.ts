@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { registerSecret } from '../telemetry/redact';
+import { SSL_MODES, type SslMode } from './postgres-tls';
 
 /** Connection settings of a PostgreSQL source or warehouse, as stored in Secrets Manager. */
 export interface PostgresCredentials {
@@ -8,6 +9,8 @@ export interface PostgresCredentials {
   database: string;
   user: string;
   password: string;
+  /** libpq `sslmode`; absent means verify-full (RDS CA bundle) for any host but loopback. */
+  sslmode?: SslMode;
 }
 
 export interface SecretOptions {
@@ -140,12 +143,17 @@ export function parsePostgresSecret(secretId: string, text: string): PostgresCre
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
     throw new SecretError(secretId, 'key "port" must be an integer from 1 to 65535');
   }
+  const sslmode = obj.sslmode;
+  if (sslmode !== undefined && !(SSL_MODES as readonly unknown[]).includes(sslmode)) {
+    throw new SecretError(secretId, `key "sslmode" must be one of ${SSL_MODES.join(', ')}`);
+  }
   return {
     host,
     port,
     database: requireString(secretId, obj, ['database', 'dbname']),
     user: requireString(secretId, obj, ['user', 'username']),
     password,
+    ...(sslmode !== undefined ? { sslmode: sslmode as SslMode } : {}),
   };
 }
 
@@ -157,10 +165,11 @@ export async function getPostgresSecret(
   return parsePostgresSecret(secretId, await getSecretString(secretId, options));
 }
 
-/** `postgres://user:password@host:port/database`, each part URL-encoded. */
+/** `postgres://user:password@host:port/database[?sslmode=…]`, each part URL-encoded. */
 export function postgresUrlFromSecret(creds: PostgresCredentials): string {
   const enc = encodeURIComponent;
-  return `postgres://${enc(creds.user)}:${enc(creds.password)}@${creds.host}:${creds.port}/${enc(creds.database)}`;
+  const query = creds.sslmode ? `?sslmode=${creds.sslmode}` : '';
+  return `postgres://${enc(creds.user)}:${enc(creds.password)}@${creds.host}:${creds.port}/${enc(creds.database)}${query}`;
 }
 
 /** Validates `{"token": "xoxb-..."}`. */
