@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { redactUrl } from '../../config/urls';
+import { redactUrl } from '../config/urls';
 
 /** Connects with a bounded timeout and turns connection failures into one clear line. */
 export async function connectPostgres(url: string, role: string): Promise<Client> {
