@@ -1,5 +1,4 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { resolve } from 'node:path';
 import { optionalString, positiveInteger } from '../config/options';
 import { parsePostgresUrl, UsageError } from '../config/urls';
 import { sourceAdapter, warehouseAdapter } from '../pipeline/registry';

@@ -1,3 +1,4 @@
+import { DEFAULT_MEMORY_MB, LAMBDA_MAX_TIMEOUT_SECONDS } from './function-limits';
 import type { PipelineFunction } from './kinds';
 
 /** Every default of a pipeline, written once: stack config, the component and the runtime read these. */
@@ -17,8 +18,14 @@ export const DEFAULTS = {
   /** The Snowflake external stage on the processed bucket. */
   snowflakeStage: 'TRIBUTARY_PROCESSED_STAGE',
   /** Memory per function (MB): transform and reconcile hold DuckDB's working set. */
-  memoryMb: { extract: 1024, transform: 2048, load: 1024, backfill: 1024, reconcile: 2048 } satisfies Record<PipelineFunction, number>,
+  memoryMb: DEFAULT_MEMORY_MB satisfies Readonly<Record<PipelineFunction, number>>,
   /** Seconds per function: Lambda's limit. */
-  timeoutSeconds: { extract: 900, transform: 900, load: 900, backfill: 900, reconcile: 900 } satisfies Record<PipelineFunction, number>,
+  timeoutSeconds: {
+    extract: LAMBDA_MAX_TIMEOUT_SECONDS,
+    transform: LAMBDA_MAX_TIMEOUT_SECONDS,
+    load: LAMBDA_MAX_TIMEOUT_SECONDS,
+    backfill: LAMBDA_MAX_TIMEOUT_SECONDS,
+    reconcile: LAMBDA_MAX_TIMEOUT_SECONDS,
+  } satisfies Record<PipelineFunction, number>,
   metricsNamespace: 'Tributary',
 } as const;

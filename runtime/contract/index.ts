@@ -3,3 +3,4 @@ export * from './kinds';
 export * from './env';
 export * from './defaults';
 export * from './tags';
+export * from './function-limits';

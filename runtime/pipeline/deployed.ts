@@ -5,6 +5,11 @@ import { UsageError } from '../config/urls';
 import { sourceAdapter, warehouseAdapter } from './registry';
 import type { BoundPipeline } from './run';
 
+/** `a, b or c`. */
+function orList(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
 /**
  * The pipeline a deployed function belongs to, from the environment the IngestionPipeline
  * component sets: the source and warehouse kinds pick their adapters in the registry, each reads
@@ -14,9 +19,9 @@ import type { BoundPipeline } from './run';
 export function pipelineFromEnv(env: NodeJS.ProcessEnv): BoundPipeline & { pipeline: string } {
   const settings = functionSettings(env);
   const sourceKind = env[ENV.sourceKind] ?? 'postgres';
-  if (!isSourceKind(sourceKind)) throw new UsageError(`${ENV.sourceKind}=${sourceKind}: expected one of ${SOURCE_KINDS.join(', ')}`);
+  if (!isSourceKind(sourceKind)) throw new UsageError(`${ENV.sourceKind}=${sourceKind}: expected ${orList(SOURCE_KINDS)}`);
   const warehouseKind = env[ENV.warehouseKind] ?? 'postgres';
-  if (!isWarehouseKind(warehouseKind)) throw new UsageError(`${ENV.warehouseKind}=${warehouseKind}: expected one of ${WAREHOUSE_KINDS.join(', ')}`);
+  if (!isWarehouseKind(warehouseKind)) throw new UsageError(`${ENV.warehouseKind}=${warehouseKind}: expected ${orList(WAREHOUSE_KINDS)}`);
   return {
     pipeline: settings.pipeline,
     sourceName: settings.source,
