@@ -19,6 +19,7 @@ import { extractPostgres } from '../runtime/sources/postgres/extract';
 import { seedTotesys } from '../runtime/sources/postgres/seed';
 import { TOTESYS_TABLES } from '../runtime/sources/postgres/tables';
 import { PostgresWarehouse } from '../runtime/warehouse/postgres/warehouse';
+import { loadPendingRuns } from '../runtime/pipeline/load-step';
 
 function withDatabase(url: string, db: string): string {
   const u = new URL(url);
@@ -47,7 +48,7 @@ async function main(n: number): Promise<void> {
     const wh = await PostgresWarehouse.connect(warehouseUrl, TOTESYS_STAR, work);
     await wh.ensureSchema();
     const t0 = performance.now();
-    await wh.loadPending(lake, 'totesys');
+    await loadPendingRuns(wh, lake, 'totesys');
     console.log(`full load, as is: ${Math.round(performance.now() - t0)} ms`);
     await wh.close();
 
@@ -60,7 +61,7 @@ async function main(n: number): Promise<void> {
     );
     for (const fk of fks.rows) await ne.connection.query(`ALTER TABLE ${fk.t} ALTER CONSTRAINT "${fk.name}" NOT ENFORCED`);
     const t1 = performance.now();
-    await ne.loadPending(lake, 'totesys');
+    await loadPendingRuns(ne, lake, 'totesys');
     console.log(`full load, after altering ${fks.rowCount} enforced fact foreign keys to NOT ENFORCED: ${Math.round(performance.now() - t1)} ms`);
     await ne.close();
 

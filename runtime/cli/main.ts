@@ -6,12 +6,13 @@ import type { CliIo } from './commands';
 const HELP = `tributary — run the Tributary pipeline on this machine
 
 Usage:
-  tributary run    [--source <postgres-url>] [--lake <dir | s3://bucket/prefix>] [--s3-endpoint <url>]
-                   [--warehouse <postgres-url>] [--lookback <interval>]
+  tributary run    [--pipeline totesys] [--source <postgres-url>] [--lake <dir | s3://bucket/prefix>]
+                   [--s3-endpoint <url>] [--warehouse <postgres-url | snowflake://…>] [--lookback <interval>]
                    [--chunk-rows <rows>] [--concurrency <chunks>]   (initial loads of large tables)
-  tributary run --pipeline recurly …   (see docs/recurly-snowflake.md)
+  tributary run --pipeline recurly [--api-url <url>] [--api-key-secret <id>] [--endpoints <list>]
+                   --warehouse <snowflake://… | postgres://…> | --warehouse-secret <id>   (docs/recurly-snowflake.md)
   tributary seed   --source <postgres-url> [--data <dir of CSVs> | --generate <sales orders>] [--reset]
-  tributary status [--lake …] [--s3-endpoint <url>] [--warehouse <postgres-url>] [--json]
+  tributary status [--pipeline <name>] [--lake …] [--s3-endpoint <url>] [--warehouse <url>] [--json]
   tributary reconcile [--source …] [--warehouse …] [--lake …] [--dry-run] [--chunk-size <ids>]
   tributary logs   --stack <name> [--run <id>] [--since <duration>]
   tributary alert test --stack <name>

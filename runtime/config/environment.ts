@@ -1,3 +1,4 @@
+import { ENV, SOURCE_CAPABILITIES, isSourceKind } from '../contract';
 import { openLake } from '../lake/open';
 import type { ObjectStore } from '../lake/port';
 import { RoutedObjectStore } from '../lake/routed';
@@ -19,16 +20,18 @@ export function required(env: NodeJS.ProcessEnv, name: string): string {
 
 /** The lake as two buckets (raw, processed) when both are given, one store otherwise. */
 export function lakeFromEnv(env: NodeJS.ProcessEnv): ObjectStore {
-  const endpoint = env.TRIBUTARY_S3_ENDPOINT;
-  const raw = openLake(env.TRIBUTARY_RAW_LAKE ?? required(env, 'TRIBUTARY_LAKE'), endpoint);
-  const processedLocation = env.TRIBUTARY_PROCESSED_LAKE;
+  const endpoint = env[ENV.s3Endpoint];
+  const raw = openLake(env[ENV.rawLake] ?? required(env, ENV.lake), endpoint);
+  const processedLocation = env[ENV.processedLake];
   return processedLocation ? new RoutedObjectStore(raw, openLake(processedLocation, endpoint)) : raw;
 }
 
 export function functionSettings(env: NodeJS.ProcessEnv): FunctionSettings {
+  const kind = env[ENV.sourceKind] ?? 'postgres';
+  const source = env[ENV.sourceName] ?? (isSourceKind(kind) ? SOURCE_CAPABILITIES[kind].defaultName : kind);
   return {
-    pipeline: env.TRIBUTARY_PIPELINE ?? env.TRIBUTARY_SOURCE_NAME ?? 'totesys',
-    source: env.TRIBUTARY_SOURCE_NAME ?? 'totesys',
+    pipeline: env[ENV.pipeline] ?? source,
+    source,
     lake: lakeFromEnv(env),
   };
 }
@@ -39,7 +42,7 @@ export function functionSettings(env: NodeJS.ProcessEnv): FunctionSettings {
  */
 export async function postgresUrlFromEnv(env: NodeJS.ProcessEnv, secretVar: string, urlVar: string): Promise<string> {
   const arn = env[secretVar];
-  if (arn) return postgresUrlFromSecret(await getPostgresSecret(arn, { endpoint: env.TRIBUTARY_SECRETS_ENDPOINT }));
+  if (arn) return postgresUrlFromSecret(await getPostgresSecret(arn, { endpoint: env[ENV.secretsEndpoint] }));
   const url = env[urlVar];
   if (url) return url;
   throw new UsageError(`neither ${secretVar} nor ${urlVar} is set`);

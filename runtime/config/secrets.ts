@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { registerSecret } from '../telemetry/redact';
 import { SSL_MODES, type SslMode } from './postgres-tls';
 
@@ -42,13 +42,20 @@ interface CacheEntry {
 const cache = new Map<string, CacheEntry>();
 const clients = new Map<string, SecretsManagerClient>();
 
+/** The SDK, loaded on first use: commands that read no secret (`tributary status`) never pay for it. */
+function secretsSdk(): typeof import('@aws-sdk/client-secrets-manager') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
+}
+
 function clientFor(options: SecretOptions): SecretsManagerClient {
   if (options.client) return options.client;
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'eu-west-2';
   const key = `${region}|${options.endpoint ?? ''}`;
   let client = clients.get(key);
   if (!client) {
-    client = new SecretsManagerClient({
+    const { SecretsManagerClient: Client } = secretsSdk();
+    client = new Client({
       region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     });
@@ -66,7 +73,7 @@ export function clearSecretCache(secretId?: string): void {
 async function fetchSecretString(secretId: string, options: SecretOptions): Promise<string> {
   let out;
   try {
-    out = await clientFor(options).send(new GetSecretValueCommand({ SecretId: secretId }));
+    out = await clientFor(options).send(new (secretsSdk().GetSecretValueCommand)({ SecretId: secretId }));
   } catch (err) {
     // SDK messages name the secret and the failure; they never carry the value.
     const name = err instanceof Error ? err.name : 'Error';

@@ -1,5 +1,5 @@
-import { functionSettings } from '../config/environment';
-import { extractForEnv } from '../pipeline/deployed';
+import { ENV } from '../contract';
+import { pipelineFromEnv } from '../pipeline/deployed';
 import { envCheckpoint } from '../pipeline/faults';
 import { publishAlert } from '../telemetry/publish';
 import { instrumentHandler } from '../telemetry/handler';
@@ -24,16 +24,16 @@ export async function extractStage(
   env: NodeJS.ProcessEnv = process.env,
   onTableRows?: (table: string, rows: number) => void,
 ): Promise<ExtractOutput> {
-  const settings = functionSettings(env);
+  const pipeline = pipelineFromEnv(env);
   const runStartedAt = new Date().toISOString();
-  const result = await extractForEnv(env, settings, event.runId, envCheckpoint(env));
+  const result = await pipeline.source.extract({ lake: pipeline.lake, source: pipeline.sourceName, runId: event.runId, checkpoint: envCheckpoint(env) });
   const stopped = Object.entries(result.manifest.tables).filter(([, t]) => t.error);
   if (stopped.length) {
     await publishAlert(
       {
         kind: 'data-quality',
-        pipeline: settings.pipeline,
-        environment: env.TRIBUTARY_ENVIRONMENT ?? 'unknown',
+        pipeline: pipeline.pipeline,
+        environment: env[ENV.environment] ?? 'unknown',
         runId: result.runId,
         checks: stopped.map(([table, t]) => ({ name: 'schema drift', table, passed: false, detail: t.error })),
       },

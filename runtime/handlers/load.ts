@@ -1,6 +1,6 @@
-import { functionSettings } from '../config/environment';
-import { openWarehouseForEnv } from '../pipeline/deployed';
-import { loadIntoWarehouse } from '../pipeline/load-step';
+import { ENV } from '../contract';
+import { pipelineFromEnv } from '../pipeline/deployed';
+import { loadPipeline } from '../pipeline/run';
 import { envCheckpoint } from '../pipeline/faults';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordFreshnessLag, recordTableRows } from '../telemetry/metrics';
@@ -26,20 +26,15 @@ export async function loadStage(
   env: NodeJS.ProcessEnv = process.env,
   onTableRows?: (table: string, rows: number) => void,
 ): Promise<LoadOutput> {
-  const settings = functionSettings(env);
-  const { loads: results, dataTests } = await loadIntoWarehouse(
-    await openWarehouseForEnv(env),
-    settings.lake,
-    settings.source,
-    envCheckpoint(env),
-  );
+  const pipeline = pipelineFromEnv(env);
+  const { loads: results, dataTests } = await loadPipeline(pipeline, envCheckpoint(env));
   const breaches = dataTests.filter((t) => t.failures > 0);
   if (breaches.length) {
     await publishAlert(
       {
         kind: 'data-quality',
-        pipeline: settings.pipeline,
-        environment: env.TRIBUTARY_ENVIRONMENT ?? 'unknown',
+        pipeline: pipeline.pipeline,
+        environment: env[ENV.environment] ?? 'unknown',
         runId: event.runId,
         checks: breaches.map((b) => ({
           name: b.name,

@@ -1,5 +1,6 @@
-import { functionSettings, postgresUrlFromEnv } from '../config/environment';
-import { reconcileTotesys } from '../pipeline/reconcile';
+import { ENV } from '../contract';
+import { pipelineFromEnv } from '../pipeline/deployed';
+import { reconcilePipeline } from '../pipeline/reconcile';
 import { instrumentHandler } from '../telemetry/handler';
 import { publishAlert } from '../telemetry/publish';
 
@@ -18,21 +19,15 @@ export interface ReconcileOutput {
 
 /** The scheduled reconciliation branch: compare source and warehouse, repair, report. */
 export async function reconcileStage(event: ReconcileEvent, env: NodeJS.ProcessEnv = process.env): Promise<ReconcileOutput> {
-  const settings = functionSettings(env);
-  const report = await reconcileTotesys({
-    sourceUrl: await postgresUrlFromEnv(env, 'TRIBUTARY_SOURCE_SECRET_ARN', 'TRIBUTARY_SOURCE_URL'),
-    warehouseUrl: await postgresUrlFromEnv(env, 'TRIBUTARY_WAREHOUSE_SECRET_ARN', 'TRIBUTARY_WAREHOUSE_URL'),
-    lake: settings.lake,
-    source: settings.source,
-    repair: event.dryRun !== true,
-  });
+  const pipeline = pipelineFromEnv(env);
+  const report = await reconcilePipeline(pipeline, { repair: event.dryRun !== true });
   const differing = report.tables.filter((t) => t.changed.length || t.missing.length || t.extra.length);
   if (differing.length) {
     await publishAlert(
       {
         kind: 'data-quality',
-        pipeline: settings.pipeline,
-        environment: env.TRIBUTARY_ENVIRONMENT ?? 'unknown',
+        pipeline: pipeline.pipeline,
+        environment: env[ENV.environment] ?? 'unknown',
         runId: report.runId ?? 'reconcile',
         checks: differing.map((t) => ({
           name: 'reconciliation',

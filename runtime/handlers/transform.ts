@@ -1,6 +1,5 @@
-import { functionSettings } from '../config/environment';
 import { envCheckpoint } from '../pipeline/faults';
-import { transformForEnv } from '../pipeline/deployed';
+import { pipelineFromEnv } from '../pipeline/deployed';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordTableRows } from '../telemetry/metrics';
 
@@ -25,8 +24,8 @@ export async function transformStage(
   env: NodeJS.ProcessEnv = process.env,
   onTableRows?: (table: string, rows: number) => void,
 ): Promise<TransformOutput> {
-  const settings = functionSettings(env);
-  const results = await transformForEnv(env, settings, envCheckpoint(env));
+  const pipeline = pipelineFromEnv(env);
+  const results = await pipeline.source.transform({ lake: pipeline.lake, source: pipeline.sourceName, checkpoint: envCheckpoint(env) });
   let rows = 0;
   for (const result of results) {
     for (const [table, entry] of Object.entries(result.manifest.tables)) {

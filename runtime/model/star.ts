@@ -33,7 +33,7 @@ export interface FactTable {
   versionKey: string[];
   columns: StarColumn[];
   foreignKeys: ForeignKey[];
-  /** Columns that reference dim_date. */
+  /** Columns that reference the model's calendar dimension (`StarModel.dates`). */
   dateColumns: string[];
 }
 
@@ -43,4 +43,24 @@ export interface StarModel {
   name: string;
   dimensions: DimensionTable[];
   facts: FactTable[];
+  /** The model's calendar dimension (also listed in `dimensions`); facts' `dateColumns` reference it. */
+  dates?: DimensionTable;
+}
+
+/** A fact column and the dimension row it points at: its foreign keys, then its dates. */
+export interface FactReference {
+  column: string;
+  dim: string;
+  key: string;
+}
+
+export function factReferences(model: StarModel, fact: FactTable): FactReference[] {
+  return [
+    ...fact.foreignKeys.map((fk) => {
+      const dim = model.dimensions.find((d) => d.name === fk.references);
+      if (!dim) throw new Error(`model ${model.name}: ${fact.name}.${fk.column} references unknown ${fk.references}`);
+      return { column: fk.column, dim: dim.name, key: dim.key };
+    }),
+    ...(model.dates ? fact.dateColumns.map((column) => ({ column, dim: model.dates!.name, key: model.dates!.key })) : []),
+  ];
 }

@@ -1,16 +1,12 @@
 import type { Client } from 'pg';
+import { DEFAULTS } from '../contract';
+import { UsageError } from '../config/urls';
 import { newRunId } from '../lake/keys';
-import type { ObjectStore } from '../lake/port';
-import { TOTESYS_RECONCILE, type ReconcileSpec } from '../model/totesys/reconcile';
-import { TOTESYS_STAR } from '../model/totesys/star';
-import { transformPending } from '../model/transform';
-import { connectPostgres } from '../sources/postgres/connect';
-import { extractPostgres } from '../sources/postgres/extract';
-import { TOTESYS_TABLES } from '../sources/postgres/tables';
+import type { ReconcileSpec } from '../model/reconcile-spec';
 import { acquireRunLock } from '../state/run-lock';
-import { loadIntoWarehouse } from './load-step';
 import type { LoadResult } from '../warehouse/port';
-import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
+import { warehouseAdapter } from './registry';
+import { bindPipeline, loadPipeline, type BoundPipeline, type PipelineTargets } from './run';
 
 export interface TableDifference {
   table: string;
@@ -26,11 +22,7 @@ export interface TableDifference {
   extra: number[];
 }
 
-export interface ReconcileOptions {
-  sourceUrl: string;
-  warehouseUrl: string;
-  lake: ObjectStore;
-  source?: string;
+export interface ReconcileOptions extends PipelineTargets {
   /** Re-read and reload the differing rows (default) or only report them. */
   repair?: boolean;
   chunkSize?: number;
@@ -85,18 +77,34 @@ export async function compareTable(source: Client, warehouse: Client, spec: Reco
  * Compares every source table with what the warehouse holds and repairs rows that changed
  * without their `last_updated` changing: they are re-read by id into the raw zone as a
  * reconcile run, transformed by the same models, and loaded correcting the stored version.
+ * The source kind provides the comparisons; the warehouse kind a SQL connection.
  */
-export async function reconcileTotesys(options: ReconcileOptions): Promise<ReconcileReport> {
-  const sourceName = options.source ?? 'totesys';
-  const chunkSize = options.chunkSize ?? 1000;
-  const source = await connectPostgres(options.sourceUrl, 'source');
-  const warehouseConn = await PostgresWarehouse.connect(options.warehouseUrl, TOTESYS_STAR);
+export async function reconcilePipeline(pipeline: BoundPipeline, options: Omit<ReconcileOptions, keyof PipelineTargets> = {}): Promise<ReconcileReport> {
+  const support = pipeline.source.reconcile;
+  const warehouseKind = warehouseAdapter(pipeline.warehouseKind);
+  if (!support || !warehouseKind.sqlConnection) {
+    throw new UsageError(`reconcile: not supported for a ${pipeline.source.kind} source with a ${pipeline.warehouseKind} warehouse`);
+  }
+  const { lake, sourceName } = pipeline;
+  const chunkSize = options.chunkSize ?? DEFAULTS.reconcileChunkSize;
+  const settings = await pipeline.warehouse();
+  // The schema first, so a warehouse that never loaded compares as empty rather than failing.
+  const schema = await warehouseKind.open(settings, pipeline.source.model);
+  try {
+    await schema.ensureSchema();
+  } finally {
+    await schema.close();
+  }
+  const source = await support.connect();
+  const warehouse = await warehouseKind.sqlConnection(settings).catch(async (err: unknown) => {
+    await source.end().catch(() => undefined);
+    throw err;
+  });
   const tables: TableDifference[] = [];
   const only: Record<string, number[]> = {};
   try {
-    await warehouseConn.ensureSchema();
-    for (const spec of TOTESYS_RECONCILE) {
-      const diff = await compareTable(source, warehouseConn.connection, spec, chunkSize);
+    for (const spec of support.specs) {
+      const diff = await compareTable(source, warehouse, spec, chunkSize);
       tables.push(diff);
       const ids = [...diff.changed, ...diff.missing];
       if (ids.length === 0) continue;
@@ -108,17 +116,22 @@ export async function reconcileTotesys(options: ReconcileOptions): Promise<Recon
     }
   } finally {
     await source.end().catch(() => undefined);
-    await warehouseConn.close();
+    await warehouse.end().catch(() => undefined);
   }
   if (options.repair === false || Object.keys(only).length === 0) return { tables, repaired: [] };
   const runId = newRunId();
-  const release = await acquireRunLock(options.lake, sourceName, runId);
+  const release = await acquireRunLock(lake, sourceName, runId);
   try {
-    await extractPostgres({ sourceUrl: options.sourceUrl, lake: options.lake, source: sourceName, tables: TOTESYS_TABLES, runId, only });
-    await transformPending({ lake: options.lake, source: sourceName });
-    const { loads } = await loadIntoWarehouse(await PostgresWarehouse.connect(options.warehouseUrl, TOTESYS_STAR), options.lake, sourceName);
+    await pipeline.source.extract({ lake, source: sourceName, runId, only });
+    await pipeline.source.transform({ lake, source: sourceName });
+    const { loads } = await loadPipeline(pipeline);
     return { runId, tables, repaired: loads };
   } finally {
     await release();
   }
+}
+
+/** Reconciles the pipeline these settings describe (the CLI and tests). */
+export function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
+  return reconcilePipeline(bindPipeline(options), options);
 }

@@ -1,40 +1,39 @@
+import { DEFAULTS, SOURCE_CAPABILITIES, type WarehouseKind } from '../contract';
 import { newRunId } from '../lake/keys';
 import type { ObjectStore } from '../lake/port';
-import { TOTESYS_STAR } from '../model/totesys/star';
-import { transformPending, type TransformResult } from '../model/transform';
-import { runBackfill } from '../sources/postgres/backfill';
-import { extractPostgres, type ExtractResult } from '../sources/postgres/extract';
-import { TOTESYS_TABLES } from '../sources/postgres/tables';
+import type { TransformResult } from '../model/pending';
 import { acquireRunLock } from '../state/run-lock';
-import { envCheckpoint, type Checkpoint } from './faults';
-import { loadIntoWarehouse } from './load-step';
 import type { DataTestResult, LoadResult } from '../warehouse/port';
-import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
+import { envCheckpoint, type Checkpoint } from './faults';
+import type { BackfillSummary, ExtractOutcome, SourceBinding } from './kinds';
+import { loadIntoWarehouse } from './load-step';
+import { bindSource, warehouseAdapter, type SourceSettings, type WarehouseSettings } from './registry';
 
-export interface PipelineRunOptions {
-  sourceUrl: string;
-  warehouseUrl: string;
+/** One pipeline: a source of any kind, the lake, a warehouse of any kind. */
+export interface PipelineTargets {
+  source: SourceSettings;
+  warehouse: WarehouseSettings;
   lake: ObjectStore;
-  source?: string;
+  /** The `<source>` of the lake keys; default the kind's dataset name (totesys, recurly). */
+  sourceName?: string;
+}
+
+export type PipelineStepName = 'backfill' | 'extract' | 'transform' | 'load';
+
+export interface RunPipelineOptions extends PipelineTargets {
   runId?: string;
-  lookback?: string;
-  onStep?: (step: 'backfill' | 'extract' | 'transform' | 'load', detail?: string) => void;
-  /** Tables with no watermark and more rows than this are first backfilled in key-range chunks. */
-  chunkRows?: number;
-  /** Chunks extracted at once during a backfill. */
-  concurrency?: number;
-  onProgress?: (table: string, bytes: number) => void;
+  onStep?: (step: PipelineStepName, detail?: string) => void;
+  /** Progress of the table being extracted: bytes (PostgreSQL) or records (REST). */
+  onProgress?: (table: string, amount: number) => void;
   /** Called at each fault point; by default armed from TRIBUTARY_FAULT. */
   checkpoint?: Checkpoint;
 }
 
-export const DEFAULT_CHUNK_ROWS = 1_000_000;
-
 export interface PipelineRunSummary {
   runId: string;
   /** Set when the run began by backfilling large tables in chunks. */
-  backfill?: { backfillId: string; chunks: number; chunksRun: number; chunksSkipped: number };
-  extract: ExtractResult;
+  backfill?: BackfillSummary;
+  extract: ExtractOutcome;
   transforms: TransformResult[];
   loads: LoadResult[];
   timingsMs: { extract: number; transform: number; load: number; total: number };
@@ -44,46 +43,65 @@ export interface PipelineRunSummary {
   dataTests: DataTestResult[];
 }
 
-/** One extract → transform → load pass of the totesys pipeline, as the CLI runs it. */
-export async function runTotesysPipeline(options: PipelineRunOptions): Promise<PipelineRunSummary> {
-  const source = options.source ?? 'totesys';
-  options = { ...options, checkpoint: options.checkpoint ?? envCheckpoint() };
+/** A pipeline's parts bound to their settings: what every step (CLI run, handler, reconcile) works on. */
+export interface BoundPipeline {
+  sourceName: string;
+  lake: ObjectStore;
+  source: SourceBinding;
+  warehouseKind: WarehouseKind;
+  /** The warehouse's settings, read on first use: only load and reconcile may read its secret. */
+  warehouse(): Promise<WarehouseSettings>;
+}
+
+export function bindPipeline(targets: PipelineTargets): BoundPipeline {
+  return {
+    sourceName: targets.sourceName ?? SOURCE_CAPABILITIES[targets.source.kind].defaultName,
+    lake: targets.lake,
+    source: bindSource(targets.source),
+    warehouseKind: targets.warehouse.kind,
+    warehouse: async () => targets.warehouse,
+  };
+}
+
+/** The load step of a bound pipeline: the warehouse opened for the source's model, every pending run. */
+export async function loadPipeline(pipeline: BoundPipeline, checkpoint?: Checkpoint): Promise<{ loads: LoadResult[]; dataTests: DataTestResult[] }> {
+  const warehouse = await warehouseAdapter(pipeline.warehouseKind).open(await pipeline.warehouse(), pipeline.source.model);
+  return loadIntoWarehouse(warehouse, pipeline.lake, pipeline.sourceName, checkpoint);
+}
+
+export function failedTablesOf(extract: ExtractOutcome): Array<{ table: string; error: string }> {
+  return Object.entries(extract.manifest.tables)
+    .filter(([, t]) => t.error)
+    .map(([table, t]) => ({ table, error: t.error! }));
+}
+
+/**
+ * One backfill → extract → transform → load pass of any pipeline, under the source's run lock:
+ * the CLI's `tributary run`. The deployed state machine runs the same steps one function each.
+ */
+export async function runPipeline(options: RunPipelineOptions): Promise<PipelineRunSummary> {
+  const pipeline = bindPipeline(options);
+  const { lake, sourceName: source } = pipeline;
+  const checkpoint = options.checkpoint ?? envCheckpoint();
   const runId = options.runId ?? newRunId();
-  const release = await acquireRunLock(options.lake, source, runId);
+  const release = await acquireRunLock(lake, source, runId);
   try {
     const t0 = Date.now();
-    options.onStep?.('backfill');
-    const backfill = await runBackfill({
-      sourceUrl: options.sourceUrl,
-      lake: options.lake,
-      source,
-      tables: TOTESYS_TABLES,
-      chunkRows: options.chunkRows ?? DEFAULT_CHUNK_ROWS,
-      concurrency: options.concurrency,
-      checkpoint: options.checkpoint,
-    });
+    let backfill: BackfillSummary | undefined;
+    if (pipeline.source.backfill) {
+      options.onStep?.('backfill');
+      const settings = pipeline.source.backfillSettings;
+      backfill = await pipeline.source.backfill.runAll({ lake, source, checkpoint, chunkRows: settings?.chunkRows ?? DEFAULTS.chunkRows, concurrency: settings?.concurrency });
+    }
     options.onStep?.('extract');
-    const extract = await extractPostgres({
-      sourceUrl: options.sourceUrl,
-      lake: options.lake,
-      source,
-      tables: TOTESYS_TABLES,
-      runId,
-      lookback: options.lookback,
-      onProgress: options.onProgress,
-      checkpoint: options.checkpoint,
-    });
+    const extract = await pipeline.source.extract({ lake, source, runId, onProgress: options.onProgress, checkpoint });
     const t1 = Date.now();
     options.onStep?.('transform');
-    const transforms = await transformPending({ lake: options.lake, source, checkpoint: options.checkpoint });
+    const transforms = await pipeline.source.transform({ lake, source, checkpoint });
     const t2 = Date.now();
     options.onStep?.('load');
-    const warehouse = await PostgresWarehouse.connect(options.warehouseUrl, TOTESYS_STAR);
-    const { loads, dataTests } = await loadIntoWarehouse(warehouse, options.lake, source, options.checkpoint);
+    const { loads, dataTests } = await loadPipeline(pipeline, checkpoint);
     const t3 = Date.now();
-    const failedTables = Object.entries(extract.manifest.tables)
-      .filter(([, t]) => t.error)
-      .map(([table, t]) => ({ table, error: t.error! }));
     return {
       // The extract may move the run id past the last run's (a clock that stepped back).
       runId: extract.runId,
@@ -91,18 +109,9 @@ export async function runTotesysPipeline(options: PipelineRunOptions): Promise<P
       transforms,
       loads,
       timingsMs: { extract: t1 - t0, transform: t2 - t1, load: t3 - t2, total: t3 - t0 },
-      failedTables,
+      failedTables: failedTablesOf(extract),
       dataTests,
-      ...(backfill
-        ? {
-            backfill: {
-              backfillId: backfill.plan.backfillId,
-              chunks: backfill.plan.chunks.length,
-              chunksRun: backfill.chunksRun,
-              chunksSkipped: backfill.chunksSkipped,
-            },
-          }
-        : {}),
+      ...(backfill ? { backfill } : {}),
     };
   } finally {
     await release();

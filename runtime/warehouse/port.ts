@@ -1,4 +1,8 @@
+import type { TransformManifest } from '../lake/manifest';
 import type { ObjectStore } from '../lake/port';
+import type { Checkpoint } from '../pipeline/faults';
+
+export type { Checkpoint };
 
 export interface TableLoad {
   table: string;
@@ -32,15 +36,22 @@ export interface LoadedRun {
   loadedAt: string;
 }
 
-/** A warehouse that applies processed manifests: PostgreSQL (and Redshift), Snowflake. */
+/**
+ * What a warehouse must do: its schema, one processed run loaded in one transaction, the last
+ * run it loaded, its data tests. The loop over pending runs is above it, once, for every kind
+ * (runtime/pipeline/load-step.ts), as the transform side's is (runtime/model/pending.ts).
+ */
 export interface Warehouse {
   /** Creates or migrates the schema; safe to call on every run. */
   ensureSchema(): Promise<void>;
-  /** Loads every processed run of the source not loaded yet, oldest first, one transaction each. */
-  loadPending(lake: ObjectStore, source: string, checkpoint?: (point: string) => Promise<void> | void): Promise<LoadResult[]>;
-  lastRuns(limit: number): Promise<LoadedRun[]>;
-  /** Checks run after every load; a result with failures > 0 is a data-quality breach. */
+  /** The newest run of the source this warehouse holds (run ids sort by time), if any. */
+  lastLoadedRun(source: string): Promise<string | undefined>;
+  /** Applies one processed run in one transaction; a run loaded before changes nothing (`loaded: false`). */
+  loadRun(lake: ObjectStore, manifest: TransformManifest, checkpoint?: Checkpoint): Promise<LoadResult>;
+  /** Checks run after loads that changed anything; a result with failures > 0 is a data-quality breach. */
   dataTests?(): Promise<DataTestResult[]>;
+  /** For `status`: the last runs recorded and the rows per model table. */
+  lastRuns(limit: number): Promise<LoadedRun[]>;
   rowCounts(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalObjectStore } from '../../runtime/lake/local';
 import { listManifestRunIds } from '../../runtime/lake/manifest';
-import { runTotesysPipeline } from '../../runtime/pipeline/run';
+import { runPipeline } from '../../runtime/pipeline/run';
+import { totesys } from '../support/pipelines';
 import { activePlan } from '../../runtime/sources/postgres/backfill';
 import { seedTotesys } from '../../runtime/sources/postgres/seed';
 import { createDatabase } from '../support/services';
@@ -32,7 +33,7 @@ describe('chunked backfill of large tables', () => {
     await seedTotesys({ sourceUrl, generate: 3000 });
     const lake = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'lake-bf-ref-')));
     const warehouseUrl = await createDatabase('bfref');
-    const summary = await runTotesysPipeline({ sourceUrl, warehouseUrl, lake, chunkRows: 400, concurrency: 2 });
+    const summary = await runPipeline(totesys(sourceUrl, warehouseUrl, lake, { chunkRows: 400, concurrency: 2 }));
     // sales_order 3000, purchase_order 1247, transaction and payment 4247: all above 400 rows.
     expect(summary.backfill?.chunks).toBeGreaterThanOrEqual(8 + 4 + 11 + 11);
     expect(summary.backfill?.chunksSkipped).toBe(0);
@@ -60,7 +61,7 @@ describe('chunked backfill of large tables', () => {
     expect(done.size).toBeLessThan(plan!.chunks.length);
     expect(await listManifestRunIds(lake, 'extract')).toEqual([]);
 
-    const resumed = await runTotesysPipeline({ sourceUrl, warehouseUrl, lake, chunkRows: 400, concurrency: 2, checkpoint: () => undefined });
+    const resumed = await runPipeline({ ...totesys(sourceUrl, warehouseUrl, lake, { chunkRows: 400, concurrency: 2 }), checkpoint: () => undefined });
     expect(resumed.backfill).toMatchObject({ backfillId: plan!.backfillId, chunksSkipped: done.size, chunksRun: plan!.chunks.length - done.size });
     const after = await markers(lake);
     for (const [key, finishedAt] of done) expect(after.get(key)).toBe(finishedAt);
@@ -72,8 +73,8 @@ describe('chunked backfill of large tables', () => {
   it('continues incrementally after the backfill: a second run reads nothing', async () => {
     const lake = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'lake-bf2-')));
     const warehouseUrl = await createDatabase('bfwh2');
-    await runTotesysPipeline({ sourceUrl, warehouseUrl, lake, chunkRows: 1000 });
-    const second = await runTotesysPipeline({ sourceUrl, warehouseUrl, lake, chunkRows: 1000 });
+    await runPipeline(totesys(sourceUrl, warehouseUrl, lake, { chunkRows: 1000 }));
+    const second = await runPipeline(totesys(sourceUrl, warehouseUrl, lake, { chunkRows: 1000 }));
     expect(second.backfill).toBeUndefined();
     expect(Object.values(second.extract.manifest.tables).reduce((n, t) => n + t.rows, 0)).toBe(0);
   });

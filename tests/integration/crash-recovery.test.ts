@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { LocalObjectStore } from '../../runtime/lake/local';
 import { TOTESYS_MODELS } from '../../runtime/model/totesys/models';
 import { faultPoints } from '../../runtime/pipeline/faults';
-import { runTotesysPipeline } from '../../runtime/pipeline/run';
+import { runPipeline } from '../../runtime/pipeline/run';
+import { totesys } from '../support/pipelines';
 import { seedTotesys } from '../../runtime/sources/postgres/seed';
 import { TOTESYS_TABLES } from '../../runtime/sources/postgres/tables';
 import { createDatabase } from '../support/services';
@@ -34,7 +35,7 @@ describe('a run killed at any fault point', () => {
     await seedTotesys({ sourceUrl, generate: 1500 });
     const lake = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'lake-ref-')));
     const warehouseUrl = await createDatabase('crashref');
-    await runTotesysPipeline({ sourceUrl, warehouseUrl, lake });
+    await runPipeline(totesys(sourceUrl, warehouseUrl, lake));
     reference = await warehouseChecksums(warehouseUrl);
     referenceRows = await extractedRows(lake);
     expect(reference.fact_sales_order.rows).toBe(1500);
@@ -57,7 +58,7 @@ describe('a run killed at any fault point', () => {
     // The process really died at the point (SIGKILL), it did not finish or fail otherwise.
     expect({ point, signal: crashed.signal, stderr: crashed.stderr.split('\n').filter((l) => l.startsWith('tributary')) }).toEqual({ point, signal: 'SIGKILL', stderr: [] });
     const lake = new LocalObjectStore(lakeDir);
-    await runTotesysPipeline({ sourceUrl, warehouseUrl, lake, checkpoint: () => undefined });
+    await runPipeline({ ...totesys(sourceUrl, warehouseUrl, lake), checkpoint: () => undefined });
     expect(await warehouseChecksums(warehouseUrl)).toEqual(reference);
     // No source row was extracted twice into a manifest, none was missed.
     expect(await extractedRows(lake)).toEqual(referenceRows);

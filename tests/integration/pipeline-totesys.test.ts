@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
-import { runTotesysPipeline } from '../../runtime/pipeline/run';
+import { runPipeline } from '../../runtime/pipeline/run';
+import { totesys } from '../support/pipelines';
 import { count, totesysFixture, withClient, type TotesysFixture } from '../support/totesys';
 
 const FACT_DATE_COLUMNS: Record<string, string[]> = {
@@ -14,11 +15,11 @@ async function factCounts(url: string): Promise<Record<string, number>> {
   return out;
 }
 
-function run(fx: TotesysFixture, extra: Partial<Parameters<typeof runTotesysPipeline>[0]> = {}) {
-  return runTotesysPipeline({ sourceUrl: fx.sourceUrl, warehouseUrl: fx.warehouseUrl, lake: fx.lake, ...extra });
+function run(fx: TotesysFixture) {
+  return runPipeline(totesys(fx.sourceUrl, fx.warehouseUrl, fx.lake));
 }
 
-function applied(summary: Awaited<ReturnType<typeof runTotesysPipeline>>, table: string): number {
+function applied(summary: Awaited<ReturnType<typeof runPipeline>>, table: string): number {
   return summary.loads.flatMap((l) => l.tables).filter((t) => t.table === table).reduce((n, t) => n + t.applied, 0);
 }
 

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import { connectPostgres } from '../../runtime/sources/postgres/connect';
+import { connectPostgres } from '../../runtime/postgres/connect';
 import { adminPgUrl } from '../support/services';
 
 // A second real PostgreSQL, serving TLS with a certificate signed by a CA made here. The

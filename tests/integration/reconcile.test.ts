@@ -1,6 +1,7 @@
 import { main } from '../../runtime/cli/main';
-import { reconcileTotesys } from '../../runtime/pipeline/reconcile';
-import { runTotesysPipeline } from '../../runtime/pipeline/run';
+import { reconcile } from '../../runtime/pipeline/reconcile';
+import { runPipeline } from '../../runtime/pipeline/run';
+import { totesys } from '../support/pipelines';
 import { reconcileStage } from '../../runtime/handlers/reconcile';
 import { count, totesysFixture, withClient, type TotesysFixture } from '../support/totesys';
 
@@ -8,11 +9,11 @@ describe('reconciliation of source and warehouse', () => {
   let fx: TotesysFixture;
   beforeAll(async () => {
     fx = await totesysFixture();
-    await runTotesysPipeline({ sourceUrl: fx.sourceUrl, warehouseUrl: fx.warehouseUrl, lake: fx.lake });
+    await runPipeline(totesys(fx.sourceUrl, fx.warehouseUrl, fx.lake));
   });
 
   it('finds nothing to repair right after a load', async () => {
-    const report = await reconcileTotesys({ sourceUrl: fx.sourceUrl, warehouseUrl: fx.warehouseUrl, lake: fx.lake });
+    const report = await reconcile(totesys(fx.sourceUrl, fx.warehouseUrl, fx.lake));
     expect(report.tables.filter((t) => t.differingChunks > 0)).toEqual([]);
     expect(report.runId).toBeUndefined();
     expect(report.tables.find((t) => t.table === 'payment')).toMatchObject({ sourceRows: 15836, warehouseRows: 15836 });
@@ -28,12 +29,12 @@ describe('reconciliation of source and warehouse', () => {
     // A normal run misses edits below the watermark's look-back window: last_updated did not
     // move. (All 30 addresses share the newest address timestamp, so the edited address is
     // inside the window, and the normal run already re-reads it.)
-    const normal = await runTotesysPipeline({ sourceUrl: fx.sourceUrl, warehouseUrl: fx.warehouseUrl, lake: fx.lake });
+    const normal = await runPipeline(totesys(fx.sourceUrl, fx.warehouseUrl, fx.lake));
     expect(normal.extract.manifest.tables.address.rows).toBe(1);
     expect(normal.extract.manifest.tables.sales_order.rows).toBe(0);
     expect(await count(fx.warehouseUrl, `SELECT count(*) AS n FROM dim_design WHERE file_location = '/moved'`)).toBe(0);
 
-    const dry = await reconcileTotesys({ sourceUrl: fx.sourceUrl, warehouseUrl: fx.warehouseUrl, lake: fx.lake, repair: false, chunkSize: 500 });
+    const dry = await reconcile({ ...totesys(fx.sourceUrl, fx.warehouseUrl, fx.lake), repair: false, chunkSize: 500 });
     const byTable = Object.fromEntries(dry.tables.map((t) => [t.table, t]));
     expect(byTable.design.changed).toEqual([7]);
     expect(byTable.sales_order.changed).toEqual([42, 4242]);
@@ -57,10 +58,10 @@ describe('reconciliation of source and warehouse', () => {
     });
     // The corrected version replaced the stored one: no second row for the same version.
     expect(await count(fx.warehouseUrl, 'SELECT count(*) AS n FROM fact_sales_order')).toBe(factsBefore);
-    const after = await reconcileTotesys({ sourceUrl: fx.sourceUrl, warehouseUrl: fx.warehouseUrl, lake: fx.lake, repair: false });
+    const after = await reconcile({ ...totesys(fx.sourceUrl, fx.warehouseUrl, fx.lake), repair: false });
     expect(after.tables.filter((t) => t.differingChunks > 0)).toEqual([]);
     // The reconcile run moved no watermark: the next normal run reads nothing.
-    const next = await runTotesysPipeline({ sourceUrl: fx.sourceUrl, warehouseUrl: fx.warehouseUrl, lake: fx.lake });
+    const next = await runPipeline(totesys(fx.sourceUrl, fx.warehouseUrl, fx.lake));
     expect(Object.values(next.extract.manifest.tables).reduce((n, t) => n + t.rows, 0)).toBe(0);
   });
 

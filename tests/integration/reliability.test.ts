@@ -1,11 +1,12 @@
-import { runTotesysPipeline } from '../../runtime/pipeline/run';
+import { runPipeline } from '../../runtime/pipeline/run';
+import { totesys } from '../support/pipelines';
 import { newRunId } from '../../runtime/lake/keys';
 import { RunInProgressError } from '../../runtime/state/run-lock';
 import { main } from '../../runtime/cli/main';
 import { count, totesysFixture, withClient, type TotesysFixture } from '../support/totesys';
 
 function run(fx: TotesysFixture) {
-  return runTotesysPipeline({ sourceUrl: fx.sourceUrl, warehouseUrl: fx.warehouseUrl, lake: fx.lake });
+  return runPipeline(totesys(fx.sourceUrl, fx.warehouseUrl, fx.lake));
 }
 
 const NEW_ORDER = `INSERT INTO sales_order (created_at, last_updated, design_id, staff_id, counterparty_id, units_sold, unit_price, currency_id, agreed_delivery_date, agreed_payment_date, agreed_delivery_location_id)`;
@@ -31,7 +32,7 @@ describe('reliability of the totesys pipeline', () => {
 
   it('loads a run started by a clock that stepped back: its run id still sorts after the last run', async () => {
     await withClient(fx.sourceUrl, (c) => c.query(`${NEW_ORDER} VALUES ('2031-01-15 08:00', '2031-01-15 08:00', 1, 1, 1, 9, 2.00, 1, '2031-01-20', '2031-01-21', 1)`));
-    const summary = await runTotesysPipeline({ sourceUrl: fx.sourceUrl, warehouseUrl: fx.warehouseUrl, lake: fx.lake, runId: newRunId(new Date('2020-01-01T00:00:00Z')) });
+    const summary = await runPipeline({ ...totesys(fx.sourceUrl, fx.warehouseUrl, fx.lake), runId: newRunId(new Date('2020-01-01T00:00:00Z')) });
     expect(summary.runId > '2026').toBe(true);
     expect(summary.loads.map((l) => l.runId)).toEqual([summary.runId]);
     expect(await count(fx.warehouseUrl, `SELECT count(*) AS n FROM fact_sales_order WHERE units_sold = 9`)).toBe(1);

@@ -8,7 +8,8 @@ import { UsageError } from '../../runtime/config/urls';
 import { LocalObjectStore } from '../../runtime/lake/local';
 import type { TransformManifest } from '../../runtime/lake/manifest';
 import { duckLiteral, openDuck } from '../../runtime/model/duckdb';
-import { runRecurlyPipeline } from '../../runtime/pipeline/recurly';
+import { runPipeline } from '../../runtime/pipeline/run';
+import { recurly } from '../support/pipelines';
 import { RECURLY_MODEL } from '../../runtime/model/recurly/tables';
 import { PostgresWarehouse } from '../../runtime/warehouse/postgres/warehouse';
 import { parseSnowflakeUrl } from '../../runtime/warehouse/snowflake/config';
@@ -81,14 +82,14 @@ describe('Recurly → lake → warehouse pipeline', () => {
   const snowflakeConfig = () => parseSnowflakeUrl(`snowflake://loader:${SF_PASSWORD}@acme/ANALYTICS/RECURLY?stage=LAKE_STAGE&accessUrl=${encodeURIComponent(sf.url)}`);
 
   it('types the four endpoints and loads them into Snowflake once; a run with nothing new changes nothing', async () => {
-    const summary = await runRecurlyPipeline({
+    const summary = await runPipeline(recurly({
       apiKey: KEY,
       apiUrl: api.url,
       lake,
       warehouse: { kind: 'snowflake', config: snowflakeConfig() },
       http: fast,
       runId: '20240506T000000000Z-run001',
-    });
+    }));
     expect(summary.failedTables).toEqual([]);
     expect(Object.fromEntries(Object.entries(summary.extract.manifest.tables).map(([k, t]) => [k, t.rows]))).toEqual({ accounts: 2, subscriptions: 1, invoices: 1, transactions: 1 });
     const transform = summary.transforms[0].manifest;
@@ -128,7 +129,7 @@ describe('Recurly → lake → warehouse pipeline', () => {
 
     // Nothing new upstream: nothing extracted, nothing to stage, the run recorded with no table.
     sf.queries.length = 0;
-    const again = await runRecurlyPipeline({ apiKey: KEY, apiUrl: api.url, lake, warehouse: { kind: 'snowflake', config: snowflakeConfig() }, http: fast, runId: '20240506T010000000Z-run002' });
+    const again = await runPipeline(recurly({ apiKey: KEY, apiUrl: api.url, lake, warehouse: { kind: 'snowflake', config: snowflakeConfig() }, http: fast, runId: '20240506T010000000Z-run002' }));
     expect(Object.values(again.extract.manifest.tables).map((t) => t.rows)).toEqual([0, 0, 0, 0]);
     expect(again.transforms[0].manifest.tables).toEqual({});
     expect(sf.statements.filter((s) => /^(COPY|MERGE INTO "RECURLY|INSERT INTO "RECURLY)/.test(s))).toEqual([]);
@@ -140,11 +141,11 @@ describe('Recurly → lake → warehouse pipeline', () => {
   it('lands versions in PostgreSQL too: one row per id + updated_at, replays change nothing', async () => {
     const url = await createDatabase('recurly');
     const warehouse = { kind: 'postgres' as const, url };
-    const first = await runRecurlyPipeline({ apiKey: KEY, apiUrl: api.url, lake, warehouse, http: fast, endpoints: ['accounts', 'transactions'] });
+    const first = await runPipeline(recurly({ apiKey: KEY, apiUrl: api.url, lake, warehouse, http: fast, endpoints: ['accounts', 'transactions'] }));
     const accounts = api.data.get('accounts')!;
     accounts.push({ ...accounts[0], updated_at: '2024-05-04T00:00:00Z', state: 'past_due' });
     accounts.push({ id: 'acc3', updated_at: '2024-05-01T10:00:00Z', code: 'carol' });
-    const second = await runRecurlyPipeline({ apiKey: KEY, apiUrl: api.url, lake, warehouse, http: fast, endpoints: ['accounts', 'transactions'] });
+    const second = await runPipeline(recurly({ apiKey: KEY, apiUrl: api.url, lake, warehouse, http: fast, endpoints: ['accounts', 'transactions'] }));
     expect(second.extract.manifest.tables.accounts.rows).toBe(2);
     const client = new Client({ connectionString: url });
     await client.connect();

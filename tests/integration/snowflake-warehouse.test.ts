@@ -6,6 +6,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { LocalObjectStore } from '../../runtime/lake/local';
 import { writeManifest, type TransformManifest } from '../../runtime/lake/manifest';
 import { TOTESYS_STAR } from '../../runtime/model/totesys/star';
+import { loadPendingRuns } from '../../runtime/pipeline/load-step';
 import { clearRegisteredSecrets, redact } from '../../runtime/telemetry/redact';
 import { getSnowflakeSecret, parseSnowflakeSecret, parseSnowflakeUrl, type SnowflakeConfig } from '../../runtime/warehouse/snowflake/config';
 import { schemaStatements } from '../../runtime/warehouse/snowflake/ddl';
@@ -106,7 +107,7 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
 
     const m = manifest(RUN, { dim_staff: 2, dim_transaction: 3, fact_payment: 4 });
     await stage(m);
-    const [result] = await wh.loadPending(lake, 'totesys');
+    const [result] = await loadPendingRuns(wh, lake, 'totesys');
     const stmts = server.statements;
     expect(firstLines(stmts)).toEqual([
       'SELECT MAX("RUN_ID") AS "RUN_ID"',
@@ -169,9 +170,9 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
 
     // Replay: loadPending sees the run recorded and lists nothing after it.
     server.queries.length = 0;
-    expect(await wh.loadPending(lake, 'totesys')).toEqual([]);
+    expect(await loadPendingRuns(wh, lake, 'totesys')).toEqual([]);
     // Replay of the manifest itself: detected through the runs table, no COPY, MERGE or INSERT.
-    const replay = await wh.loadRun(m);
+    const replay = await wh.loadRun(lake, m);
     expect(replay).toEqual({ runId: RUN, loaded: false, tables: [], inferred: 0, datesAdded: 0 });
     expect(firstLines(server.statements)).toEqual(['SELECT MAX("RUN_ID") AS "RUN_ID"', 'SELECT COUNT(*) AS "N"']);
     expect(server.statements.some((s) => /^(MERGE|INSERT|COPY|BEGIN)/.test(s))).toBe(false);
@@ -184,7 +185,7 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
     const m = manifest(RUN, { dim_staff: 2, fact_payment: 4 });
     await stage(m);
     sim.fail = (q) => (q.sql.startsWith('INSERT INTO "FACT_PAYMENT"') ? `Numeric value 'abc' is not recognized (as loader with ${PASSWORD})` : undefined);
-    await expect(wh.loadPending(lake, 'totesys')).rejects.toThrow(/^snowflake statement failed: INSERT INTO "FACT_PAYMENT" .*Numeric value 'abc' is not recognized \(as loader with \*\*\*\) \(code 100038, SQL state 22018\)$/);
+    await expect(loadPendingRuns(wh, lake, 'totesys')).rejects.toThrow(/^snowflake statement failed: INSERT INTO "FACT_PAYMENT" .*Numeric value 'abc' is not recognized \(as loader with \*\*\*\) \(code 100038, SQL state 22018\)$/);
     const lines = firstLines(server.statements);
     expect(lines.slice(lines.indexOf('BEGIN'))).toEqual([
       'BEGIN',
@@ -201,7 +202,7 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
     expect(sim.inTransaction).toBe(false);
     sim.fail = () => undefined;
     server.queries.length = 0;
-    const [retry] = await wh.loadPending(lake, 'totesys');
+    const [retry] = await loadPendingRuns(wh, lake, 'totesys');
     expect(retry.loaded).toBe(true);
     expect(server.statements.at(-1)).toBe('COMMIT');
     expect([...sim.committed.keys()]).toEqual([RUN]);
@@ -212,7 +213,7 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
     const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
     const m: TransformManifest = { ...manifest(RUN, { fact_payment: 1 }), purpose: 'reconcile' };
     await stage(m);
-    const result = await wh.loadRun(m);
+    const result = await wh.loadRun(lake, m);
     const merge = server.statements.find((s) => s.startsWith('MERGE INTO "FACT_PAYMENT"'));
     expect(merge).toContain('ON EQUAL_NULL(t."PAYMENT_ID", s."PAYMENT_ID") AND EQUAL_NULL(t."LAST_UPDATED_DATE", s."LAST_UPDATED_DATE") AND EQUAL_NULL(t."LAST_UPDATED_TIME", s."LAST_UPDATED_TIME")');
     expect(merge).toContain('WHEN MATCHED AND (NOT EQUAL_NULL(t."CREATED_DATE", s."CREATED_DATE") OR');
@@ -227,7 +228,7 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
     const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
     const m = manifest(RUN, { dim_staff: 2 });
     await writeManifest(lake, m); // rows not registered: COPY loads 0 rows
-    await expect(wh.loadRun(m)).rejects.toThrow('snowflake: staged 0 rows of dim_staff from @TRIBUTARY_PROCESSED_STAGE, the manifest says 2');
+    await expect(wh.loadRun(lake, m)).rejects.toThrow('snowflake: staged 0 rows of dim_staff from @TRIBUTARY_PROCESSED_STAGE, the manifest says 2');
     expect(server.statements).not.toContain('BEGIN');
     await wh.close();
   });
@@ -241,7 +242,7 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
       if (q.sql.startsWith('BEGIN')) sim.committed.set(RUN, 'totesys');
       return undefined;
     };
-    const result = await wh.loadRun(m);
+    const result = await wh.loadRun(lake, m);
     expect(result.loaded).toBe(false);
     expect(server.statements.slice(-2)).toEqual([expect.stringMatching(/^INSERT INTO "TRIBUTARY_LOAD_RUNS"/), 'ROLLBACK']);
     await wh.close();

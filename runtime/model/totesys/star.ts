@@ -1,23 +1,10 @@
+import { DIM_DATE } from '../dim-date';
 import type { DimensionTable, FactTable, StarModel } from '../star';
 
 const varchar = (name: string, nullable = false) => ({ name, type: 'varchar' as const, nullable });
 const int = (name: string, nullable = false) => ({ name, type: 'int' as const, nullable });
 
-export const DIM_DATE: DimensionTable = {
-  kind: 'dimension',
-  name: 'dim_date',
-  key: 'date_id',
-  columns: [
-    { name: 'date_id', type: 'date' },
-    int('year'),
-    int('month'),
-    int('day'),
-    int('day_of_week'),
-    varchar('day_name'),
-    varchar('month_name'),
-    int('quarter'),
-  ],
-};
+export { DIM_DATE };
 
 const dimensions: DimensionTable[] = [
   DIM_DATE,
@@ -173,4 +160,4 @@ const facts: FactTable[] = [
 ];
 
 /** The totesys warehouse model (../shared/model/warehouse.sql): three stars sharing dimensions. */
-export const TOTESYS_STAR: StarModel = { name: 'totesys', dimensions, facts };
+export const TOTESYS_STAR: StarModel = { name: 'totesys', dimensions, facts, dates: DIM_DATE };

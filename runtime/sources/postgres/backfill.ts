@@ -4,7 +4,7 @@ import type { ExtractManifest, ExtractedTable, LakeObject, ColumnSchema } from '
 import type { ObjectStore } from '../../lake/port';
 import { commitExtract, loadTableStates } from '../../state/extract-state';
 import { readColumns } from './catalog';
-import { connectPostgres } from './connect';
+import { connectPostgres } from '../../postgres/connect';
 import { copyTableToLake } from './extract';
 import { quoteIdent } from './predicate';
 import type { SourceTable } from './tables';

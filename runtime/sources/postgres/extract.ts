@@ -9,7 +9,7 @@ import type { ExtractManifest, ExtractedTable, LakeObject } from '../../lake/man
 import type { ObjectStore } from '../../lake/port';
 import { commitExtract, loadTableStates, runIdAfter, type TableStates } from '../../state/extract-state';
 import { compareColumns, readColumns, tablesWithCursorIndex } from './catalog';
-import { connectPostgres } from './connect';
+import { connectPostgres } from '../../postgres/connect';
 import { incrementalPredicate, quoteIdent } from './predicate';
 import type { SourceTable } from './tables';
 

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { UsageError } from '../../config/urls';
-import { connectPostgres } from './connect';
+import { connectPostgres } from '../../postgres/connect';
 import { generateTotesys } from './generate';
 import { TOTESYS_TABLES } from './tables';
 

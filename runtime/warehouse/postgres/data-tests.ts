@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import type { StarModel } from '../../model/star';
+import { factReferences, type StarModel } from '../../model/star';
 
 import type { DataTestResult } from '../port';
 
@@ -38,14 +38,7 @@ export function dataTestQueries(model: StarModel): Array<{ name: string; table: 
       table: fact.name,
       sql: `SELECT count(*) FROM (SELECT 1 FROM ${q(fact.name)} GROUP BY ${fact.versionKey.map(q).join(', ')} HAVING count(*) > 1) d`,
     });
-    const refs = [
-      ...fact.foreignKeys.map((fk) => {
-        const dim = model.dimensions.find((d) => d.name === fk.references)!;
-        return { column: fk.column, dim: dim.name, key: dim.key };
-      }),
-      ...fact.dateColumns.map((c) => ({ column: c, dim: 'dim_date', key: 'date_id' })),
-    ];
-    for (const ref of refs) {
+    for (const ref of factReferences(model, fact)) {
       tests.push({
         name: `${ref.column} references ${ref.dim}`,
         table: fact.name,

@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import type { ColumnType, StarModel, StarTable } from '../../model/star';
+import { factReferences, type ColumnType, type StarModel, type StarTable } from '../../model/star';
 
 const PG_TYPES: Record<ColumnType, string> = {
   int: 'integer',
@@ -29,14 +29,14 @@ export function factKeysFor(serverVersionNum: number): FactKeys {
   return serverVersionNum >= 180000 ? 'not-enforced' : 'omitted';
 }
 
-export function tableDdl(table: StarTable, factKeys: FactKeys = 'not-enforced'): string {
+export function tableDdl(table: StarTable, model: StarModel, factKeys: FactKeys = 'not-enforced'): string {
   const cols = table.columns.map((c) => `  ${c.name} ${pgType(c.type)}${c.nullable ? '' : ' NOT NULL'}`);
   if (table.kind === 'dimension') {
     return `CREATE TABLE IF NOT EXISTS ${table.name} (\n${cols.join(',\n')},\n  PRIMARY KEY (${table.key})\n)`;
   }
-  const fks = new Map(table.foreignKeys.map((fk) => [fk.column, fk.references]));
+  const refs = new Map(factReferences(model, table).map((r) => [r.column, r.dim]));
   const withRefs = table.columns.map((c, i) => {
-    const ref = fks.get(c.name) ?? (table.dateColumns.includes(c.name) ? 'dim_date' : undefined);
+    const ref = refs.get(c.name);
     if (!ref || factKeys === 'omitted') return cols[i];
     return `${cols[i]} REFERENCES ${ref} NOT ENFORCED`;
   });
@@ -54,8 +54,8 @@ export function schemaStatements(model: StarModel, factKeys: FactKeys = 'not-enf
        summary    jsonb NOT NULL
      )`,
     `CREATE TABLE IF NOT EXISTS tributary_schema_version (model text PRIMARY KEY, version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    ...model.dimensions.map((dim) => tableDdl(dim)),
-    ...model.facts.map((fact) => tableDdl(fact, factKeys)),
+    ...model.dimensions.map((dim) => tableDdl(dim, model)),
+    ...model.facts.map((fact) => tableDdl(fact, model, factKeys)),
   ];
 }
 

@@ -2,8 +2,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { DIM_DATE } from '../../model/totesys/star';
-import type { DimensionTable, FactTable, StarModel } from '../../model/star';
+import { factReferences, type DimensionTable, type FactTable, type StarModel } from '../../model/star';
 import { pgType } from './ddl';
 import type { TableLoad } from '../port';
 
@@ -84,12 +83,14 @@ export async function insertInferredMembers(client: Client, model: StarModel, fa
   return inserted;
 }
 
-/** Adds a dim_date row for every date any staged fact references. */
-export async function addReferencedDates(client: Client, facts: FactTable[]): Promise<number> {
+/** Adds a row of the model's calendar dimension for every date any staged fact references. */
+export async function addReferencedDates(client: Client, model: StarModel, facts: FactTable[]): Promise<number> {
+  const dates = model.dates;
+  if (!dates) return 0;
   const sources = facts.flatMap((f) => f.dateColumns.map((c) => `SELECT k AS d FROM (${distinctKeys(f.name, c)}) x`));
   if (sources.length === 0) return 0;
   const res = await client.query(
-    `INSERT INTO ${DIM_DATE.name} (date_id, year, month, day, day_of_week, day_name, month_name, quarter)
+    `INSERT INTO ${q(dates.name)} (date_id, year, month, day, day_of_week, day_name, month_name, quarter)
      SELECT d, extract(year FROM d)::int, extract(month FROM d)::int, extract(day FROM d)::int,
             extract(isodow FROM d)::int, to_char(d, 'FMDay'), to_char(d, 'FMMonth'), extract(quarter FROM d)::int
      FROM (${sources.join(' UNION ')}) dates
@@ -129,11 +130,7 @@ export type { TableLoad };
  * rolls back rather than commit a fact pointing nowhere.
  */
 export async function assertReferencesPresent(client: Client, model: StarModel, fact: FactTable): Promise<void> {
-  const refs = [
-    ...fact.foreignKeys.map((fk) => ({ column: fk.column, dim: fk.references, key: model.dimensions.find((d) => d.name === fk.references)!.key })),
-    ...fact.dateColumns.map((column) => ({ column, dim: DIM_DATE.name, key: DIM_DATE.key })),
-  ];
-  const checks = refs.map(
+  const checks = factReferences(model, fact).map(
     (r) =>
       `SELECT ${`'${r.column} -> ${r.dim}'`} AS ref, count(*) AS n FROM (${distinctKeys(fact.name, r.column)}) s
        WHERE NOT EXISTS (SELECT 1 FROM ${q(r.dim)} d WHERE d.${q(r.key)} = s.k)`,

@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'pg';
-import { listManifestRunIds, readManifest, type TransformManifest } from '../../lake/manifest';
+import type { TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
 import { openDuck } from '../../model/duckdb';
 import type { StarModel } from '../../model/star';
-import { connectPostgres } from '../../sources/postgres/connect';
-import type { LoadResult, LoadedRun, TableLoad, Warehouse } from '../port';
+import { connectPostgres } from '../../postgres/connect';
+import type { Checkpoint, LoadResult, LoadedRun, TableLoad, Warehouse } from '../port';
 import { parquetToCsv } from '../staging';
 import { factKeysFor, relaxFactKeys, schemaStatements } from './ddl';
 import { runDataTests, type DataTestResult } from './data-tests';
@@ -50,24 +50,13 @@ export class PostgresWarehouse implements Warehouse {
     }
   }
 
-  private async lastLoadedRun(source: string): Promise<string | undefined> {
+  async lastLoadedRun(source: string): Promise<string | undefined> {
     const res = await this.client.query<{ run_id: string | null }>('SELECT max(run_id) AS run_id FROM tributary_load_runs WHERE source = $1', [source]);
     return res.rows[0].run_id ?? undefined;
   }
 
-  async loadPending(lake: ObjectStore, source: string, checkpoint?: (point: string) => Promise<void> | void): Promise<LoadResult[]> {
-    const results: LoadResult[] = [];
-    const after = await this.lastLoadedRun(source);
-    for (const runId of await listManifestRunIds(lake, 'transform', after)) {
-      const manifest = await readManifest<TransformManifest>(lake, 'transform', runId);
-      if (!manifest || manifest.source !== source) continue;
-      results.push(await this.loadRun(lake, manifest, checkpoint));
-    }
-    return results;
-  }
-
   /** Applies one processed manifest in one transaction; a run loaded before changes nothing. */
-  async loadRun(lake: ObjectStore, manifest: TransformManifest, checkpoint?: (point: string) => Promise<void> | void): Promise<LoadResult> {
+  async loadRun(lake: ObjectStore, manifest: TransformManifest, checkpoint?: Checkpoint): Promise<LoadResult> {
     const result: LoadResult = { runId: manifest.runId, loaded: false, tables: [], inferred: 0, datesAdded: 0 };
     if ([...this.model.dimensions, ...this.model.facts].every((t) => !manifest.tables[t.name])) return this.recordEmptyRun(manifest, result);
     const dir = await mkdtemp(join(this.workDir, 'tributary-load-'));
@@ -106,7 +95,7 @@ export class PostgresWarehouse implements Warehouse {
         }
         await checkpoint?.('load.after-dimensions');
         for (const fact of this.model.facts) result.inferred += await insertInferredMembers(this.client, this.model, fact);
-        result.datesAdded = await addReferencedDates(this.client, this.model.facts);
+        result.datesAdded = await addReferencedDates(this.client, this.model, this.model.facts);
         for (const fact of this.model.facts) if (staged.has(fact.name)) await assertReferencesPresent(this.client, this.model, fact);
         for (const fact of this.model.facts) {
           const entry = tables.find((t) => t.table === fact.name);

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../contract';
 import { getSecretString, parseSecretJson, SecretError, type SecretOptions } from '../../config/secrets';
 import { registerSecret } from '../../telemetry/redact';
 
@@ -19,7 +20,7 @@ export interface SnowflakeConfig {
   accessUrl?: string;
 }
 
-export const DEFAULT_STAGE = 'TRIBUTARY_PROCESSED_STAGE';
+export const DEFAULT_STAGE: string = DEFAULTS.snowflakeStage;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$/;
 

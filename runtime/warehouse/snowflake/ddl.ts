@@ -1,5 +1,4 @@
-import type { ColumnType, DimensionTable, FactTable, StarModel, StarTable } from '../../model/star';
-import { DIM_DATE } from '../../model/totesys/star';
+import { factReferences, type ColumnType, type DimensionTable, type FactTable, type StarModel, type StarTable } from '../../model/star';
 
 const SF_TYPES: Record<ColumnType, string> = {
   int: 'INTEGER',
@@ -39,14 +38,7 @@ function dimensionDdl(dim: DimensionTable): string {
 
 /** Constraints other than NOT NULL are informational in Snowflake: the load keeps them true. */
 function factDdl(fact: FactTable, model: StarModel): string {
-  const hasDates = model.dimensions.some((d) => d.name === DIM_DATE.name);
-  const refs = [
-    ...fact.foreignKeys.map((fk) => {
-      const dim = model.dimensions.find((d) => d.name === fk.references);
-      return `  FOREIGN KEY (${q(fk.column)}) REFERENCES ${q(fk.references)} (${q(dim?.key ?? fk.column)})`;
-    }),
-    ...(hasDates ? fact.dateColumns.map((c) => `  FOREIGN KEY (${q(c)}) REFERENCES ${q(DIM_DATE.name)} (${q(DIM_DATE.key)})`) : []),
-  ];
+  const refs = factReferences(model, fact).map((r) => `  FOREIGN KEY (${q(r.column)}) REFERENCES ${q(r.dim)} (${q(r.key)})`);
   return `CREATE TABLE IF NOT EXISTS ${q(fact.name)} (
   ${q(fact.recordId)} NUMBER(38,0) AUTOINCREMENT START 1 INCREMENT 1 NOT NULL,
 ${columnDefs(fact).join(',\n')},

@@ -1,5 +1,5 @@
+import { DAY_NAMES, MONTH_NAMES } from '../../model/dim-date';
 import type { DimensionTable, FactTable, StarModel, StarTable } from '../../model/star';
-import { DIM_DATE } from '../../model/totesys/star';
 import type { Bind } from './client';
 import { LOAD_RUNS, q, sfType } from './ddl';
 
@@ -78,15 +78,14 @@ WHERE s.${q(fk.column)} IS NOT NULL
   });
 }
 
-const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
-function decode(expr: string, names: string[]): string {
+function decode(expr: string, names: readonly string[]): string {
   return `DECODE(${expr}, ${names.map((n, i) => `${i + 1}, ${literal(n)}`).join(', ')})`;
 }
 
 /** A dim_date row for every date the staged facts reference (names spelled as PostgreSQL's FMDay). */
-export function addReferencedDates(facts: FactTable[]): Statement | undefined {
+export function addReferencedDates(model: StarModel, facts: FactTable[]): Statement | undefined {
+  const DIM_DATE = model.dates;
+  if (!DIM_DATE) return undefined;
   const sources = facts.flatMap((f) => f.dateColumns.map((c) => `SELECT ${q(c)} AS "D" FROM ${stageTable(f.name)}`));
   if (sources.length === 0) return undefined;
   return {

@@ -1,7 +1,7 @@
-import { listManifestRunIds, readManifest, type TransformManifest } from '../../lake/manifest';
+import type { TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
 import type { FactTable, StarModel } from '../../model/star';
-import type { LoadResult, LoadedRun, TableLoad, Warehouse } from '../port';
+import type { Checkpoint, LoadResult, LoadedRun, TableLoad, Warehouse } from '../port';
 import { openSnowflakeSession, type Row, type SnowflakeSession } from './client';
 import type { SnowflakeConfig } from './config';
 import { LOAD_RUNS, q, SCHEMA_VERSION_TABLE, schemaStatements } from './ddl';
@@ -65,20 +65,16 @@ WHEN NOT MATCHED THEN INSERT ("MODEL", "VERSION") VALUES (s."MODEL", s."VERSION"
     );
   }
 
-  async loadPending(lake: ObjectStore, source: string, checkpoint?: (point: string) => Promise<void> | void): Promise<LoadResult[]> {
+  async lastLoadedRun(source: string): Promise<string | undefined> {
     const [row] = await this.run(lastLoadedRun(source));
-    const after = typeof row?.RUN_ID === 'string' ? row.RUN_ID : undefined;
-    const results: LoadResult[] = [];
-    for (const runId of await listManifestRunIds(lake, 'transform', after)) {
-      const manifest = await readManifest<TransformManifest>(lake, 'transform', runId);
-      if (!manifest || manifest.source !== source) continue;
-      results.push(await this.loadRun(manifest, checkpoint));
-    }
-    return results;
+    return typeof row?.RUN_ID === 'string' ? row.RUN_ID : undefined;
   }
 
-  /** Applies one processed manifest; a run already in TRIBUTARY_LOAD_RUNS issues no change. */
-  async loadRun(manifest: TransformManifest, checkpoint?: (point: string) => Promise<void> | void): Promise<LoadResult> {
+  /**
+   * Applies one processed manifest; a run already in TRIBUTARY_LOAD_RUNS issues no change. The
+   * stage reads the processed zone itself, so the lake is not read here.
+   */
+  async loadRun(_lake: ObjectStore, manifest: TransformManifest, checkpoint?: Checkpoint): Promise<LoadResult> {
     const result: LoadResult = { runId: manifest.runId, loaded: false, tables: [], inferred: 0, datesAdded: 0 };
     const [done] = await this.run(runLoaded(manifest.runId));
     if (Number(done?.N ?? 0) > 0) return result;
@@ -108,7 +104,7 @@ WHEN NOT MATCHED THEN INSERT ("MODEL", "VERSION") VALUES (s."MODEL", s."VERSION"
       for (const fact of facts) {
         for (const statement of insertInferredMembers(this.model, fact)) result.inferred += count(await this.run(statement), 'number of rows inserted');
       }
-      const dates = this.model.dimensions.some((d) => d.name === 'dim_date') ? addReferencedDates(facts) : undefined;
+      const dates = addReferencedDates(this.model, facts);
       if (dates) result.datesAdded = count(await this.run(dates), 'number of rows inserted');
       for (const fact of facts) {
         const entry = tables.find((t) => t.table === fact.name)!;

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { redactUrl } from '../../config/urls';
-import { postgresConnectionSettings } from '../../config/postgres-tls';
+import { redactUrl } from '../config/urls';
+import { postgresConnectionSettings } from '../config/postgres-tls';
 
 /**
  * Connects with a bounded timeout and turns connection failures into one clear line. TLS as

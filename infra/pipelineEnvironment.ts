@@ -1,0 +1,50 @@
+/**
+ * The environment of a pipeline's functions: pure data (no resources), the names from the
+ * contract module the runtime reads them by (runtime/pipeline/deployed.ts).
+ */
+import type * as pulumi from '@pulumi/pulumi';
+import { DEFAULTS, ENV, type PipelineFunction, type SourceKind, type WarehouseKind } from '../runtime/contract';
+
+export interface PipelineEnvironmentArgs {
+  readonly pipeline: string;
+  readonly environment: string;
+  readonly source: { readonly kind: SourceKind; readonly name: string; readonly apiUrl?: string; readonly endpoints?: readonly string[] };
+  readonly warehouse: { readonly kind: WarehouseKind; readonly stage?: string };
+  readonly rawLakeUrl: pulumi.Input<string>;
+  readonly processedLakeUrl: pulumi.Input<string>;
+  readonly sourceSecretArn: pulumi.Input<string>;
+  readonly warehouseSecretArn: pulumi.Input<string>;
+  readonly alertTopicArn: pulumi.Input<string>;
+  readonly logLevel: string;
+  readonly chunkRows?: number;
+}
+
+/** Variables every function of the pipeline gets. */
+export function pipelineEnvironment(args: PipelineEnvironmentArgs): Record<string, pulumi.Input<string>> {
+  return {
+    [ENV.pipeline]: args.pipeline,
+    [ENV.sourceKind]: args.source.kind,
+    [ENV.sourceName]: args.source.name,
+    ...(args.source.apiUrl ? { [ENV.apiUrl]: args.source.apiUrl } : {}),
+    ...(args.source.endpoints?.length ? { [ENV.endpoints]: args.source.endpoints.join(',') } : {}),
+    [ENV.rawLake]: args.rawLakeUrl,
+    [ENV.processedLake]: args.processedLakeUrl,
+    [ENV.sourceSecretArn]: args.sourceSecretArn,
+    [ENV.warehouseKind]: args.warehouse.kind,
+    ...(args.warehouse.stage ? { [ENV.snowflakeStage]: args.warehouse.stage } : {}),
+    [ENV.warehouseSecretArn]: args.warehouseSecretArn,
+    // Extract, load and reconcile publish data-quality alerts themselves (runtime/telemetry/publish.ts).
+    [ENV.alertTopicArn]: args.alertTopicArn,
+    [ENV.environment]: args.environment,
+    [ENV.powertoolsMetricsNamespace]: DEFAULTS.metricsNamespace,
+    [ENV.powertoolsLogLevel]: args.logLevel,
+  };
+}
+
+/** Variables only some functions get, on top of the shared ones. */
+export function functionEnvironment(fn: PipelineFunction, args: Pick<PipelineEnvironmentArgs, 'chunkRows'>): Record<string, string> {
+  return {
+    [ENV.powertoolsServiceName]: `tributary-${fn}`,
+    ...(fn === 'backfill' ? { [ENV.chunkRows]: String(args.chunkRows ?? DEFAULTS.chunkRows) } : {}),
+  };
+}
