@@ -14,7 +14,6 @@ import { RECURLY_API_URL, recurlyApi, recurlyEndpoints } from '../sources/rest/r
 import type { Warehouse } from '../warehouse/port';
 import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
 import { getSnowflakeSecret } from '../warehouse/snowflake/config';
-import { SnowflakeWarehouse } from '../warehouse/snowflake/warehouse';
 import type { Checkpoint } from './faults';
 
 /**
@@ -80,6 +79,10 @@ export async function openWarehouseForEnv(env: NodeJS.ProcessEnv): Promise<Wareh
     const arn = env.TRIBUTARY_WAREHOUSE_SECRET_ARN;
     if (!arn) throw new UsageError('TRIBUTARY_WAREHOUSE_SECRET_ARN is not set (Snowflake credentials)');
     const config = await getSnowflakeSecret(arn, { endpoint: env.TRIBUTARY_SECRETS_ENDPOINT });
+    // Loaded here, not at the top: importing snowflake-sdk calls STS and probes cloud metadata
+    // endpoints, which a PostgreSQL pipeline's cold start must not pay for (nor be allowed to do).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SnowflakeWarehouse } = require('../warehouse/snowflake/warehouse') as typeof import('../warehouse/snowflake/warehouse');
     // The stack's config names the stage; the secret's value is the fallback.
     return SnowflakeWarehouse.connect({ ...config, ...(env.TRIBUTARY_SNOWFLAKE_STAGE ? { stage: env.TRIBUTARY_SNOWFLAKE_STAGE } : {}) }, model);
   }
