@@ -85,9 +85,11 @@ export class AlertingChannel extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // Stored as `{"token": "xoxb-…"}`, the format docs/operations.md gives an operator rotating it
+    // by hand and the one the notifier reads (runtime/config/secrets.ts parseSlackSecret).
     new aws.secretsmanager.SecretVersion(
       `${name}-slack-token-value`,
-      { secretId: this.slackSecret.id, secretString: pulumi.secret(args.slackBotToken) },
+      { secretId: this.slackSecret.id, secretString: pulumi.secret(pulumi.output(args.slackBotToken).apply((token) => JSON.stringify({ token }))) },
       { parent: this },
     );
 

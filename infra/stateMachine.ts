@@ -24,9 +24,17 @@
  * then `BackfillFinish` writes the manifest and moves the watermarks. Map results are discarded
  * (`ResultPath: null`): thousands of chunks would not fit in a state's payload.
  *
- * Data passing: Extract runs with `{}` (the runtime picks the runId); its `runId` and
- * `runStartedAt` are kept at `$.extract` and passed as `{runId, runStartedAt}` to Transform and
- * Load (the telemetry wrapper emits RunDuration and FreshnessLag from `runStartedAt`).
+ * Data passing: Extract runs with `{}` (the runtime picks the runId); each step's output is kept
+ * whole at `$.<step>.Payload` and Extract's `runId` and `runStartedAt` are passed as
+ * `{runId, runStartedAt}` to Transform and Load (the telemetry wrapper emits RunDuration and
+ * FreshnessLag from `runStartedAt`).
+ *
+ * No data-passing mistake may end an execution without the alert: a path that points at nothing
+ * raises `States.Runtime`, which no Retry or Catch (`States.ALL` included) can handle. So no
+ * ResultSelector picks fields out of a function's output, and every field of an output that a
+ * later state reads is checked by a Choice (`<Step>OutputCheck`, `IsPresent` and type) first; a
+ * missing one goes to `<Step>OutputInvalid` → the step's alert. The rehearsal
+ * (`npm run rehearse`) executes the definition with the built bundles to keep this true.
  *
  * Pure (no Pulumi import): tests validate the output with `asl-validator`.
  */
@@ -126,7 +134,7 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
     functionArn: string;
     /** The Payload template, or a path selecting the payload from the state input. */
     payload: Record<string, unknown> | { readonly path: string };
-    selector?: Record<string, string>;
+    /** Where the function's output is kept (as `{Payload}`); `null` discards it. */
     resultPath?: string | null;
     timeoutSeconds: number;
     failState?: string;
@@ -136,37 +144,57 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
     Comment: o.comment,
     Resource: 'arn:aws:states:::lambda:invoke',
     Parameters: { FunctionName: o.functionArn, ...('path' in o.payload && typeof o.payload.path === 'string' ? { 'Payload.$': o.payload.path } : { Payload: o.payload }) },
-    ...(o.selector ? { ResultSelector: o.selector } : {}),
-    ...(o.resultPath !== undefined ? { ResultPath: o.resultPath } : {}),
+    // The whole output, never fields picked out of it: a missing field would be States.Runtime.
+    ...(o.resultPath !== undefined ? { ResultSelector: { 'Payload.$': '$.Payload' }, ResultPath: o.resultPath } : {}),
     TimeoutSeconds: o.timeoutSeconds + 60,
     Retry: retries(),
     ...(o.failState ? { Catch: catchTo(o.failState) } : {}),
     ...(o.next ? { Next: o.next } : { End: true }),
   });
 
-  const runIdAndStart = { 'runId.$': '$.extract.runId', 'runStartedAt.$': '$.extract.runStartedAt' };
-  const selectors: Record<Step, Record<string, string>> = {
-    Extract: {
-      'runId.$': '$.Payload.runId',
-      'runStartedAt.$': '$.Payload.runStartedAt',
-      'manifestKey.$': '$.Payload.manifestKey',
-      'tables.$': '$.Payload.tables',
-      'rows.$': '$.Payload.rows',
-    },
-    Transform: { 'runId.$': '$.Payload.runId', 'manifestKeys.$': '$.Payload.manifestKeys' },
-    Load: { 'runId.$': '$.Payload.runId', 'loaded.$': '$.Payload.loaded' },
-  };
+  const runIdAndStart = { 'runId.$': '$.extract.Payload.runId', 'runStartedAt.$': '$.extract.Payload.runStartedAt' };
   const lambdaTask = (step: Step, next: string): State =>
     invoke({
       comment: `${step} (Lambda), retried with exponential backoff`,
       functionArn: args.functionArns[step],
       payload: step === 'Extract' ? {} : runIdAndStart,
-      selector: selectors[step],
       resultPath: `$.${step.toLowerCase()}`,
       timeoutSeconds: args.timeoutSeconds[step],
       failState: `${step}Failed`,
       next,
     });
+
+  /**
+   * A Choice that lets the execution on only when every listed field of a step's output is there
+   * with its type, and a Pass that turns a missing one into the step's error (so its alert is sent).
+   */
+  const outputCheck = (step: string, outputPath: string, fields: Readonly<Record<string, 'string' | 'number'>>, next: string): Record<string, State> => {
+    const invalid = `${step}OutputInvalid`;
+    const variable = (field: string) => `${outputPath}.${field}`;
+    const names = Object.keys(fields);
+    return {
+      [`${step}OutputCheck`]: {
+        Type: 'Choice',
+        Comment: `Every field of ${step}'s output that a later state reads (${names.join(', ')}) is present, with its type`,
+        // One rule per test, presence first: a type test on an absent field is itself States.Runtime.
+        Choices: [
+          ...names.map((f) => ({ Not: { Variable: variable(f), IsPresent: true }, Next: invalid })),
+          ...names.map((f) => ({ Not: { Variable: variable(f), ...(fields[f] === 'string' ? { IsString: true } : { IsNumeric: true }) }, Next: invalid })),
+        ],
+        Default: next,
+      },
+      [invalid]: {
+        Type: 'Pass',
+        Comment: `${step} succeeded but its output lacks a field the next states read`,
+        Result: {
+          Error: 'Tributary.StepOutputInvalid',
+          Cause: `${step} returned an output without ${names.map((f) => `${f} (${fields[f]})`).join(', ')}; see its log`,
+        },
+        ResultPath: '$.error',
+        Next: `${step}Failed`,
+      },
+    };
+  };
 
   const alert = (step: string, withRunId: boolean): State => ({
     Type: 'Pass',
@@ -177,7 +205,7 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
       environment: args.environment,
       step,
       'executionArn.$': '$$.Execution.Id',
-      ...(withRunId ? { 'runId.$': '$.extract.runId' } : {}),
+      ...(withRunId ? { 'runId.$': '$.extract.Payload.runId' } : {}),
       'error.$': '$.error.Error',
       'cause.$': '$.error.Cause',
     },
@@ -208,7 +236,6 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
           comment: 'Reconcile (Lambda): compare source and warehouse, repair and report the differences',
           functionArn: args.reconcile.functionArn,
           payload: {},
-          selector: { 'changed.$': '$.Payload.changed', 'missing.$': '$.Payload.missing', 'extra.$': '$.Payload.extra', 'repairedRows.$': '$.Payload.repairedRows' },
           resultPath: '$.reconcile',
           timeoutSeconds: args.reconcile.timeoutSeconds,
           failState: 'ReconcileFailed',
@@ -225,26 +252,28 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
           comment: 'Backfill plan (Lambda): the chunks of every table that needs a backfill, listed in the raw bucket',
           functionArn: backfill.functionArn,
           payload: { action: 'plan' },
-          selector: { 'backfillId.$': '$.Payload.backfillId', 'chunkCount.$': '$.Payload.chunkCount', 'chunksKey.$': '$.Payload.chunksKey' },
           resultPath: '$.backfill',
           timeoutSeconds: backfill.timeoutSeconds,
           failState: 'BackfillPlanFailed',
-          next: 'BackfillNeeded',
+          next: 'BackfillPlanOutputCheck',
         }),
+        ...outputCheck('BackfillPlan', '$.backfill.Payload', { chunkCount: 'number' }, 'BackfillNeeded'),
         BackfillNeeded: {
           Type: 'Choice',
-          Choices: [{ Variable: '$.backfill.chunkCount', NumericGreaterThan: 0, Next: 'BackfillChunks' }],
+          Choices: [{ Variable: '$.backfill.Payload.chunkCount', NumericGreaterThan: 0, Next: 'BackfillChunksOutputCheck' }],
           Default: 'Extract',
         },
+        // With chunks, the plan must also name them (chunksKey is null when there are none).
+        ...outputCheck('BackfillChunks', '$.backfill.Payload', { backfillId: 'string', chunksKey: 'string' }, 'BackfillChunks'),
         BackfillChunks: {
           Type: 'Map',
           Comment: 'One child execution per chunk; the chunk list is read from the raw bucket (too large for the state payload)',
           ItemReader: {
             Resource: 'arn:aws:states:::s3:getObject',
             ReaderConfig: { InputType: 'JSON' },
-            Parameters: { Bucket: backfill.rawBucketName, 'Key.$': '$.backfill.chunksKey' },
+            Parameters: { Bucket: backfill.rawBucketName, 'Key.$': '$.backfill.Payload.chunksKey' },
           },
-          ItemSelector: { action: 'chunk', 'backfillId.$': '$.backfill.backfillId', 'chunk.$': '$$.Map.Item.Value' },
+          ItemSelector: { action: 'chunk', 'backfillId.$': '$.backfill.Payload.backfillId', 'chunk.$': '$$.Map.Item.Value' },
           ItemProcessor: {
             ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
             StartAt: 'BackfillChunk',
@@ -253,7 +282,6 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
                 comment: 'One chunk (Lambda): a primary-key range of one table into the raw zone; a finished chunk is skipped',
                 functionArn: backfill.functionArn,
                 payload: { path: '$' },
-                selector: { 'table.$': '$.Payload.table', 'index.$': '$.Payload.index', 'rows.$': '$.Payload.rows', 'skipped.$': '$.Payload.skipped' },
                 timeoutSeconds: backfill.timeoutSeconds,
               }),
             },
@@ -268,8 +296,7 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
         BackfillFinish: invoke({
           comment: 'Backfill finish (Lambda): the manifest of the backfilled rows, then the watermarks',
           functionArn: backfill.functionArn,
-          payload: { action: 'finish', 'backfillId.$': '$.backfill.backfillId' },
-          selector: { 'manifestRunId.$': '$.Payload.manifestRunId', 'rows.$': '$.Payload.rows' },
+          payload: { action: 'finish', 'backfillId.$': '$.backfill.Payload.backfillId' },
           resultPath: '$.backfillFinish',
           timeoutSeconds: backfill.timeoutSeconds,
           failState: 'BackfillFinishFailed',
@@ -297,7 +324,8 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
     SkipOverlappingRun: { Type: 'Succeed', Comment: 'Another execution is running: this one does nothing' },
     ...reconcileStates,
     ...backfillStates,
-    Extract: lambdaTask('Extract', 'Transform'),
+    Extract: lambdaTask('Extract', 'ExtractOutputCheck'),
+    ...outputCheck('Extract', '$.extract.Payload', { runId: 'string', runStartedAt: 'string' }, 'Transform'),
     Transform: lambdaTask('Transform', 'Load'),
     Load: lambdaTask('Load', 'Done'),
     Done: { Type: 'Succeed' },

@@ -179,8 +179,16 @@ export function postgresUrlFromSecret(creds: PostgresCredentials): string {
   return `postgres://${enc(creds.user)}:${enc(creds.password)}@${creds.host}:${creds.port}/${enc(creds.database)}${query}`;
 }
 
-/** Validates `{"token": "xoxb-..."}`. */
+/**
+ * Validates `{"token": "xoxb-..."}` (what the stack writes and the docs tell an operator to store).
+ * A bare `xoxb-…` token, as an operator pasting it from Slack might store it, is read as well.
+ */
 export function parseSlackSecret(secretId: string, text: string): string {
+  const bare = text.trim();
+  if (/^xox[a-z]-[\w-]+$/.test(bare)) {
+    registerSecret(bare);
+    return bare;
+  }
   const obj = parseSecretJson(secretId, text);
   if (typeof obj.token === 'string') registerSecret(obj.token);
   return requireString(secretId, obj, ['token']);

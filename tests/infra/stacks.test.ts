@@ -149,7 +149,7 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     expect(one(s(), 'aws:sns/topic:Topic', 'alerts-topic').inputs.kmsMasterKeyId).toBe(arnOf(key));
     const secret = one(s(), 'aws:secretsmanager/secret:Secret', 'alerts-slack-token');
     expect(secret.inputs.kmsKeyId).toBe(arnOf(key));
-    expect(one(s(), 'aws:secretsmanager/secretVersion:SecretVersion', 'alerts-slack-token-value').inputs.secretString).toBe('xoxb-mock-slack-token');
+    expect(one(s(), 'aws:secretsmanager/secretVersion:SecretVersion', 'alerts-slack-token-value').inputs.secretString).toBe('{"token":"xoxb-mock-slack-token"}');
     const notifier = one(s(), 'aws:lambda/function:Function', 'alerts-notifier');
     const notifierVars = (notifier.inputs.environment as { variables: Record<string, string> }).variables;
     expect(notifierVars).toEqual(
@@ -431,7 +431,7 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     expect(definition.States.BackfillPlan.Parameters).toEqual({ FunctionName: backfillArn, Payload: { action: 'plan' } });
     expect(definition.States.BackfillChunks).toMatchObject({
       Type: 'Map',
-      ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: one(s(), 'aws:s3/bucket:Bucket', 'lake-raw').outputs.bucket, 'Key.$': '$.backfill.chunksKey' } },
+      ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: one(s(), 'aws:s3/bucket:Bucket', 'lake-raw').outputs.bucket, 'Key.$': '$.backfill.Payload.chunksKey' } },
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, States: { BackfillChunk: { Parameters: { FunctionName: backfillArn, 'Payload.$': '$' } } } },
       MaxConcurrency: 10,
     });

@@ -53,19 +53,36 @@ test('single flight: the guard lists RUNNING executions of this machine and skip
 });
 
 test('Extract → Transform → Load, passing the runId from Extract', () => {
-  expect([states.Extract.Next, states.Transform.Next, states.Load.Next]).toEqual(['Transform', 'Load', 'Done']);
+  expect([states.Extract.Next, states.ExtractOutputCheck.Default, states.Transform.Next, states.Load.Next]).toEqual(['ExtractOutputCheck', 'Transform', 'Load', 'Done']);
   expect(states.Extract.Parameters).toEqual({ FunctionName: args.functionArns.Extract, Payload: {} });
-  expect(states.Extract.ResultSelector).toMatchObject({ 'runId.$': '$.Payload.runId', 'manifestKey.$': '$.Payload.manifestKey' });
-  expect(states.Extract.ResultPath).toBe('$.extract');
-  expect(states.Extract.ResultSelector).toMatchObject({ 'runStartedAt.$': '$.Payload.runStartedAt' });
+  // Outputs are kept whole: a ResultSelector field that the function does not return is States.Runtime.
+  for (const step of ['Extract', 'Transform', 'Load']) {
+    expect(states[step].ResultSelector).toEqual({ 'Payload.$': '$.Payload' });
+    expect(states[step].ResultPath).toBe(`$.${step.toLowerCase()}`);
+  }
   // runStartedAt goes with the runId: the telemetry wrapper emits RunDuration and FreshnessLag from it.
   for (const step of ['Transform', 'Load'] as const) {
     expect(states[step].Parameters).toEqual({
       FunctionName: args.functionArns[step],
-      Payload: { 'runId.$': '$.extract.runId', 'runStartedAt.$': '$.extract.runStartedAt' },
+      Payload: { 'runId.$': '$.extract.Payload.runId', 'runStartedAt.$': '$.extract.Payload.runStartedAt' },
     });
   }
   expect(states.Load.TimeoutSeconds).toBe(660);
+});
+
+test('a field of Extract\'s output that later states read is checked before use; a missing one alerts', () => {
+  const check = states.ExtractOutputCheck as { Type: string; Choices: Array<Record<string, unknown>> };
+  expect(check.Type).toBe('Choice');
+  expect(check.Choices.slice(0, 2)).toEqual([
+    { Not: { Variable: '$.extract.Payload.runId', IsPresent: true }, Next: 'ExtractOutputInvalid' },
+    { Not: { Variable: '$.extract.Payload.runStartedAt', IsPresent: true }, Next: 'ExtractOutputInvalid' },
+  ]);
+  expect(check.Choices.slice(2)).toContainEqual({ Not: { Variable: '$.extract.Payload.runId', IsString: true }, Next: 'ExtractOutputInvalid' });
+  expect(states.ExtractOutputInvalid).toMatchObject({ Type: 'Pass', Result: { Error: 'Tributary.StepOutputInvalid' }, ResultPath: '$.error', Next: 'ExtractFailed' });
+  // No state reads a path into a function's output other than those the checks cover.
+  const text = JSON.stringify(definition);
+  const read = [...new Set([...text.matchAll(/"\$\.(\w+)\.Payload\.(\w+)"/g)].map((m) => `${m[1]}.${m[2]}`))].sort();
+  expect(read).toEqual(['extract.runId', 'extract.runStartedAt']);
 });
 
 test('every step retries with exponential backoff and catches into the alert path', () => {
@@ -90,7 +107,7 @@ test('every step retries with exponential backoff and catches into the alert pat
       Next: 'NotifyFailure',
     });
   }
-  expect(states.TransformFailed.Parameters).toMatchObject({ 'runId.$': '$.extract.runId' });
+  expect(states.TransformFailed.Parameters).toMatchObject({ 'runId.$': '$.extract.Payload.runId' });
   expect(states.ExtractFailed.Parameters).not.toHaveProperty('runId.$');
   expect(states.NotifyFailure).toMatchObject({
     Resource: 'arn:aws:states:::sns:publish',
@@ -149,24 +166,27 @@ describe('with the backfill and reconcile branches (PostgreSQL source)', () => {
   test('backfill: plan → chunks? → Distributed Map over the chunk list in the raw bucket → finish → Extract', () => {
     expect(st.BackfillPlan).toMatchObject({
       Parameters: { FunctionName: backfillArn, Payload: { action: 'plan' } },
-      ResultSelector: { 'backfillId.$': '$.Payload.backfillId', 'chunkCount.$': '$.Payload.chunkCount', 'chunksKey.$': '$.Payload.chunksKey' },
+      ResultSelector: { 'Payload.$': '$.Payload' },
       ResultPath: '$.backfill',
-      Next: 'BackfillNeeded',
+      Next: 'BackfillPlanOutputCheck',
     });
+    expect(st.BackfillPlanOutputCheck).toMatchObject({ Type: 'Choice', Default: 'BackfillNeeded' });
     expect(st.BackfillNeeded).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.backfill.chunkCount', NumericGreaterThan: 0, Next: 'BackfillChunks' }],
+      Choices: [{ Variable: '$.backfill.Payload.chunkCount', NumericGreaterThan: 0, Next: 'BackfillChunksOutputCheck' }],
       Default: 'Extract',
     });
+    expect(st.BackfillChunksOutputCheck).toMatchObject({ Type: 'Choice', Default: 'BackfillChunks' });
+    expect(st.BackfillChunksOutputInvalid).toMatchObject({ Type: 'Pass', ResultPath: '$.error', Next: 'BackfillChunksFailed' });
     const map = st.BackfillChunks;
     expect(map).toMatchObject({
       Type: 'Map',
       ItemReader: {
         Resource: 'arn:aws:states:::s3:getObject',
         ReaderConfig: { InputType: 'JSON' },
-        Parameters: { Bucket: 'tributary-dev-raw-210987654321-eu-west-2', 'Key.$': '$.backfill.chunksKey' },
+        Parameters: { Bucket: 'tributary-dev-raw-210987654321-eu-west-2', 'Key.$': '$.backfill.Payload.chunksKey' },
       },
-      ItemSelector: { action: 'chunk', 'backfillId.$': '$.backfill.backfillId', 'chunk.$': '$$.Map.Item.Value' },
+      ItemSelector: { action: 'chunk', 'backfillId.$': '$.backfill.Payload.backfillId', 'chunk.$': '$$.Map.Item.Value' },
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'BackfillChunk' },
       MaxConcurrency: 7,
       ResultPath: null,
@@ -178,7 +198,7 @@ describe('with the backfill and reconcile branches (PostgreSQL source)', () => {
     const retry = chunk.Retry as Array<{ ErrorEquals: string[]; BackoffRate: number; MaxAttempts: number }>;
     expect(retry.find((r) => r.ErrorEquals.includes('States.TaskFailed'))).toMatchObject({ MaxAttempts: 2, BackoffRate: 2 });
     expect(st.BackfillFinish).toMatchObject({
-      Parameters: { FunctionName: backfillArn, Payload: { action: 'finish', 'backfillId.$': '$.backfill.backfillId' } },
+      Parameters: { FunctionName: backfillArn, Payload: { action: 'finish', 'backfillId.$': '$.backfill.Payload.backfillId' } },
       ResultPath: '$.backfillFinish',
       Next: 'Extract',
     });

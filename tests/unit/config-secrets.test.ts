@@ -95,4 +95,12 @@ describe('parseSlackSecret', () => {
       'secret slack: missing key "token"',
     );
   });
+
+  it('also reads a bare bot token, and registers it for redaction', () => {
+    expect(parseSlackSecret('slack', 'xoxb-9-8-bare\n')).toBe('xoxb-9-8-bare');
+    expect(redact('token xoxb-9-8-bare leaked')).not.toContain('xoxb-9-8-bare');
+    expect(failure(() => parseSlackSecret('slack', 'not-a-token')).message).toBe(
+      'secret slack: is not valid JSON (expected an object of key/value pairs)',
+    );
+  });
 });
