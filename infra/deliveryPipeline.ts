@@ -13,6 +13,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { partitionOf, withName, type PlatformArgs } from './common';
 import { accountAdminStatement, document, logStatements, logsKeyStatement, trustPolicy, type PolicyStatement } from './iam';
 import { createSecureBucket } from './secureBucket';
+import { deliveryBuildRoleName, stackBackendUrl, stackStateStatements } from './statePolicies';
 
 export interface DeliveryDeploymentArgs {
   /** Stack to deploy (`dev`, `prod`). */
@@ -21,6 +22,8 @@ export interface DeliveryDeploymentArgs {
   readonly roleArn: string;
   /** Insert a manual approval before this deployment. */
   readonly approval?: boolean;
+  /** This stack's `awskms://` secrets-provider key (the bootstrap's `secretsKeyArns[stack]`). */
+  readonly secretsKeyArn: string;
 }
 
 export interface DeliveryPipelineArgs extends PlatformArgs {
@@ -29,10 +32,10 @@ export interface DeliveryPipelineArgs extends PlatformArgs {
   readonly branch: string;
   /** Provider of the CodeStar connection. Default GitHub. */
   readonly connectionProvider?: 'GitHub' | 'GitHubEnterpriseServer' | 'Bitbucket' | 'GitLab';
-  /** Pulumi state backend, `s3://bucket[/prefix]`. */
+  /** The Pulumi state bucket, `s3://bucket`; each stack's backend is `s3://bucket/<stack>`. */
   readonly stateBackendUrl: string;
-  /** KMS key of the stacks' `awskms://` secrets provider. */
-  readonly secretsProviderKeyArn: string;
+  /** KMS key encrypting the state bucket (the bootstrap's `stateKeyArn`). */
+  readonly stateKeyArn: string;
   /** Deployments in order. */
   readonly deployments: readonly DeliveryDeploymentArgs[];
   /** Topic notified when an approval waits (the alert topic) and its KMS key. */
@@ -58,8 +61,8 @@ export class DeliveryPipeline extends pulumi.ComponentResource {
     const partition = partitionOf(args.aws);
     const { accountId, region } = args.aws;
     const parent = { parent: this };
-    const stateBucket = /^s3:\/\/([^/]+)/.exec(args.stateBackendUrl)?.[1];
-    if (!stateBucket) throw new Error(`DeliveryPipeline ${name}: stateBackendUrl must be s3://bucket, got ${args.stateBackendUrl}`);
+    const stateBucket = /^s3:\/\/([^/]+)\/?$/.exec(args.stateBackendUrl)?.[1];
+    if (!stateBucket) throw new Error(`DeliveryPipeline ${name}: stateBackendUrl must be s3://bucket (each stack under its own prefix), got ${args.stateBackendUrl}`);
     const stateBucketArn = `arn:${partition}:s3:::${stateBucket}`;
 
     this.connection = new aws.codestarconnections.Connection(
@@ -100,10 +103,10 @@ export class DeliveryPipeline extends pulumi.ComponentResource {
 
     const image = args.buildImage ?? 'aws/codebuild/amazonlinux-x86_64-standard:5.0';
     const projects: Record<string, aws.codebuild.Project> = {};
-    const project = (key: string, buildspec: string, env: Record<string, string>, statements: PolicyStatement[]): aws.codebuild.Project => {
+    const project = (key: string, buildspec: string, env: Record<string, string>, statements: PolicyStatement[], roleName = `${prefix}-${key}-build`): aws.codebuild.Project => {
       const projectName = `${prefix}-${key}`;
       const logGroup = new aws.cloudwatch.LogGroup(`${name}-${key}-logs`, { name: `/aws/codebuild/${projectName}`, retentionInDays: args.logRetentionDays, kmsKeyId: this.artifactKey.arn, tags: args.tags }, parent);
-      const role = new aws.iam.Role(`${name}-${key}-role`, { name: `${projectName}-build`, assumeRolePolicy: JSON.stringify(trustPolicy('codebuild.amazonaws.com', accountId)), tags: args.tags }, parent);
+      const role = new aws.iam.Role(`${name}-${key}-role`, { name: roleName, assumeRolePolicy: JSON.stringify(trustPolicy('codebuild.amazonaws.com', accountId)), tags: args.tags }, parent);
       const policy = new aws.iam.RolePolicy(
         `${name}-${key}-policy`,
         {
@@ -148,17 +151,18 @@ export class DeliveryPipeline extends pulumi.ComponentResource {
     };
 
     const test = project('test', 'buildspecs/test.yml', {}, []);
+    // Each stage reaches its own stack's state prefix and secrets key only: the dev stage runs
+    // before the approval, so it must not be able to read or rewrite prod (issue 18).
     const deploys = args.deployments.map((d) =>
       project(
         `deploy-${d.stack}`,
         'buildspecs/deploy.yml',
-        { STACK: d.stack, PULUMI_BACKEND_URL: args.stateBackendUrl, DEPLOY_ROLE_ARN: d.roleArn },
+        { STACK: d.stack, PULUMI_BACKEND_URL: stackBackendUrl(stateBucket, d.stack), DEPLOY_ROLE_ARN: d.roleArn },
         [
           { Sid: 'AssumeStackDeployRole', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: d.roleArn },
-          { Sid: 'PulumiStateList', Effect: 'Allow', Action: 's3:ListBucket', Resource: stateBucketArn },
-          { Sid: 'PulumiState', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: `${stateBucketArn}/*` },
-          { Sid: 'PulumiSecrets', Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], Resource: args.secretsProviderKeyArn },
+          ...stackStateStatements(stateBucketArn, d.stack, args.stateKeyArn, d.secretsKeyArn, region),
         ],
+        deliveryBuildRoleName(args.environment, d.stack),
       ),
     );
     this.projects = projects;

@@ -6,3 +6,5 @@ export { DeliveryPipeline, type DeliveryPipelineArgs, type DeliveryDeploymentArg
 export { buildStateMachineDefinition, RECONCILE_INPUT, type StateMachineDefinitionArgs, type BackfillBranchArgs, type ReconcileBranchArgs } from './stateMachine';
 export { REQUIRED_TAG_KEYS, missingTagKeys, type PlatformTags } from './tags';
 export type { AwsEnvironment, PlatformArgs } from './common';
+export { DeployRole, StateStore, type DeployRoleArgs, type StateStoreArgs } from './bootstrap';
+export { deliveryBuildRoleName, secretsKeyAlias, stackBackendUrl, statePrefix, type StackDeployers } from './statePolicies';

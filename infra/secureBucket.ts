@@ -5,7 +5,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { tlsOnlyBucketPolicy } from './iam';
+import { tlsOnlyBucketPolicy, type PolicyDocument } from './iam';
 
 export interface SecureBucketArgs {
   /** Physical bucket name (globally unique). */
@@ -16,6 +16,13 @@ export interface SecureBucketArgs {
   readonly forceDestroy: boolean;
   readonly lifecycleRules?: pulumi.Input<aws.types.input.s3.BucketLifecycleConfigurationRule>[];
   readonly tags: Record<string, string>;
+  /**
+   * S3 bucket key (default on: fewer KMS calls). Off where a key policy scopes use by object
+   * prefix: with a bucket key the encryption context is the bucket, not the object.
+   */
+  readonly bucketKeyEnabled?: boolean;
+  /** The bucket policy; must keep the TLS-only denial. Default: TLS only. */
+  readonly policy?: (bucketArn: string) => PolicyDocument;
 }
 
 export interface SecureBucket {
@@ -35,7 +42,7 @@ export function createSecureBucket(name: string, args: SecureBucketArgs, parent:
     `${name}-encryption`,
     {
       bucket: bucket.id,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }],
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: args.bucketKeyEnabled ?? true }],
     },
     opts,
   );
@@ -48,7 +55,7 @@ export function createSecureBucket(name: string, args: SecureBucketArgs, parent:
   const ownership = new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } }, opts);
   const policy = new aws.s3.BucketPolicy(
     `${name}-tls-only`,
-    { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
+    { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify((args.policy ?? tlsOnlyBucketPolicy)(arn))) },
     { parent, dependsOn: [publicAccessBlock] },
   );
   const lifecycle = args.lifecycleRules?.length

@@ -22,7 +22,10 @@ import { policies } from '../policies/rules';
 const ROOT = resolve(__dirname, '..');
 const HARNESS = join(ROOT, 'tests', 'support', 'pulumiMocks.ts');
 
-type Capture = (stack: string) => Promise<CapturedResource[]>;
+/** A stack label: `dev` for the main program, `bootstrap/dev` for a program in a folder. */
+type Capture = (label: string) => Promise<CapturedResource[]>;
+/** Programs with their own Pulumi.yaml in a folder of the repository, checked like the main one. */
+const PROGRAM_DIRS = ['bootstrap'];
 interface Harness {
   capture: Capture;
   /** Whether an AWS type takes `tags`, read from the @pulumi/aws SDK (optional). */
@@ -31,21 +34,31 @@ interface Harness {
 
 /** Stacks with a `Pulumi.<stack>.yaml` next to `Pulumi.yaml`. */
 export function discoverStacks(rootDir: string = ROOT): string[] {
-  return readdirSync(rootDir)
-    .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
+  const stacksIn = (dir: string): string[] =>
+    existsSync(join(dir, 'Pulumi.yaml'))
+      ? readdirSync(dir)
+          .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+          .filter((s): s is string => s !== undefined)
+          .sort()
+      : [];
+  return [...stacksIn(rootDir), ...PROGRAM_DIRS.flatMap((d) => stacksIn(join(rootDir, d)).map((s) => `${d}/${s}`))];
 }
 
 async function loadHarness(): Promise<Harness | undefined> {
   if (!existsSync(HARNESS)) return undefined;
   const harness = (await import(HARNESS)) as {
-    captureStack?: (stack: never) => Promise<CapturedResource[]>;
+    captureStack?: (stack: never, options?: { projectDir?: string }) => Promise<CapturedResource[]>;
     isTaggableType?: (type: string) => boolean;
   };
   const capture = harness.captureStack;
   return capture
-    ? { capture: (stack: string) => capture(stack as never), isTaggableType: harness.isTaggableType }
+    ? {
+        capture: (label: string) => {
+          const [dir, stack] = label.includes('/') ? label.split('/') : ['.', label];
+          return capture(stack as never, { projectDir: dir });
+        },
+        isTaggableType: harness.isTaggableType,
+      }
     : undefined;
 }
 

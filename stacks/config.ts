@@ -76,6 +76,8 @@ export interface DeliveryDeployment {
   readonly roleArn: string;
   /** A manual approval gates this deployment. */
   readonly approval: boolean;
+  /** The stack's own secrets-provider KMS key (the bootstrap's output `secretsKeyArns`). */
+  readonly secretsKeyArn: string;
 }
 
 export interface DeliveryConfig {
@@ -83,10 +85,10 @@ export interface DeliveryConfig {
   readonly repository: string;
   readonly branch: string;
   readonly connectionProvider: 'GitHub' | 'GitHubEnterpriseServer' | 'Bitbucket' | 'GitLab';
-  /** Pulumi state backend, `s3://bucket[/prefix]`. */
+  /** The Pulumi state bucket, `s3://bucket`: each stack's state lives under `<stack>/`. */
   readonly stateBackendUrl: string;
-  /** KMS key of the stacks' secrets provider (`awskms://`). */
-  readonly secretsProviderKeyArn: string;
+  /** KMS key of the state bucket (the bootstrap's output `stateKeyArn`). */
+  readonly stateKeyArn: string;
   readonly deployments: readonly DeliveryDeployment[];
 }
 
@@ -223,7 +225,7 @@ const REPOSITORY = /^[\w.-]+\/[\w.-]+$/;
 const HTTPS_URL = /^https:\/\/[a-z0-9.-]+(:\d+)?(\/[\w./-]*)?$/i;
 const SNOWFLAKE_IDENT = /^[A-Za-z_][A-Za-z0-9_$]{0,254}(\.[A-Za-z_][A-Za-z0-9_$]{0,254}){0,2}$/;
 const IAM_USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user\/[\w+=,.@/-]+$/;
-const STATE_BACKEND = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
+const STATE_BACKEND = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/?$/;
 
 /** Validates the raw `tributary:*` config of one stack; throws a ConfigError naming every bad key. */
 export function validateStackConfig(raw: Raw): StackConfig {
@@ -444,8 +446,8 @@ function validateDelivery(r: Reader, raw: Raw): DeliveryConfig | undefined {
     r.oneOf(d, 'connectionProvider', 'delivery.connectionProvider', ['GitHub', 'GitHubEnterpriseServer', 'Bitbucket', 'GitLab'] as const, {
       optional: true,
     }) ?? 'GitHub';
-  const stateBackendUrl = r.string(d, 'stateBackendUrl', 'delivery.stateBackendUrl', 'an s3:// Pulumi state backend URL', { pattern: STATE_BACKEND });
-  const secretsProviderKeyArn = r.string(d, 'secretsProviderKeyArn', 'delivery.secretsProviderKeyArn', 'a KMS key ARN', { pattern: KMS_KEY_ARN });
+  const stateBackendUrl = r.string(d, 'stateBackendUrl', 'delivery.stateBackendUrl', 'the state bucket as s3://bucket (no prefix: each stack has its own)', { pattern: STATE_BACKEND });
+  const stateKeyArn = r.string(d, 'stateKeyArn', 'delivery.stateKeyArn', 'the state bucket KMS key ARN', { pattern: KMS_KEY_ARN });
   const deployments: DeliveryDeployment[] = [];
   const list = r.list(d, 'deployments', 'delivery.deployments', 'the stacks to deploy, in order') ?? [];
   list.forEach((entry, i) => {
@@ -457,8 +459,11 @@ function validateDelivery(r: Reader, raw: Raw): DeliveryConfig | undefined {
     const e = entry as Raw;
     const stack = r.string(e, 'stack', `${at}.stack`, 'a stack name', { pattern: NAME });
     const roleArn = r.string(e, 'roleArn', `${at}.roleArn`, 'the deploy role ARN in that stack account', { pattern: ROLE_ARN });
-    if (stack && roleArn) deployments.push({ stack, roleArn, approval: r.boolean(e, 'approval', `${at}.approval`, false) });
+    const secretsKeyArn = r.string(e, 'secretsKeyArn', `${at}.secretsKeyArn`, "the stack's own secrets-provider KMS key ARN", { pattern: KMS_KEY_ARN });
+    if (stack && roleArn && secretsKeyArn) deployments.push({ stack, roleArn, secretsKeyArn, approval: r.boolean(e, 'approval', `${at}.approval`, false) });
   });
-  if (!repository || !branch || !stateBackendUrl || !secretsProviderKeyArn) return undefined;
-  return { repository, branch, connectionProvider, stateBackendUrl, secretsProviderKeyArn, deployments };
+  const keys = deployments.map((x) => x.secretsKeyArn);
+  if (new Set(keys).size !== keys.length) r.bad('delivery.deployments', 'each stack needs its own secretsKeyArn (a shared key lets one stage decrypt another stack\'s secrets)');
+  if (!repository || !branch || !stateBackendUrl || !stateKeyArn) return undefined;
+  return { repository, branch, connectionProvider, stateBackendUrl, stateKeyArn, deployments };
 }

@@ -95,7 +95,7 @@ const delivery = cfg.delivery
         branch: cfg.delivery.branch,
         connectionProvider: cfg.delivery.connectionProvider,
         stateBackendUrl: cfg.delivery.stateBackendUrl,
-        secretsProviderKeyArn: cfg.delivery.secretsProviderKeyArn,
+        stateKeyArn: cfg.delivery.stateKeyArn,
         deployments: cfg.delivery.deployments,
         approvalTopic: { arn: alerts.topicArn, keyArn: alerts.keyArn },
         logRetentionDays: cfg.logRetentionDays,

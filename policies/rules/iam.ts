@@ -75,6 +75,18 @@ export const iamNoWildcardAction: ResourceValidationPolicy = {
   },
 };
 
+/**
+ * KMS use on keys whose ids are not known beforehand (a deploy role writing secret values) is
+ * acceptable when `kms:ViaService` pins it to a service call: the principal cannot decrypt
+ * directly, only what that service does on its behalf.
+ */
+function keyUseThroughServiceOnly(s: Statement, dataPlane: readonly string[]): boolean {
+  if (!dataPlane.every((a) => a.startsWith('kms:'))) return false;
+  const equals = (s.Condition as Record<string, Record<string, unknown>> | undefined)?.StringEquals;
+  const via = equals?.['kms:ViaService'];
+  return (typeof via === 'string' && via !== '*') || (Array.isArray(via) && via.length > 0 && !via.includes('*'));
+}
+
 export const iamNoWildcardResourceDataPlane: ResourceValidationPolicy = {
   name: 'iam-no-wildcard-resource-data-plane',
   description:
@@ -92,7 +104,7 @@ export const iamNoWildcardResourceDataPlane: ResourceValidationPolicy = {
           s.NotAction.length > 0
             ? [...DATA_PLANE_ACTIONS]
             : DATA_PLANE_ACTIONS.filter((d) => s.Action.some((a) => iamPatternMatches(a, d)));
-        if (dataPlane.length === 0) return;
+        if (dataPlane.length === 0 || keyUseThroughServiceOnly(s, dataPlane)) return;
         reportViolation(
           `IAM ${describe(args)} ${statementLabel(doc, s, i)} allows ${dataPlane.slice(0, 4).join(', ')}` +
             `${dataPlane.length > 4 ? ', ...' : ''} on resource '${[...s.Resource, ...s.NotResource].join("', '")}'. ` +

@@ -155,3 +155,19 @@ describe('iam-no-admin-managed-policy', () => {
     expect(isForbiddenManagedPolicy('arn:aws:iam::aws:policy/AWSCodePipeline_FullAccess')).toBe(true);
   });
 });
+
+describe('iam-no-wildcard-resource-data-plane: KMS use pinned to a service', () => {
+  const keyUse = { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: 'arn:aws:kms:eu-west-2:210987654321:key/*' };
+  test('passes KMS use on any key when kms:ViaService names the service', async () => {
+    const pinned = { ...keyUse, Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-2.amazonaws.com' } } };
+    expect(await checkResource(iamNoWildcardResourceDataPlane, { type: ROLE_POLICY, props: { policy: doc(pinned) } })).toEqual([]);
+  });
+  test('still flags it without the condition, with a wildcard service, or mixed with other data-plane actions', async () => {
+    const unpinned = await checkResource(iamNoWildcardResourceDataPlane, { type: ROLE_POLICY, props: { policy: doc(keyUse) } });
+    expect(unpinned).toEqual([expect.stringMatching(/allows kms:Decrypt, kms:GenerateDataKey/)]);
+    const anyService = { ...keyUse, Condition: { StringEquals: { 'kms:ViaService': '*' } } };
+    expect(await checkResource(iamNoWildcardResourceDataPlane, { type: ROLE_POLICY, props: { policy: doc(anyService) } })).toHaveLength(1);
+    const mixed = { Effect: 'Allow', Action: ['kms:Decrypt', 's3:GetObject'], Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-2.amazonaws.com' } } };
+    expect(await checkResource(iamNoWildcardResourceDataPlane, { type: ROLE_POLICY, props: { policy: doc(mixed) } })).toHaveLength(1);
+  });
+});

@@ -56,11 +56,12 @@ export interface CaptureOptions {
   readonly config?: Readonly<Record<string, string | undefined>>;
   /** Repository root (defaults to this repository). */
   readonly rootDir?: string;
+  /** Folder of the Pulumi project, relative to the root: `.` (default) or `bootstrap`. */
+  readonly projectDir?: string;
 }
 
 export const PROJECT = 'tributary';
 const ROOT = resolve(__dirname, '..', '..');
-const PROGRAM = 'stacks/index.ts';
 
 /** Placeholders for secrets a committed stack file cannot hold in clear. */
 const FAKE_SECRETS: Readonly<Record<string, string>> = { 'tributary:slackBotToken': 'xoxb-mock-slack-token' };
@@ -72,7 +73,7 @@ export interface StackConfigFiles {
 }
 
 /** Reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` into the flat config map the CLI would set. */
-export function loadStackConfig(stack: string, rootDir: string = ROOT, overrides: CaptureOptions['config'] = {}): StackConfigFiles {
+export function loadStackConfig(stack: string, rootDir: string = ROOT, overrides: CaptureOptions['config'] = {}, projectDir = '.'): StackConfigFiles {
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   const put = (key: string, value: unknown): void => {
@@ -83,16 +84,17 @@ export function loadStackConfig(stack: string, rootDir: string = ROOT, overrides
       config[key] = typeof value === 'string' ? value : JSON.stringify(value);
     }
   };
-  const project = parseYaml(readFileSync(join(rootDir, 'Pulumi.yaml'), 'utf8')) as { config?: Record<string, unknown> };
+  const dir = join(rootDir, projectDir);
+  const project = parseYaml(readFileSync(join(dir, 'Pulumi.yaml'), 'utf8')) as { name?: string; config?: Record<string, unknown> };
   for (const [key, spec] of Object.entries(project.config ?? {})) {
     if (spec !== null && typeof spec === 'object' && 'value' in spec) put(key, (spec as { value: unknown }).value);
   }
-  const stackFile = join(rootDir, `Pulumi.${stack}.yaml`);
+  const stackFile = join(dir, `Pulumi.${stack}.yaml`);
   if (!existsSync(stackFile)) throw new Error(`no stack file ${stackFile}`);
   const parsed = parseYaml(readFileSync(stackFile, 'utf8')) as { config?: Record<string, unknown> } | null;
   for (const [key, value] of Object.entries(parsed?.config ?? {})) put(key, value);
   for (const [key, value] of Object.entries(FAKE_SECRETS)) {
-    if (!(key in config)) {
+    if (project.name === PROJECT && !(key in config)) {
       config[key] = value;
       secretKeys.push(key);
     }
@@ -107,11 +109,14 @@ export function loadStackConfig(stack: string, rootDir: string = ROOT, overrides
 /** Runs one stack in a child process; resolves with its resources and outputs. */
 export function captureStackRun(stack: StackName | string, options: CaptureOptions = {}): Promise<CapturedStack> {
   const rootDir = options.rootDir ?? ROOT;
-  const files = loadStackConfig(stack, rootDir, options.config);
+  const projectDir = options.projectDir ?? '.';
+  const files = loadStackConfig(stack, rootDir, options.config, projectDir);
+  const manifest = parseYaml(readFileSync(join(rootDir, projectDir, 'Pulumi.yaml'), 'utf8')) as { name: string; main?: string };
   const dir = mkdtempSync(join(tmpdir(), 'tributary-capture-'));
   const request = join(dir, 'request.json');
   const result = join(dir, 'result.json');
-  writeFileSync(request, JSON.stringify({ stack, rootDir, ...files }));
+  const program = join(projectDir, manifest.main ?? 'index.ts');
+  writeFileSync(request, JSON.stringify({ stack, rootDir, project: manifest.name, program, ...files }));
   return new Promise<CapturedStack>((resolvePromise, reject) => {
     execFile(
       process.execPath,
@@ -168,6 +173,9 @@ function dirnameOf(pkg: string): string {
 interface ChildRequest extends StackConfigFiles {
   readonly stack: string;
   readonly rootDir: string;
+  readonly project: string;
+  /** The program's entry, relative to the root (`stacks/index.ts`, `bootstrap/index.ts`). */
+  readonly program: string;
 }
 
 /** Fabricated, realistic identifiers so ARNs flowing into policies look like AWS's own. */
@@ -247,8 +255,9 @@ async function childMain(requestFile: string, resultFile: string): Promise<void>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pulumi = require('@pulumi/pulumi') as typeof Pulumi;
   pulumi.runtime.setAllConfig(req.config, req.secretKeys);
-  const account = req.config['tributary:accountId'] ?? '000000000000';
-  const region = req.config['tributary:region'] ?? 'us-east-1';
+  const namespace = req.project === PROJECT ? PROJECT : req.project.replace(/^tributary-/, '');
+  const account = req.config[`${namespace}:accountId`] ?? '000000000000';
+  const region = req.config[`${namespace}:region`] ?? 'us-east-1';
 
   const byKey = new Map<string, { inputs: Record<string, unknown>; outputs: Record<string, unknown>; custom: boolean; provider?: string }>();
   const order: Array<{ key: string; urn: string; parent?: string; type: string; name: string }> = [];
@@ -271,7 +280,7 @@ async function childMain(requestFile: string, resultFile: string): Promise<void>
         return args.inputs;
       },
     },
-    PROJECT,
+    req.project,
     req.stack,
     false,
   );
@@ -290,7 +299,7 @@ async function childMain(requestFile: string, resultFile: string): Promise<void>
   };
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const program = require(join(req.rootDir, PROGRAM)) as Record<string, unknown>;
+  const program = require(join(req.rootDir, req.program)) as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(program)) {
     outputs[name] = await new Promise((done) => (pulumi.output(value as Pulumi.Input<unknown>) as Pulumi.Output<unknown>).apply((v) => done(v)));
