@@ -8,7 +8,7 @@ import { seedTotesys } from '../sources/postgres/seed';
 import { readState, type TableState } from '../state/watermarks';
 import { bytes, seconds, table } from './format';
 import { LocalServices } from './local-env';
-import { LAKE_OPTIONS, lakeFrom, namedWarehouse, pipelineNamed, runOptions, targetsFrom, WAREHOUSE_OPTIONS, warehouseFrom } from './pipeline-options';
+import { LAKE_OPTIONS, lakeFrom, namedWarehouse, pipelineNamed, runOptions, targetsFrom, warehouseFrom, warehouseOptions } from './pipeline-options';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -127,7 +127,7 @@ export async function seedCommand(argv: string[], io: CliIo): Promise<number> {
 
 export async function statusCommand(argv: string[], io: CliIo): Promise<number> {
   const pipeline = pipelineNamed(argv);
-  const values = parse(argv, { ...LAKE_OPTIONS, ...WAREHOUSE_OPTIONS, pipeline: { type: 'string' }, json: { type: 'boolean' } });
+  const values = parse(argv, { ...LAKE_OPTIONS, ...warehouseOptions(), pipeline: { type: 'string' }, json: { type: 'boolean' } });
   const lake = lakeFrom(values, io.env);
   const source = sourceAdapter(pipeline.kind);
   namedWarehouse(values, io.env);

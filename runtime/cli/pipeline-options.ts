@@ -25,6 +25,11 @@ export const WAREHOUSE_OPTIONS = {
   'warehouse-secret': { type: 'string' },
 } as const;
 
+/** `--warehouse`, `--warehouse-secret` and every warehouse kind's own options. */
+export function warehouseOptions(): NonNullable<ParseArgsConfig['options']> {
+  return Object.assign({}, WAREHOUSE_OPTIONS, ...Object.values(WAREHOUSES).map((w) => w.cliOptions ?? {})) as NonNullable<ParseArgsConfig['options']>;
+}
+
 /** The pipelines the CLI runs, by name: each source kind's dataset (totesys, recurly). */
 export function localPipelines(): Array<{ name: string; kind: SourceKind }> {
   return SOURCE_KINDS.map((kind) => ({ name: SOURCE_CAPABILITIES[kind].defaultName, kind }));
@@ -44,7 +49,7 @@ export function pipelineNamed(argv: readonly string[]): { name: string; kind: So
 
 /** The options `tributary run` accepts for a pipeline of this source kind. */
 export function runOptions(kind: SourceKind): NonNullable<ParseArgsConfig['options']> {
-  return { ...LAKE_OPTIONS, ...WAREHOUSE_OPTIONS, pipeline: { type: 'string' }, ...sourceAdapter(kind).cliOptions };
+  return { ...LAKE_OPTIONS, ...warehouseOptions(), pipeline: { type: 'string' }, ...sourceAdapter(kind).cliOptions };
 }
 
 export function lakeFrom(values: CliValues, env: NodeJS.ProcessEnv): ObjectStore {
@@ -77,7 +82,7 @@ export function namedWarehouse(values: CliValues, env: NodeJS.ProcessEnv): (() =
   if (!url) return undefined;
   const kind = warehouseKindOfUrl(url);
   if (!kind) throw new UsageError(`--warehouse: expected a ${schemesText()}, got ${url.split('//')[0]}//…`);
-  const settings = warehouseAdapter(kind).fromUrl(url, values);
+  const settings = warehouseAdapter(kind).fromUrl(url, values, env);
   return async () => settings;
 }
 

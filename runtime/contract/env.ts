@@ -29,6 +29,13 @@ export const ENV = {
   /** Local runs: the warehouse's postgres:// URL instead of a secret. */
   warehouseUrl: 'TRIBUTARY_WAREHOUSE_URL',
   snowflakeStage: 'TRIBUTARY_SNOWFLAKE_STAGE',
+  /** Redshift: Serverless workgroup or provisioned cluster (with its database user), database, COPY role. */
+  redshiftWorkgroup: 'TRIBUTARY_REDSHIFT_WORKGROUP',
+  redshiftCluster: 'TRIBUTARY_REDSHIFT_CLUSTER',
+  redshiftDbUser: 'TRIBUTARY_REDSHIFT_DB_USER',
+  redshiftDatabase: 'TRIBUTARY_REDSHIFT_DATABASE',
+  redshiftSecretArn: 'TRIBUTARY_REDSHIFT_SECRET_ARN',
+  redshiftCopyRoleArn: 'TRIBUTARY_REDSHIFT_COPY_ROLE_ARN',
   alertTopicArn: 'TRIBUTARY_ALERT_TOPIC_ARN',
   fault: 'TRIBUTARY_FAULT',
   slackSecretArn: 'TRIBUTARY_SLACK_SECRET_ARN',

@@ -7,7 +7,7 @@
 export const SOURCE_KINDS = ['postgres', 'rest'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
-export const WAREHOUSE_KINDS = ['postgres', 'snowflake'] as const;
+export const WAREHOUSE_KINDS = ['postgres', 'snowflake', 'redshift'] as const;
 export type WarehouseKind = (typeof WAREHOUSE_KINDS)[number];
 
 /** The run's three steps (every pipeline). */
@@ -40,6 +40,7 @@ export interface WarehouseCapabilities {
 export const WAREHOUSE_CAPABILITIES: Readonly<Record<WarehouseKind, WarehouseCapabilities>> = {
   postgres: { reconcile: true },
   snowflake: { reconcile: false },
+  redshift: { reconcile: false },
 };
 
 /** Whether a pipeline has the backfill and reconcile branches. */

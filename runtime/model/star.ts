@@ -2,7 +2,7 @@
  * Warehouse-neutral description of a star schema: enough to generate DDL, staging tables and
  * load statements for each warehouse adapter.
  */
-export type ColumnType = 'int' | 'bigint' | 'date' | 'time' | 'varchar' | 'numeric(10,2)' | 'numeric' | 'boolean' | 'timestamp';
+export type ColumnType = 'int' | 'bigint' | 'date' | 'time' | 'varchar' | 'numeric(10,2)' | 'numeric(18,2)' | 'numeric' | 'boolean' | 'timestamp';
 
 export interface StarColumn {
   name: string;

@@ -112,8 +112,10 @@ export interface WarehouseKindAdapter<T extends { kind: WarehouseKind }> {
   /** URL schemes of `--warehouse` this kind answers (`postgres:`). */
   readonly schemes: readonly string[];
   fromEnv(env: NodeJS.ProcessEnv): Promise<T>;
-  /** `--warehouse <url>`, with the other CLI values (e.g. `--redshift-copy-role`); throws a one-line message. */
-  fromUrl(url: string, values: CliValues): T;
+  /** Options of this kind beside `--warehouse` (e.g. `--redshift-copy-role`). */
+  readonly cliOptions?: NonNullable<ParseArgsConfig['options']>;
+  /** `--warehouse <url>`, with the other CLI values and the environment; throws a one-line message. */
+  fromUrl(url: string, values: CliValues, env?: NodeJS.ProcessEnv): T;
   /** `--warehouse-secret <id>`: settings read from a Secrets Manager secret. */
   fromSecret?(secretId: string): Promise<T>;
   open(settings: T, model: StarModel): Promise<Warehouse>;

@@ -2,6 +2,7 @@ import type { SourceKind, WarehouseKind } from '../contract';
 import { postgresSource, type PostgresSourceSettings } from '../sources/postgres/kind';
 import { restSource, type RestSourceSettings } from '../sources/rest/kind';
 import { postgresWarehouse, type PostgresWarehouseSettings } from '../warehouse/postgres/kind';
+import { redshiftWarehouse, type RedshiftWarehouseSettings } from '../warehouse/redshift/kind';
 import { snowflakeWarehouse, type SnowflakeWarehouseSettings } from '../warehouse/snowflake/kind';
 import type { SourceBinding, SourceKindAdapter, WarehouseKindAdapter } from './kinds';
 
@@ -10,7 +11,7 @@ import type { SourceBinding, SourceKindAdapter, WarehouseKindAdapter } from './k
  * (branches, async loads) is in runtime/contract/kinds.ts; what they do is in their folders.
  */
 export type SourceSettings = PostgresSourceSettings | RestSourceSettings;
-export type WarehouseSettings = PostgresWarehouseSettings | SnowflakeWarehouseSettings;
+export type WarehouseSettings = PostgresWarehouseSettings | SnowflakeWarehouseSettings | RedshiftWarehouseSettings;
 
 export const SOURCES: { readonly [K in SourceKind]: SourceKindAdapter<Extract<SourceSettings, { kind: K }>> } = {
   postgres: postgresSource,
@@ -20,6 +21,7 @@ export const SOURCES: { readonly [K in SourceKind]: SourceKindAdapter<Extract<So
 export const WAREHOUSES: { readonly [K in WarehouseKind]: WarehouseKindAdapter<Extract<WarehouseSettings, { kind: K }>> } = {
   postgres: postgresWarehouse,
   snowflake: snowflakeWarehouse,
+  redshift: redshiftWarehouse,
 };
 
 /** The adapter of a source kind, typed for settings of any kind (the map above ties kind to settings). */

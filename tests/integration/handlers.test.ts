@@ -93,7 +93,7 @@ describe('Lambda handlers over S3 buckets and Secrets Manager (moto)', () => {
     await expect(loadStage({ runId: 'x' }, { ...env, TRIBUTARY_WAREHOUSE_SECRET_ARN: undefined })).rejects.toThrow(/TRIBUTARY_WAREHOUSE_SECRET_ARN nor TRIBUTARY_WAREHOUSE_URL/);
     // A PostgreSQL secret is not Snowflake credentials: the error names the secret and the key.
     await expect(loadStage({ runId: 'x' }, { ...env, TRIBUTARY_WAREHOUSE_KIND: 'snowflake' })).rejects.toThrow(/missing key "account"/);
-    await expect(loadStage({ runId: 'x' }, { ...env, TRIBUTARY_WAREHOUSE_KIND: 'oracle' })).rejects.toThrow(/expected postgres or snowflake/);
+    await expect(loadStage({ runId: 'x' }, { ...env, TRIBUTARY_WAREHOUSE_KIND: 'oracle' })).rejects.toThrow(/expected postgres, snowflake or redshift/);
     await expect(extractStage({}, { ...env, TRIBUTARY_SOURCE_KIND: 'mysql' })).rejects.toThrow(/expected postgres or rest/);
   });
 });

@@ -28,6 +28,7 @@ const DUCK_TYPES: Record<ColumnType, string> = {
   time: 'TIME',
   varchar: 'VARCHAR',
   'numeric(10,2)': 'DECIMAL(10,2)',
+  'numeric(18,2)': 'DECIMAL(18,2)',
   numeric: 'DECIMAL(38,6)',
   boolean: 'BOOLEAN',
   timestamp: 'TIMESTAMP',

@@ -8,6 +8,7 @@ const PG_TYPES: Record<ColumnType, string> = {
   time: 'time',
   varchar: 'varchar',
   'numeric(10,2)': 'numeric(10,2)',
+  'numeric(18,2)': 'numeric(18,2)',
   numeric: 'numeric',
   boolean: 'boolean',
   timestamp: 'timestamp',
