@@ -35,6 +35,9 @@ export const AWS_REQUIRES_WILDCARD: readonly string[] = [
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  // Redshift Data API: a statement's status and rows are read by its id; the caller sees only its own statements.
+  'redshift-data:DescribeStatement',
+  'redshift-data:GetStatementResult',
 ];
 
 /** Key policy statement keeping the key manageable through IAM in its account. */
@@ -161,7 +164,8 @@ export function loadPolicy(r: PipelineFunctionResources): PolicyDocument {
   return document(
     { Sid: 'ReadProcessedZone', Effect: 'Allow', Action: READ, Resource: objects(r.processedBucketArn, prefixes) },
     listWithin('ListProcessedZone', r.processedBucketArn, prefixes),
-    { Sid: 'WarehouseSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.warehouseSecretArn },
+    // A Redshift warehouse with IAM authentication has no secret.
+    ...(r.warehouseSecretArn ? [{ Sid: 'WarehouseSecret', Effect: 'Allow' as const, Action: 'secretsmanager:GetSecretValue', Resource: r.warehouseSecretArn }] : []),
     // Load only reads the lake: decrypting is enough.
     ...common(r, ['kms:Decrypt']),
   );
@@ -239,6 +243,68 @@ export function snowflakeStagePolicy(processedBucketArn: string, lakeKeyArn: str
     { Sid: 'ReadProcessedZone', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${processedBucketArn}/processed/*` },
     listWithin('ListProcessedZone', processedBucketArn, ['processed/']),
     { Sid: 'BucketLocation', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: processedBucketArn },
+    { Sid: 'LakeKeyDecrypt', Effect: 'Allow', Action: 'kms:Decrypt', Resource: lakeKeyArn },
+  );
+}
+
+/** Where a Redshift load runs: a Serverless workgroup (by id, as its ARN has it) or a cluster, one database. */
+export interface RedshiftAccessTarget {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly workgroupId?: string;
+  readonly clusterIdentifier?: string;
+  readonly dbUser?: string;
+  readonly database: string;
+  /** With a secret, the Data API authenticates with it; without, with temporary IAM credentials. */
+  readonly usesSecret: boolean;
+}
+
+/**
+ * What the load function needs for a Redshift warehouse beyond reading the lake: the Data API
+ * on that workgroup or cluster only, temporary credentials for that database (user), and writing
+ * the run's COPY-ready objects under `processed/_redshift/<source>/`.
+ */
+export function redshiftLoadStatements(t: RedshiftAccessTarget, processedBucketArn: string, sourceName: string): PolicyStatement[] {
+  const base = `arn:${t.partition}:redshift`;
+  const target = t.workgroupId
+    ? `arn:${t.partition}:redshift-serverless:${t.region}:${t.accountId}:workgroup/${t.workgroupId}`
+    : `${base}:${t.region}:${t.accountId}:cluster:${t.clusterIdentifier}`;
+  const credentials: PolicyStatement[] = t.usesSecret
+    ? []
+    : t.workgroupId
+      ? [{ Sid: 'RedshiftCredentials', Effect: 'Allow', Action: 'redshift-serverless:GetCredentials', Resource: target }]
+      : [
+          {
+            Sid: 'RedshiftCredentials',
+            Effect: 'Allow',
+            Action: 'redshift:GetClusterCredentials',
+            Resource: [`${base}:${t.region}:${t.accountId}:dbuser:${t.clusterIdentifier}/${t.dbUser}`, `${base}:${t.region}:${t.accountId}:dbname:${t.clusterIdentifier}/${t.database}`],
+          },
+        ];
+  return [
+    { Sid: 'RedshiftDataApi', Effect: 'Allow', Action: ['redshift-data:ExecuteStatement', 'redshift-data:BatchExecuteStatement'], Resource: target },
+    { Sid: 'RedshiftStatements', Effect: 'Allow', Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'], Resource: '*' },
+    ...credentials,
+    { Sid: 'WriteRedshiftStage', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: `${processedBucketArn}/processed/_redshift/${sourceName}/*` },
+  ];
+}
+
+/** Trust of the role Redshift assumes for COPY (the workgroup's namespace or the cluster has it attached). */
+export function redshiftCopyTrustPolicy(accountId: string): PolicyDocument {
+  return document({
+    Effect: 'Allow',
+    Principal: { Service: ['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com'] },
+    Action: 'sts:AssumeRole',
+    Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
+  });
+}
+
+/** COPY reads the processed zone (Parquet) and decrypts with the lake key, nothing else. */
+export function redshiftCopyPolicy(processedBucketArn: string, lakeKeyArn: string): PolicyDocument {
+  return document(
+    { Sid: 'ReadProcessedZone', Effect: 'Allow', Action: 's3:GetObject', Resource: `${processedBucketArn}/processed/*` },
+    listWithin('ListProcessedZone', processedBucketArn, ['processed/']),
     { Sid: 'LakeKeyDecrypt', Effect: 'Allow', Action: 'kms:Decrypt', Resource: lakeKeyArn },
   );
 }

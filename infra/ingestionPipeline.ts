@@ -34,9 +34,11 @@ import {
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, partitionOf, type PlatformArgs } from './common';
 import {
   backfillPolicy,
+  document,
   extractPolicy,
   loadPolicy,
   reconcilePolicy,
+  redshiftLoadStatements,
   transformPolicy,
   type PipelineFunctionResources,
   type PolicyDocument,
@@ -47,7 +49,7 @@ import { functionEnvironment, pipelineEnvironment } from './pipelineEnvironment'
 import { createPipelineSchedules } from './pipelineSchedules';
 import { createPipelineStateMachine } from './pipelineStateMachine';
 import type { RetrySettings } from './stateMachine';
-import { createSnowflakeStageRole, type SnowflakeIntegrationArgs } from './warehouseAccess';
+import { createRedshiftCopyRole, createSnowflakeStageRole, type SnowflakeIntegrationArgs } from './warehouseAccess';
 
 export { pipelineBranches, type SnowflakeIntegrationArgs, type SourceKind, type WarehouseKind };
 /** The run's three steps (every pipeline). */
@@ -69,6 +71,15 @@ export interface LakeRef {
 export interface AlertsRef {
   readonly topicArn: pulumi.Input<string>;
   readonly keyArn: pulumi.Input<string>;
+}
+
+export interface RedshiftWarehouseArgs {
+  readonly workgroup?: string;
+  /** The workgroup's id (its ARN's last part): scopes the Data API permissions. */
+  readonly workgroupId?: string;
+  readonly clusterIdentifier?: string;
+  readonly dbUser?: string;
+  readonly database: string;
 }
 
 export interface IngestionPipelineArgs extends PlatformArgs {
@@ -93,6 +104,8 @@ export interface IngestionPipelineArgs extends PlatformArgs {
     readonly stage?: string;
     /** Snowflake: creates the role the storage integration assumes (read-only on `processed/*`). */
     readonly snowflakeIntegration?: SnowflakeIntegrationArgs;
+    /** Redshift: the workgroup (name and id) or cluster (and database user) and the database the Data API loads. */
+    readonly redshift?: RedshiftWarehouseArgs;
   };
   readonly lake: LakeRef;
   readonly alerts: AlertsRef;
@@ -144,6 +157,8 @@ export class IngestionPipeline extends pulumi.ComponentResource {
   readonly schedule: aws.scheduler.Schedule;
   readonly reconcileSchedule?: aws.scheduler.Schedule;
   readonly snowflakeRole?: aws.iam.Role;
+  /** Redshift: the role its COPY assumes (attach it to the workgroup's namespace or the cluster). */
+  readonly redshiftCopyRole?: aws.iam.Role;
   readonly alarms: readonly aws.cloudwatch.MetricAlarm[];
   readonly sourceSecretArn: pulumi.Output<string>;
   readonly warehouseSecretArn: pulumi.Output<string>;
@@ -160,7 +175,13 @@ export class IngestionPipeline extends pulumi.ComponentResource {
     const functionNames = pipelineFunctions(args.source.kind, args.warehouse.kind);
 
     this.sourceSecretArn = this.secret(name, args, 'source', args.source.secretArn);
-    this.warehouseSecretArn = this.secret(name, args, 'warehouse', args.warehouse.secretArn);
+    // Redshift authenticates the Data API with IAM unless a secret is named: none is created for it.
+    const hasWarehouseSecret = args.warehouse.kind !== 'redshift' || args.warehouse.secretArn !== undefined;
+    this.warehouseSecretArn = hasWarehouseSecret ? this.secret(name, args, 'warehouse', args.warehouse.secretArn) : pulumi.output('');
+    const access = { prefix, processedBucketArn: args.lake.processedBucketArn, lakeKeyArn: args.lake.keyArn, tags: args.tags };
+    const redshift = args.warehouse.kind === 'redshift' ? args.warehouse.redshift : undefined;
+    if (args.warehouse.kind === 'redshift' && !redshift) throw new Error(`${args.pipeline}: a redshift warehouse needs warehouse.redshift (workgroup or cluster, database)`);
+    if (redshift) this.redshiftCopyRole = createRedshiftCopyRole(name, args.aws.accountId, access, this);
 
     this.layer = new aws.lambda.LayerVersion(
       `${name}-native-layer`,
@@ -185,6 +206,8 @@ export class IngestionPipeline extends pulumi.ComponentResource {
       warehouseSecretArn: this.warehouseSecretArn,
       alertTopicArn: args.alerts.topicArn,
       logLevel,
+      hasWarehouseSecret,
+      ...(this.redshiftCopyRole ? { redshiftCopyRoleArn: this.redshiftCopyRole.arn } : {}),
     });
     const functions: Partial<Record<PipelineFunctionName, aws.lambda.Function>> = {};
     const roles: Partial<Record<PipelineFunctionName, aws.iam.Role>> = {};
@@ -200,8 +223,8 @@ export class IngestionPipeline extends pulumi.ComponentResource {
           policy: (logGroupArn) =>
             pulumi
               .all([logGroupArn, args.lake.rawBucketArn, args.lake.processedBucketArn, args.lake.keyArn, args.alerts.topicArn, args.alerts.keyArn, this.sourceSecretArn, this.warehouseSecretArn])
-              .apply(([logs, raw, processed, key, topic, topicKey, sourceSecret, warehouseSecret]) =>
-                POLICIES[fnName]({
+              .apply(([logs, raw, processed, key, topic, topicKey, sourceSecret, warehouseSecret]) => {
+                const policy = POLICIES[fnName]({
                   sourceName: args.source.name,
                   rawBucketArn: raw,
                   processedBucketArn: processed,
@@ -211,8 +234,11 @@ export class IngestionPipeline extends pulumi.ComponentResource {
                   alertKeyArn: topicKey,
                   sourceSecretArn: sourceSecret,
                   warehouseSecretArn: warehouseSecret,
-                }),
-              ),
+                });
+                if (fnName !== 'load' || !redshift) return policy;
+                const target = { partition: partitionOf(args.aws), region: args.aws.region, accountId: args.aws.accountId, ...redshift, usesSecret: hasWarehouseSecret };
+                return document(...policy.Statement, ...redshiftLoadStatements(target, processed, args.source.name));
+              }),
           deadLetterTargetArn: args.alerts.topicArn,
           layers: [this.layer.arn],
           logRetentionDays: args.logRetentionDays,
@@ -287,7 +313,6 @@ export class IngestionPipeline extends pulumi.ComponentResource {
     );
 
     const integration = args.warehouse.kind === 'snowflake' ? args.warehouse.snowflakeIntegration : undefined;
-    const access = { prefix, processedBucketArn: args.lake.processedBucketArn, lakeKeyArn: args.lake.keyArn, tags: args.tags };
     if (integration) this.snowflakeRole = createSnowflakeStageRole(name, integration, access, this);
 
     this.registerOutputs({
@@ -296,6 +321,7 @@ export class IngestionPipeline extends pulumi.ComponentResource {
       scheduleName: this.schedule.name,
       reconcileScheduleName: this.reconcileSchedule?.name,
       snowflakeRoleArn: this.snowflakeRole?.arn,
+      redshiftCopyRoleArn: this.redshiftCopyRole?.arn,
       sourceSecretArn: this.sourceSecretArn,
       warehouseSecretArn: this.warehouseSecretArn,
     });

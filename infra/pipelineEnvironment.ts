@@ -9,7 +9,13 @@ export interface PipelineEnvironmentArgs {
   readonly pipeline: string;
   readonly environment: string;
   readonly source: { readonly kind: SourceKind; readonly name: string; readonly apiUrl?: string; readonly endpoints?: readonly string[] };
-  readonly warehouse: { readonly kind: WarehouseKind; readonly stage?: string };
+  readonly warehouse: {
+    readonly kind: WarehouseKind;
+    readonly stage?: string;
+    readonly redshift?: { readonly workgroup?: string; readonly clusterIdentifier?: string; readonly dbUser?: string; readonly database: string };
+  };
+  /** Redshift: the role COPY runs with, and whether a secret (rather than IAM) authenticates. */
+  readonly redshiftCopyRoleArn?: pulumi.Input<string>;
   readonly rawLakeUrl: pulumi.Input<string>;
   readonly processedLakeUrl: pulumi.Input<string>;
   readonly sourceSecretArn: pulumi.Input<string>;
@@ -17,6 +23,7 @@ export interface PipelineEnvironmentArgs {
   readonly alertTopicArn: pulumi.Input<string>;
   readonly logLevel: string;
   readonly chunkRows?: number;
+  readonly hasWarehouseSecret?: boolean;
 }
 
 /** Variables every function of the pipeline gets. */
@@ -32,12 +39,25 @@ export function pipelineEnvironment(args: PipelineEnvironmentArgs): Record<strin
     [ENV.sourceSecretArn]: args.sourceSecretArn,
     [ENV.warehouseKind]: args.warehouse.kind,
     ...(args.warehouse.stage ? { [ENV.snowflakeStage]: args.warehouse.stage } : {}),
-    [ENV.warehouseSecretArn]: args.warehouseSecretArn,
+    ...(args.warehouse.kind === 'redshift' ? redshiftEnvironment(args) : { [ENV.warehouseSecretArn]: args.warehouseSecretArn }),
     // Extract, load and reconcile publish data-quality alerts themselves (runtime/telemetry/publish.ts).
     [ENV.alertTopicArn]: args.alertTopicArn,
     [ENV.environment]: args.environment,
     [ENV.powertoolsMetricsNamespace]: DEFAULTS.metricsNamespace,
     [ENV.powertoolsLogLevel]: args.logLevel,
+  };
+}
+
+function redshiftEnvironment(args: PipelineEnvironmentArgs): Record<string, pulumi.Input<string>> {
+  const r = args.warehouse.redshift;
+  if (!r || !args.redshiftCopyRoleArn) throw new Error(`${args.pipeline}: a redshift warehouse needs its workgroup or cluster, database and COPY role`);
+  return {
+    ...(r.workgroup ? { [ENV.redshiftWorkgroup]: r.workgroup } : {}),
+    ...(r.clusterIdentifier ? { [ENV.redshiftCluster]: r.clusterIdentifier } : {}),
+    ...(r.dbUser ? { [ENV.redshiftDbUser]: r.dbUser } : {}),
+    [ENV.redshiftDatabase]: r.database,
+    ...(args.hasWarehouseSecret ? { [ENV.redshiftSecretArn]: args.warehouseSecretArn } : {}),
+    [ENV.redshiftCopyRoleArn]: args.redshiftCopyRoleArn,
   };
 }
 

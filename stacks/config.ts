@@ -54,6 +54,8 @@ export interface PipelineConfig {
     readonly stage?: string;
     /** Snowflake only: the storage integration's IAM user and external id (`DESC INTEGRATION`). */
     readonly snowflakeIntegration?: { readonly iamUserArn: string; readonly externalId: string };
+    /** Redshift only: where the Data API runs the load (see RedshiftWarehouseConfig). */
+    readonly redshift?: RedshiftWarehouseConfig;
   };
   /** PostgreSQL sources only: backfill chunking. */
   readonly backfill: { readonly chunkRows: number; readonly maxConcurrency: number };
@@ -67,6 +69,17 @@ export interface PipelineConfig {
   readonly logLevel: LogLevel;
   /** Memory per function (MB); absent functions use the component defaults. */
   readonly memoryMb: Readonly<Partial<Record<PipelineFunction, number>>>;
+}
+
+/** A Redshift Serverless workgroup or a provisioned cluster, and the database the pipeline loads. */
+export interface RedshiftWarehouseConfig {
+  /** Serverless: the workgroup's name (the Data API's WorkgroupName) and id (its ARN's last part). */
+  readonly workgroup?: string;
+  readonly workgroupId?: string;
+  /** Provisioned: the cluster identifier and the database user temporary credentials are issued for. */
+  readonly clusterIdentifier?: string;
+  readonly dbUser?: string;
+  readonly database: string;
 }
 
 export interface DeliveryDeployment {
@@ -297,6 +310,7 @@ export function validateStackConfig(raw: Raw): StackConfig {
     const warehouseKind = r.oneOf<WarehouseKind>(wh, 'kind', `${at}.warehouse.kind`, WAREHOUSE_KINDS);
     const warehouseSecretArn = secretArn(r, wh, `${at}.warehouse.secretArn`, accountId, region);
     const snowflake = snowflakeWarehouse(r, wh, `${at}.warehouse`, warehouseKind);
+    const redshift = redshiftWarehouse(r, wh, `${at}.warehouse`, warehouseKind, warehouseSecretArn);
     const branches = sourceKind && warehouseKind ? pipelineBranches(sourceKind, warehouseKind) : undefined;
     const backfillKinds = SOURCE_KINDS.filter((k) => SOURCE_CAPABILITIES[k].backfill).join(', ');
     const reconcileKinds = `${SOURCE_KINDS.filter((k) => SOURCE_CAPABILITIES[k].reconcile).join(', ')} sources with a ${WAREHOUSE_KINDS.filter((k) => WAREHOUSE_CAPABILITIES[k].reconcile).join(', ')} warehouse`;
@@ -335,7 +349,7 @@ export function validateStackConfig(raw: Raw): StackConfig {
       pipelines.push({
         name,
         source: { kind: sourceKind, name: sourceName, ...(sourceSecretArn ? { secretArn: sourceSecretArn } : {}), ...rest },
-        warehouse: { kind: warehouseKind, ...(warehouseSecretArn ? { secretArn: warehouseSecretArn } : {}), ...snowflake },
+        warehouse: { kind: warehouseKind, ...(warehouseSecretArn ? { secretArn: warehouseSecretArn } : {}), ...snowflake, ...(redshift ? { redshift } : {}) },
         backfill: { chunkRows, maxConcurrency },
         reconcileSchedule,
         schedule,
@@ -425,6 +439,38 @@ function snowflakeWarehouse(
     if (iamUserArn && externalId) snowflakeIntegration = { iamUserArn, externalId };
   }
   return { ...(stage ? { stage } : {}), ...(snowflakeIntegration ? { snowflakeIntegration } : {}) };
+}
+
+const REDSHIFT_NAME = /^[a-z][a-z0-9-]{2,63}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const REDSHIFT_DATABASE = /^[a-z_][a-z0-9_$]{0,63}$/;
+const REDSHIFT_FIELDS = ['workgroup', 'workgroupId', 'clusterIdentifier', 'dbUser', 'database'];
+
+/** `warehouse.workgroup | clusterIdentifier`, `database` …: Redshift warehouses only. */
+function redshiftWarehouse(r: Reader, wh: Raw, at: string, kind: WarehouseKind | undefined, secretArn: string | undefined): RedshiftWarehouseConfig | undefined {
+  if (kind !== 'redshift') {
+    for (const field of REDSHIFT_FIELDS) {
+      if (wh[field] !== undefined && wh[field] !== null) r.bad(`${at}.${field}`, `applies only to redshift warehouses, got it for a ${kind ?? 'unknown'} warehouse`);
+    }
+    return undefined;
+  }
+  const workgroup = r.string(wh, 'workgroup', `${at}.workgroup`, 'a Redshift Serverless workgroup name', { optional: true, pattern: REDSHIFT_NAME });
+  const clusterIdentifier = r.string(wh, 'clusterIdentifier', `${at}.clusterIdentifier`, 'a Redshift cluster identifier', { optional: true, pattern: REDSHIFT_NAME });
+  if (!wh.workgroup && !wh.clusterIdentifier) {
+    r.missing(`${at}.workgroup`, 'a Serverless workgroup, or clusterIdentifier for a provisioned cluster');
+  }
+  if (wh.workgroup && wh.clusterIdentifier) r.bad(`${at}.clusterIdentifier`, 'cannot be given with workgroup: name one or the other');
+  const workgroupId = workgroup
+    ? r.string(wh, 'workgroupId', `${at}.workgroupId`, 'the workgroup id (the last part of its ARN, `aws redshift-serverless get-workgroup`), which scopes the Data API permissions', { pattern: UUID })
+    : undefined;
+  const dbUser = clusterIdentifier ? r.string(wh, 'dbUser', `${at}.dbUser`, 'the database user the load runs as', { optional: secretArn !== undefined, pattern: /^[a-z_][a-z0-9_$]{0,126}$/ }) : undefined;
+  if (!clusterIdentifier && wh.dbUser !== undefined) r.bad(`${at}.dbUser`, 'applies only with clusterIdentifier');
+  const database = r.string(wh, 'database', `${at}.database`, 'the Redshift database the pipeline loads', { pattern: REDSHIFT_DATABASE });
+  if (!database || (!workgroup && !clusterIdentifier)) return undefined;
+  return {
+    ...(workgroup ? { workgroup, ...(workgroupId ? { workgroupId } : {}) } : { clusterIdentifier: clusterIdentifier!, ...(dbUser ? { dbUser } : {}) }),
+    database,
+  };
 }
 
 function secretArn(r: Reader, obj: Raw, path: string, accountId: string | undefined, region: string | undefined): string | undefined {

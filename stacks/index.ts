@@ -120,5 +120,9 @@ export const snowflakeSetup = Object.fromEntries(
       : [],
   ),
 );
+/** What the Redshift side needs (attach the COPY role to the workgroup's namespace or the cluster), per Redshift pipeline. */
+export const redshiftSetup = Object.fromEntries(
+  cfg.pipelines.flatMap((p, i) => (p.warehouse.kind === 'redshift' ? [[p.name, { copyRoleArn: pipelines[i].redshiftCopyRole?.arn ?? null }]] : [])),
+);
 export const deliveryPipeline = delivery?.pipelineName;
 export const gitConnectionArn = delivery?.connectionArn;

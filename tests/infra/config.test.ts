@@ -43,6 +43,15 @@ test('the committed dev and prod stack files are valid', () => {
       logLevel: 'INFO',
       ...defaults,
     },
+    {
+      name: 'totesys-redshift',
+      source: { kind: 'postgres', name: 'totesys-rs' },
+      warehouse: { kind: 'redshift', redshift: { workgroup: 'tributary-dev', workgroupId: '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f', database: 'dev' } },
+      schedule: 'rate(1 hour)',
+      freshnessSlaMinutes: 90,
+      logLevel: 'INFO',
+      ...defaults,
+    },
   ]);
   expect(validateStackConfig(rawConfig('prod')).pipelines.map((p) => p.name)).toEqual(['totesys']);
   expect(prod).toMatchObject({ environment: 'prod', accountId: '123456789012', logRetentionDays: 90, alerting: { email: 'data-oncall@example.com' } });
@@ -104,7 +113,14 @@ test.each([
   [{ 'tributary:pipelines': undefined }, 'missing required key "tributary:pipelines"'],
   [{ 'tributary:pipelines': '[]' }, '"tributary:pipelines" must list at least one entry'],
   [{ 'tributary:pipelines': pipelinesWith({ source: { kind: 'mysql', name: 'totesys' } }) }, '"tributary:pipelines[0].source.kind" must be one of postgres, rest, got "mysql"'],
-  [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'redshift' } }) }, '"tributary:pipelines[0].warehouse.kind" must be one of postgres, snowflake'],
+  [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'oracle' } }) }, '"tributary:pipelines[0].warehouse.kind" must be one of postgres, snowflake, redshift'],
+  [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'redshift' } }) }, 'missing required key "tributary:pipelines[0].warehouse.workgroup" (a Serverless workgroup, or clusterIdentifier for a provisioned cluster)'],
+  [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'redshift', workgroup: 'wg-one', database: 'dev' } }) }, 'missing required key "tributary:pipelines[0].warehouse.workgroupId"'],
+  [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'redshift', workgroup: 'wg-one', workgroupId: 'nope', database: 'dev' } }) }, '"tributary:pipelines[0].warehouse.workgroupId" must be the workgroup id'],
+  [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'redshift', workgroup: 'wg-one', clusterIdentifier: 'c-one', database: 'dev' } }) }, '"tributary:pipelines[0].warehouse.clusterIdentifier" cannot be given with workgroup'],
+  [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'redshift', clusterIdentifier: 'c-one', database: 'dev' } }) }, 'missing required key "tributary:pipelines[0].warehouse.dbUser"'],
+  [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'postgres', database: 'dev' } }) }, '"tributary:pipelines[0].warehouse.database" applies only to redshift warehouses'],
+  [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'redshift', workgroup: 'wg-one', workgroupId: '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f', database: 'dev' }, reconcileSchedule: 'rate(1 day)' }) }, '"tributary:pipelines[0].reconcileSchedule" applies only to postgres sources with a postgres warehouse'],
   [{ 'tributary:pipelines': pipelinesWith({ schedule: 'every 20 minutes' }) }, '"tributary:pipelines[0].schedule" must be an EventBridge Scheduler expression'],
   [{ 'tributary:pipelines': pipelinesWith({ memoryMb: { transform: 64 } }) }, '"tributary:pipelines[0].memoryMb.transform" must be at least 128'],
   [{ 'tributary:pipelines': pipelinesWith({ memoryMb: { notify: 256 } }) }, '"tributary:pipelines[0].memoryMb.notify" is not a function (extract, transform, load, backfill, reconcile)'],
