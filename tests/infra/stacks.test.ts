@@ -641,3 +641,60 @@ test('prod differs from dev exactly where Pulumi.prod.yaml says', () => {
   ].sort();
   expect(changed.map((c) => c.replace(/(\.rules)\..*$/, '$1').replace(/(\.policy)\..*$/, '$1')).filter((c, i, all) => all.indexOf(c) === i).sort()).toEqual(expected);
 });
+
+describe('dev: the totesys → Redshift pipeline, from configuration alone', () => {
+  const vars = (step: string) => (one(dev, 'aws:lambda/function:Function', `totesys-redshift-${step}`).inputs.environment as { variables: Record<string, string> }).variables;
+  const account = () => loadStackConfig('dev').config['tributary:accountId'];
+  const workgroupArn = () => `arn:aws:redshift-serverless:eu-west-2:${account()}:workgroup/6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f`;
+
+  test('the same component: backfill (PostgreSQL source), no reconcile (Redshift), no warehouse secret (IAM authentication)', () => {
+    const pipeline = component(dev, 'tributary:pipeline:IngestionPipeline', 'totesys-redshift');
+    const fns = childrenOf(dev, pipeline).filter((r) => r.type === 'aws:lambda/function:Function').map((r) => r.name);
+    expect(fns.sort()).toEqual(['totesys-redshift-backfill', 'totesys-redshift-extract', 'totesys-redshift-load', 'totesys-redshift-transform']);
+    expect(childrenOf(dev, pipeline).filter((r) => r.type === 'aws:secretsmanager/secret:Secret').map((r) => r.name)).toEqual(['totesys-redshift-source-secret']);
+    expect(childrenOf(dev, pipeline).filter((r) => r.type === 'aws:scheduler/schedule:Schedule').map((r) => r.name)).toEqual(['totesys-redshift-schedule']);
+  });
+
+  test('the functions get the Redshift warehouse environment', () => {
+    const copyRole = arnOf(one(dev, 'aws:iam/role:Role', 'totesys-redshift-redshift-copy-role'));
+    expect((dev.outputs.redshiftSetup as Record<string, { copyRoleArn: string }>)['totesys-redshift']).toEqual({ copyRoleArn: copyRole });
+    for (const step of ['extract', 'transform', 'load', 'backfill']) {
+      expect(vars(step)).toEqual(
+        expect.objectContaining({
+          TRIBUTARY_PIPELINE: 'totesys-redshift',
+          TRIBUTARY_SOURCE_KIND: 'postgres',
+          TRIBUTARY_SOURCE_NAME: 'totesys-rs',
+          TRIBUTARY_WAREHOUSE_KIND: 'redshift',
+          TRIBUTARY_REDSHIFT_WORKGROUP: 'tributary-dev',
+          TRIBUTARY_REDSHIFT_DATABASE: 'dev',
+          TRIBUTARY_REDSHIFT_COPY_ROLE_ARN: copyRole,
+        }),
+      );
+      expect(vars(step)).not.toHaveProperty('TRIBUTARY_WAREHOUSE_SECRET_ARN');
+      expect(vars(step)).not.toHaveProperty('TRIBUTARY_REDSHIFT_SECRET_ARN');
+    }
+  });
+
+  test('load may use the Data API on that workgroup only; COPY reads the processed zone and nothing else', () => {
+    const processed = arnOf(one(dev, 'aws:s3/bucket:Bucket', 'lake-processed'));
+    const lakeKey = arnOf(one(dev, 'aws:kms/key:Key', 'lake-key'));
+    const load = grants(rolePolicy(dev, 'totesys-redshift-load-policy'));
+    expect(load).toEqual(
+      expect.arrayContaining([
+        `redshift-data:ExecuteStatement ${workgroupArn()}`,
+        `redshift-data:BatchExecuteStatement ${workgroupArn()}`,
+        `redshift-serverless:GetCredentials ${workgroupArn()}`,
+        'redshift-data:DescribeStatement *',
+        'redshift-data:GetStatementResult *',
+        `s3:PutObject ${processed}/processed/_redshift/totesys-rs/*`,
+      ]),
+    );
+    expect(load.filter((g) => g.startsWith('secretsmanager:'))).toEqual([]);
+    expect(load.filter((g) => g.startsWith('redshift')).every((g) => g.endsWith(workgroupArn()) || g.endsWith(' *'))).toBe(true);
+    const copy = rolePolicy(dev, 'totesys-redshift-redshift-copy-policy');
+    expect(grants(copy)).toEqual([`kms:Decrypt ${lakeKey}`, `s3:GetObject ${processed}/processed/*`, `s3:ListBucket ${processed}`].sort());
+    const trust = doc(one(dev, 'aws:iam/role:Role', 'totesys-redshift-redshift-copy-role').inputs.assumeRolePolicy).Statement[0];
+    expect(trust.Principal).toEqual({ Service: ['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com'] });
+    expect(trust.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': account() } });
+  });
+});

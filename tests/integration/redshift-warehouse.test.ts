@@ -1,4 +1,5 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { runCommand, type CliIo } from '../../runtime/cli/commands';
 import { listManifestRunIds, readManifest, type TransformManifest } from '../../runtime/lake/manifest';
 import { S3ObjectStore, s3ClientFor } from '../../runtime/lake/s3';
 import { TOTESYS_STAR } from '../../runtime/model/totesys/star';
@@ -22,6 +23,7 @@ describe('Redshift warehouse through the Data API (local endpoint on real Postgr
   let lake: S3ObjectStore;
   let bucket: string;
   let pgWarehouse: string;
+  let sourceUrl: string;
   let reference: Awaited<ReturnType<typeof warehouseChecksums>>;
   let endpointBefore: string | undefined;
 
@@ -33,6 +35,7 @@ describe('Redshift warehouse through the Data API (local endpoint on real Postgr
     lake = new S3ObjectStore({ bucket, prefix: 'lake', endpoint: motoUrl() });
     const fx = await totesysFixture();
     pgWarehouse = fx.warehouseUrl;
+    sourceUrl = fx.sourceUrl;
     // The PostgreSQL pipeline over the real extract: its star schema is the reference.
     await runPipeline(totesys(fx.sourceUrl, pgWarehouse, lake));
     reference = await warehouseChecksums(pgWarehouse);
@@ -131,6 +134,23 @@ describe('Redshift warehouse through the Data API (local endpoint on real Postgr
       await server.stop();
     }
   });
+
+  it('runs from the CLI: tributary run --warehouse redshift://<workgroup>/<database> --redshift-copy-role …', async () => {
+    const { server, url } = await redshift();
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), interactive: false, env: {} };
+    try {
+      const argv = ['--source', sourceUrl, '--lake', `s3://${bucket}/cli`, '--s3-endpoint', motoUrl(), '--warehouse', `redshift://${WORKGROUP}/${DATABASE}`, '--redshift-copy-role', COPY_ROLE];
+      expect(await runCommand(argv, io)).toBe(0);
+      expect(err).toEqual([]);
+      expect(out.join('\n')).toMatch(/fact_payment\s+15,836\s+15,836/);
+      expect(await warehouseChecksums(url)).toEqual(reference);
+      await expect(runCommand(['--warehouse', `redshift://${WORKGROUP}/${DATABASE}`, '--lake', `s3://${bucket}/cli`], io)).rejects.toThrow(/--redshift-copy-role: required/);
+    } finally {
+      await server.stop();
+    }
+  }, 180_000);
 
   it('parses the --warehouse forms and refuses what cannot work', () => {
     expect(parseRedshiftUrl('redshift://analytics/dev', COPY_ROLE, 's3://b/p')).toEqual({ workgroup: 'analytics', database: 'dev', copyRoleArn: COPY_ROLE, processedLake: 's3://b/p' });

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TransformManifest } from '../../lake/manifest';
@@ -30,6 +31,7 @@ export function stagePrefix(source: string, runId: string, table: string): strin
  * with the type its staging column has. Rows stay inside DuckDB and files; one object per table.
  */
 export async function writeStageObjects(lake: ObjectStore, manifest: TransformManifest, tables: readonly StarTable[], workDir: string): Promise<Array<{ table: string; prefix: string }>> {
+  if (tables.length === 0) return [];
   const dir = await mkdtemp(join(workDir, 'tributary-redshift-'));
   const duck = await openDuck(dir);
   try {
@@ -45,7 +47,6 @@ export async function writeStageObjects(lake: ObjectStore, manifest: TransformMa
       const local = join(dir, `${table.name}.stage.parquet`);
       await duck.run(`COPY (SELECT ${select} FROM read_parquet([${files.map(duckLiteral).join(', ')}], union_by_name = true)) TO ${duckLiteral(local)} (FORMAT parquet)`);
       const prefix = stagePrefix(manifest.source, manifest.runId, table.name);
-      const { createReadStream } = await import('node:fs');
       await lake.put(`${prefix}part-0.parquet`, createReadStream(local), 'application/octet-stream');
       out.push({ table: table.name, prefix });
     }
