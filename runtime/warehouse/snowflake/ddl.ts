@@ -7,7 +7,8 @@ const SF_TYPES: Record<ColumnType, string> = {
   time: 'TIME',
   varchar: 'VARCHAR',
   'numeric(10,2)': 'NUMBER(10,2)',
-  'numeric(18,2)': 'NUMBER(18,2)',
+  // Kept as the unbounded numeric was mapped before the model named its scale: existing tables stay as they are.
+  'numeric(18,2)': 'NUMBER(38,6)',
   // PostgreSQL's unbounded numeric has no Snowflake twin; 38 digits with 6 decimals holds any amount here.
   numeric: 'NUMBER(38,6)',
   boolean: 'BOOLEAN',
