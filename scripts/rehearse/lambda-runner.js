@@ -1,0 +1,24 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- a plain CommonJS file the child node runs as is */
+// Runs one Lambda invocation of a built bundle in this (child) process, as the Lambda Node.js
+// runtime would: require the bundle (cold start, timed), call its handler once, report the
+// result or the error, peak RSS and init time on fd 3 as one JSON line.
+'use strict';
+const { writeSync } = require('node:fs');
+const [bundle, eventJson] = process.argv.slice(2);
+const report = (o) => writeSync(3, `${JSON.stringify({ ...o, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+const started = process.hrtime.bigint();
+let handler;
+try {
+  handler = require(bundle).handler;
+} catch (err) {
+  report({ initMs: Number(process.hrtime.bigint() - started) / 1e6, error: { errorType: 'Runtime.ImportModuleError', errorMessage: String(err && err.message) } });
+  process.exit(0);
+}
+const initMs = Number(process.hrtime.bigint() - started) / 1e6;
+Promise.resolve()
+  .then(() => handler(JSON.parse(eventJson), { awsRequestId: `rehearsal-${process.pid}`, functionName: process.env.AWS_LAMBDA_FUNCTION_NAME }))
+  .then(
+    (result) => report({ initMs, result: result === undefined ? null : result }),
+    (err) => report({ initMs, error: { errorType: (err && err.name) || 'Error', errorMessage: String(err && err.message) } }),
+  )
+  .finally(() => setTimeout(() => process.exit(0), 10).unref());
