@@ -6,6 +6,7 @@
  * Pulumi CLI hands them over: top-level scalars arrive as strings, structured values as parsed
  * JSON. Every problem is reported with the full key path, e.g. `tributary:pipelines[0].source.kind`.
  */
+import { closestName } from '../runtime/contract/closest';
 import type { PlatformTags } from '../infra/tags';
 import {
   DEFAULTS,
@@ -147,6 +148,20 @@ class Reader {
     return `${CONFIG_NAMESPACE}:${path}`;
   }
 
+  /**
+   * A key the validator does not read would be silently ignored (a misspelt optional key keeps
+   * its default without a word): every map names its keys, and any other is a problem.
+   */
+  onlyKnown(obj: Raw, path: string, known: readonly string[]): void {
+    for (const key of Object.keys(obj)) {
+      if (known.includes(key)) continue;
+      const at = path ? `${path}.${key}` : key;
+      const closest = closestName(key, known, { anyDistance: true });
+      const prefix = path ? `${path}.` : '';
+      this.problems.push(`unknown key "${this.key(at)}"${closest ? ` (closest valid key: "${this.key(prefix + closest)}")` : ''}`);
+    }
+  }
+
   missing(path: string, what: string): undefined {
     this.problems.push(`missing required key "${this.key(path)}" (${what})`);
     return undefined;
@@ -240,9 +255,13 @@ const SNOWFLAKE_IDENT = /^[A-Za-z_][A-Za-z0-9_$]{0,254}(\.[A-Za-z_][A-Za-z0-9_$]
 const IAM_USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user\/[\w+=,.@/-]+$/;
 const STATE_BACKEND = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/?$/;
 
+const TOP_LEVEL_KEYS = ['environment', 'accountId', 'region', 'deployRoleArn', 'logRetentionDays', 'tags', 'lake', 'alerting', 'pipelines', 'delivery'] as const;
+const PIPELINE_KEYS = ['name', 'source', 'warehouse', 'backfill', 'reconcileSchedule', 'schedule', 'scheduleEnabled', 'freshnessSlaMinutes', 'logLevel', 'memoryMb'] as const;
+
 /** Validates the raw `tributary:*` config of one stack; throws a ConfigError naming every bad key. */
 export function validateStackConfig(raw: Raw): StackConfig {
   const r = new Reader();
+  r.onlyKnown(raw, '', [...TOP_LEVEL_KEYS, ...REQUIRED_SECRET_KEYS]);
   const environment = r.string(raw, 'environment', 'environment', 'environment name, lower-case', { pattern: NAME });
   const accountId = r.string(raw, 'accountId', 'accountId', 'a 12-digit AWS account id', { pattern: ACCOUNT_ID });
   const region = r.string(raw, 'region', 'region', 'an AWS region such as eu-west-2', { pattern: REGION });
@@ -269,6 +288,7 @@ export function validateStackConfig(raw: Raw): StackConfig {
   }
 
   const lakeRaw = r.object(raw, 'lake', 'lake', 'lake lifecycle settings') ?? {};
+  r.onlyKnown(lakeRaw, 'lake', ['rawInfrequentAccessAfterDays', 'rawArchiveAfterDays', 'noncurrentVersionExpirationDays', 'forceDestroy']);
   const ia = r.number(lakeRaw, 'rawInfrequentAccessAfterDays', 'lake.rawInfrequentAccessAfterDays', 'days before raw objects move to STANDARD_IA', { min: 30 });
   const archive = r.number(lakeRaw, 'rawArchiveAfterDays', 'lake.rawArchiveAfterDays', 'days before raw objects move to GLACIER_IR');
   if (ia !== undefined && archive !== undefined && archive < ia + 30) {
@@ -278,6 +298,7 @@ export function validateStackConfig(raw: Raw): StackConfig {
   const forceDestroy = r.boolean(lakeRaw, 'forceDestroy', 'lake.forceDestroy', false);
 
   const alertingRaw = r.object(raw, 'alerting', 'alerting', 'Slack channel and optional e-mail') ?? {};
+  r.onlyKnown(alertingRaw, 'alerting', ['slackChannel', 'email']);
   const slackChannel = r.string(alertingRaw, 'slackChannel', 'alerting.slackChannel', 'a Slack channel such as #alerts', { pattern: /^[#@]?[\w.-]+$/ });
   const email = r.string(alertingRaw, 'email', 'alerting.email', 'an e-mail address', { optional: true, pattern: EMAIL });
 
@@ -298,15 +319,18 @@ export function validateStackConfig(raw: Raw): StackConfig {
       return;
     }
     const p = entry as Raw;
+    r.onlyKnown(p, at, PIPELINE_KEYS);
     const name = r.string(p, 'name', `${at}.name`, 'lower-case letters, digits and hyphens, at most 20 characters', { pattern: NAME });
     if (name && seen.has(name)) r.bad(`${at}.name`, `duplicates another pipeline's name ${JSON.stringify(name)}`);
     if (name) seen.add(name);
     const src = r.object(p, 'source', `${at}.source`, 'kind and name of the source') ?? {};
+    r.onlyKnown(src, `${at}.source`, ['kind', 'name', 'secretArn', 'apiUrl', 'endpoints']);
     const sourceKind = r.oneOf<SourceKind>(src, 'kind', `${at}.source.kind`, SOURCE_KINDS);
     const sourceName = r.string(src, 'name', `${at}.source.name`, 'lower-case source name', { pattern: /^[a-z][a-z0-9_-]{0,39}$/ });
     const sourceSecretArn = secretArn(r, src, `${at}.source.secretArn`, accountId, region);
     const rest = restSource(r, src, `${at}.source`, sourceKind);
     const wh = r.object(p, 'warehouse', `${at}.warehouse`, 'kind of the warehouse') ?? {};
+    r.onlyKnown(wh, `${at}.warehouse`, ['kind', 'secretArn', 'stage', 'snowflakeIntegration']);
     const warehouseKind = r.oneOf<WarehouseKind>(wh, 'kind', `${at}.warehouse.kind`, WAREHOUSE_KINDS);
     const warehouseSecretArn = secretArn(r, wh, `${at}.warehouse.secretArn`, accountId, region);
     const snowflake = snowflakeWarehouse(r, wh, `${at}.warehouse`, warehouseKind);
@@ -323,9 +347,7 @@ export function validateStackConfig(raw: Raw): StackConfig {
       return true;
     };
     const backfillRaw = branchOnly('backfill', `${backfillKinds} sources`, branches?.backfill) ? (r.object(p, 'backfill', `${at}.backfill`, 'chunkRows, maxConcurrency', { optional: true }) ?? {}) : {};
-    for (const key of Object.keys(backfillRaw)) {
-      if (key !== 'chunkRows' && key !== 'maxConcurrency') r.bad(`${at}.backfill.${key}`, 'is not a backfill setting (chunkRows, maxConcurrency)');
-    }
+    r.onlyKnown(backfillRaw, `${at}.backfill`, ['chunkRows', 'maxConcurrency']);
     const chunkRows = r.number(backfillRaw, 'chunkRows', `${at}.backfill.chunkRows`, 'rows per backfill chunk', { optional: true, min: 1000 }) ?? DEFAULTS.chunkRows;
     // A Distributed Map runs at most 10,000 child executions at a time.
     const maxConcurrency = r.number(backfillRaw, 'maxConcurrency', `${at}.backfill.maxConcurrency`, 'chunks at a time', { optional: true, min: 1, max: 10_000 }) ?? DEFAULTS.backfillMaxConcurrency;
@@ -337,11 +359,9 @@ export function validateStackConfig(raw: Raw): StackConfig {
     const logLevel = r.oneOf<LogLevel>(p, 'logLevel', `${at}.logLevel`, ['DEBUG', 'INFO', 'WARN', 'ERROR'], { optional: true }) ?? (DEFAULTS.logLevel as LogLevel);
     const memRaw = r.object(p, 'memoryMb', `${at}.memoryMb`, 'memory per step', { optional: true }) ?? {};
     const memoryMb: Partial<Record<PipelineFunction, number>> = {};
+    r.onlyKnown(memRaw, `${at}.memoryMb`, PIPELINE_FUNCTIONS);
     for (const key of Object.keys(memRaw)) {
-      if (!isPipelineFunction(key)) {
-        r.bad(`${at}.memoryMb.${key}`, `is not a function (${PIPELINE_FUNCTIONS.join(', ')})`);
-        continue;
-      }
+      if (!isPipelineFunction(key)) continue;
       const mb = r.number(memRaw, key, `${at}.memoryMb.${key}`, 'MB of memory', { min: 128, max: 10240 });
       if (mb !== undefined) memoryMb[key] = mb;
     }
@@ -432,6 +452,7 @@ function snowflakeWarehouse(
   const integrationRaw = r.object(wh, 'snowflakeIntegration', `${at}.snowflakeIntegration`, 'iamUserArn and externalId from DESC INTEGRATION', { optional: true });
   let snowflakeIntegration: { iamUserArn: string; externalId: string } | undefined;
   if (integrationRaw) {
+    r.onlyKnown(integrationRaw, `${at}.snowflakeIntegration`, ['iamUserArn', 'externalId']);
     const iamUserArn = r.string(integrationRaw, 'iamUserArn', `${at}.snowflakeIntegration.iamUserArn`, "the integration's STORAGE_AWS_IAM_USER_ARN (arn:aws:iam::<account>:user/<name>)", {
       pattern: IAM_USER_ARN,
     });
@@ -486,6 +507,7 @@ function secretArn(r: Reader, obj: Raw, path: string, accountId: string | undefi
 function validateDelivery(r: Reader, raw: Raw): DeliveryConfig | undefined {
   const d = r.object(raw, 'delivery', 'delivery', 'the delivery pipeline', { optional: true });
   if (!d) return undefined;
+  r.onlyKnown(d, 'delivery', ['repository', 'branch', 'connectionProvider', 'stateBackendUrl', 'secretsProviderKeyArn', 'deployments']);
   const repository = r.string(d, 'repository', 'delivery.repository', 'owner/name of the Git repository', { pattern: REPOSITORY });
   const branch = r.string(d, 'branch', 'delivery.branch', 'the branch to deliver');
   const connectionProvider =
@@ -503,6 +525,7 @@ function validateDelivery(r: Reader, raw: Raw): DeliveryConfig | undefined {
       return;
     }
     const e = entry as Raw;
+    r.onlyKnown(e, at, ['stack', 'roleArn', 'approval']);
     const stack = r.string(e, 'stack', `${at}.stack`, 'a stack name', { pattern: NAME });
     const roleArn = r.string(e, 'roleArn', `${at}.roleArn`, 'the deploy role ARN in that stack account', { pattern: ROLE_ARN });
     const secretsKeyArn = r.string(e, 'secretsKeyArn', `${at}.secretsKeyArn`, "the stack's own secrets-provider KMS key ARN", { pattern: KMS_KEY_ARN });

@@ -1,44 +1,15 @@
 import { hostname, userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { PublishCommand, SNSClient, paginateListTopics } from '@aws-sdk/client-sns';
 import { getSlackToken } from '../config/secrets';
 import { formatAlert, type TestAlert } from '../telemetry/alerts';
 import { errorMessage } from '../telemetry/redact';
 import { createSlackClient, postSlackMessage } from '../telemetry/slack';
 import type { CommandIo } from './logs';
-import { UsageError } from '../config/urls';
+import { explainAwsError } from '../config/aws-credentials';
+import { optionalString, parseCommand } from './options';
+import { ALERT } from './specs';
 
-const USAGE = `usage: tributary alert test --stack <name> [--topic-arn <arn> | --topic-name <name>] [--pipeline <name>]
-                            [--message <text>] [--region <region>] [--endpoint-url <url>]
-       tributary alert test --stack <name> --direct --slack-secret-arn <arn> --channel <channel> [--slack-api-url <url>]
-  Publishes a test alert to the stack's alerting topic (default name tributary-<stack>-alerts), which
-  exercises the whole path: SNS -> notifier function -> Slack. --direct posts to Slack from here instead.`;
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        stack: { type: 'string' },
-        'topic-arn': { type: 'string' },
-        'topic-name': { type: 'string' },
-        pipeline: { type: 'string' },
-        message: { type: 'string' },
-        region: { type: 'string' },
-        'endpoint-url': { type: 'string' },
-        direct: { type: 'boolean' },
-        'slack-secret-arn': { type: 'string' },
-        channel: { type: 'string' },
-        'slack-api-url': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-}
+const USAGE = '`tributary alert --help` lists the options';
 
 /** The ARN of the topic called `name` (ListTopics is paginated and returns ARNs only). */
 export async function findTopicArn(client: SNSClient, name: string): Promise<string | undefined> {
@@ -67,24 +38,33 @@ function testAlert(stack: string, pipeline: string | undefined, message: string 
 export async function runAlertCommand(argv: string[], io: CommandIo): Promise<number> {
   let parsed;
   try {
-    parsed = parse(argv);
+    parsed = parseCommand(ALERT, argv);
   } catch (err) {
-    io.err(`tributary alert: ${errorMessage(err)}\n${USAGE}`);
+    io.err(`tributary alert: ${errorMessage(err)}`);
     return 2;
   }
-  const { values: opts, positionals } = parsed;
-  if (opts.help) {
-    io.out(USAGE);
-    return 0;
-  }
+  const { values, positionals } = parsed;
+  const opts = {
+    stack: optionalString(values.stack),
+    'topic-arn': optionalString(values['topic-arn']),
+    'topic-name': optionalString(values['topic-name']),
+    pipeline: optionalString(values.pipeline),
+    message: optionalString(values.message),
+    region: optionalString(values.region),
+    'endpoint-url': optionalString(values['endpoint-url']),
+    direct: values.direct === true,
+    'slack-secret-arn': optionalString(values['slack-secret-arn']),
+    channel: optionalString(values.channel),
+    'slack-api-url': optionalString(values['slack-api-url']),
+  };
   if (positionals.length !== 1 || positionals[0] !== 'test') {
     io.err(
-      `tributary alert: expected the subcommand "test"${positionals.length ? `, got ${JSON.stringify(positionals.join(' '))}` : ''}\n${USAGE}`,
+      `tributary alert: expected the subcommand "test"${positionals.length ? `, got ${JSON.stringify(positionals.join(' '))}` : ''}; ${USAGE}`,
     );
     return 2;
   }
   if (!opts.stack) {
-    io.err(`tributary alert: --stack is required\n${USAGE}`);
+    io.err(`tributary alert: --stack is required; ${USAGE}`);
     return 2;
   }
   if (opts['topic-arn'] && opts['topic-name']) {
@@ -113,7 +93,7 @@ export async function runAlertCommand(argv: string[], io: CommandIo): Promise<nu
       io.out(`test alert posted to ${opts.channel} (ts ${ts ?? '?'})`);
       return 0;
     } catch (err) {
-      io.err(`tributary alert: ${errorMessage(err)}`);
+      io.err(`tributary alert: ${errorMessage(explainAwsError(err))}`);
       return 1;
     }
   }
@@ -138,7 +118,7 @@ export async function runAlertCommand(argv: string[], io: CommandIo): Promise<nu
     );
     return 0;
   } catch (err) {
-    io.err(`tributary alert: ${errorMessage(err)}`);
+    io.err(`tributary alert: ${errorMessage(explainAwsError(err))}`);
     return 1;
   } finally {
     client.destroy();

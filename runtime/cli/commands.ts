@@ -1,14 +1,14 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { optionalString, positiveInteger } from '../config/options';
 import { parsePostgresUrl, UsageError } from '../config/urls';
 import { sourceAdapter, warehouseAdapter } from '../pipeline/registry';
-import { reconcile } from '../pipeline/reconcile';
+import { reconcile, type ReconcileReport } from '../pipeline/reconcile';
 import { runPipeline, type PipelineRunSummary } from '../pipeline/run';
 import { seedTotesys } from '../sources/postgres/seed';
 import { readState, type TableState } from '../state/watermarks';
 import { bytes, seconds, table } from './format';
 import { LocalServices } from './local-env';
-import { LAKE_OPTIONS, lakeFrom, namedWarehouse, pipelineNamed, runOptions, targetsFrom, warehouseFrom, warehouseOptions } from './pipeline-options';
+import { optionalString, optionalWholeNumber, parseCommand } from './options';
+import { lakeFrom, namedWarehouse, pipelineNamed, targetsFrom, warehouseFrom } from './pipeline-options';
+import { EXIT_DIFFERENCES, reconcileSpec, runSpec, SEED, statusSpec } from './specs';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -18,12 +18,14 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-export function parse(argv: string[], options: ParseArgsConfig['options']): Record<string, string | boolean | undefined> {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
-  }
+/** What drifted, by name: `new columns: a, b; dropped: c; retyped: d`. */
+export function driftText(drift: { added: string[]; removed: string[]; retyped: string[] }): string {
+  const parts = [
+    drift.added.length ? `new columns: ${drift.added.join(', ')}` : '',
+    drift.removed.length ? `dropped: ${drift.removed.join(', ')}` : '',
+    drift.retyped.length ? `retyped: ${drift.retyped.join(', ')}` : '',
+  ].filter(Boolean);
+  return `drift: ${parts.join('; ') || 'schema changed'}`;
 }
 
 /** What "rows applied" means for each kind of warehouse table. */
@@ -40,7 +42,7 @@ function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
   io.out(
     table(
       ['source table', 'rows extracted', 'raw size', 'status'],
-      Object.entries(extracted).map(([name, t]) => [name, t.rows, t.objects.length ? bytes(t.objects.reduce((a, o) => a + o.bytes, 0)) : '-', t.error ? 'STOPPED' : t.drift ? `drift: new columns ${t.drift.added.join(', ')}` : 'ok']),
+      Object.entries(extracted).map(([name, t]) => [name, t.rows, t.objects.length ? bytes(t.objects.reduce((a, o) => a + o.bytes, 0)) : '-', t.error ? 'STOPPED' : t.drift ? driftText(t.drift) : 'ok']),
     ),
   );
   const applied = new Map<string, { staged: number; applied: number; kind: string }>();
@@ -80,41 +82,38 @@ function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
 /** `tributary run [--pipeline <name>] …`: one pass of any pipeline, the kind's own options beside the common ones. */
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const pipeline = pipelineNamed(argv);
-  const values = parse(argv, runOptions(pipeline.kind));
+  const { values } = parseCommand(runSpec(pipeline.kind), argv);
   const local = new LocalServices();
   try {
     const targets = await targetsFrom(pipeline.kind, pipeline.name, values, io.env, local);
+    const interactive = io.interactive && values.json !== true;
     let lastProgress = 0;
     const summary = await runPipeline({
       ...targets,
       onStep: (step) => {
-        if (io.interactive) io.err(`\r\x1b[K${step}…`);
+        if (interactive) io.err(`\r\x1b[K${step}…`);
       },
       onProgress: (name, n) => {
-        if (!io.interactive || Date.now() - lastProgress < 200) return;
+        if (!interactive || Date.now() - lastProgress < 200) return;
         lastProgress = Date.now();
         io.err(`\r\x1b[Kextract ${name}: ${bytes(n)}`);
       },
     });
-    if (io.interactive) io.err('\r\x1b[K');
-    printRunSummary(summary, io);
-    return summary.failedTables.length || summary.dataTests.some((d) => d.failures > 0) ? 1 : 0;
+    if (interactive) io.err('\r\x1b[K');
+    const code = summary.failedTables.length || summary.dataTests.some((d) => d.failures > 0) ? 1 : 0;
+    if (values.json) io.out(JSON.stringify({ exitCode: code, ...summary }, null, 2));
+    else printRunSummary(summary, io);
+    return code;
   } finally {
     await local.stop();
   }
 }
 
 export async function seedCommand(argv: string[], io: CliIo): Promise<number> {
-  const values = parse(argv, {
-    source: { type: 'string' },
-    data: { type: 'string' },
-    generate: { type: 'string' },
-    reset: { type: 'boolean' },
-  });
+  const { values } = parseCommand(SEED, argv);
   const data = optionalString(values.data);
-  const generateText = optionalString(values.generate);
-  if (data && generateText) throw new UsageError('--data and --generate cannot be used together');
-  const generate = positiveInteger(generateText, '--generate', 'sales orders');
+  const generate = optionalWholeNumber(values.generate);
+  if (data && generate !== undefined) throw new UsageError('--data and --generate cannot be used together');
   const sourceUrl = optionalString(values.source) ?? io.env.TRIBUTARY_SOURCE_URL;
   if (!sourceUrl) throw new UsageError('--source: required (a postgres:// URL, or TRIBUTARY_SOURCE_URL)');
   parsePostgresUrl(sourceUrl, '--source');
@@ -127,7 +126,7 @@ export async function seedCommand(argv: string[], io: CliIo): Promise<number> {
 
 export async function statusCommand(argv: string[], io: CliIo): Promise<number> {
   const pipeline = pipelineNamed(argv);
-  const values = parse(argv, { ...LAKE_OPTIONS, ...warehouseOptions(), pipeline: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parseCommand(statusSpec(), argv);
   const lake = lakeFrom(values, io.env);
   const source = sourceAdapter(pipeline.kind);
   namedWarehouse(values, io.env);
@@ -163,28 +162,39 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
   }
 }
 
+function printReconcileReport(report: ReconcileReport, dryRun: boolean, differing: boolean, io: CliIo): void {
+  const ids = (list: number[]) => `ids ${list.slice(0, 20).join(', ')}${list.length > 20 ? ', …' : ''}`;
+  io.out(
+    table(
+      ['source table', 'source rows', 'warehouse rows', 'chunks differing', 'changed', 'missing', 'extra'],
+      report.tables.map((t) => [t.table, t.sourceRows, t.warehouseRows, `${t.differingChunks}/${t.chunks}`, t.changed.length, t.missing.length, t.extra.length]),
+    ),
+  );
+  for (const t of report.tables) {
+    if (t.changed.length) io.out(`${t.table}: changed without last_updated changing: ${ids(t.changed)}`);
+    if (t.missing.length && dryRun) io.out(`${t.table}: in the source but not in the warehouse: ${ids(t.missing)}`);
+    if (t.extra.length) io.out(`${t.table}: in the warehouse but no longer in the source (left as is): ${ids(t.extra)}`);
+  }
+  const fixed = report.repaired.flatMap((r) => r.tables).reduce((n, t) => n + t.applied, 0);
+  if (report.runId) io.out(`repaired in reconcile run ${report.runId}: ${fixed} warehouse row(s) corrected or added`);
+  else if (!differing) io.out('source and warehouse agree');
+  else if (dryRun) io.out(`dry run: nothing repaired; exit ${EXIT_DIFFERENCES} (differences found)`);
+}
+
 export async function reconcileCommand(argv: string[], io: CliIo): Promise<number> {
   const pipeline = pipelineNamed(argv);
-  const values = parse(argv, { ...runOptions(pipeline.kind), 'dry-run': { type: 'boolean' }, 'chunk-size': { type: 'string' } });
-  const chunkSize = positiveInteger(optionalString(values['chunk-size']), '--chunk-size', 'ids');
+  const { values } = parseCommand(reconcileSpec(pipeline.kind), argv);
+  const chunkSize = optionalWholeNumber(values['chunk-size']);
   const local = new LocalServices();
   try {
     const targets = await targetsFrom(pipeline.kind, pipeline.name, values, io.env, local);
-    const report = await reconcile({ ...targets, repair: values['dry-run'] !== true, chunkSize });
-    io.out(
-      table(
-        ['source table', 'source rows', 'warehouse rows', 'chunks differing', 'changed', 'missing', 'extra'],
-        report.tables.map((t) => [t.table, t.sourceRows, t.warehouseRows, `${t.differingChunks}/${t.chunks}`, t.changed.length, t.missing.length, t.extra.length]),
-      ),
-    );
-    for (const t of report.tables) {
-      if (t.changed.length) io.out(`${t.table}: changed without last_updated changing: ids ${t.changed.slice(0, 20).join(', ')}${t.changed.length > 20 ? ', …' : ''}`);
-      if (t.extra.length) io.out(`${t.table}: in the warehouse but no longer in the source (left as is): ids ${t.extra.slice(0, 20).join(', ')}`);
-    }
-    const fixed = report.repaired.flatMap((r) => r.tables).reduce((n, t) => n + t.applied, 0);
-    if (report.runId) io.out(`repaired in reconcile run ${report.runId}: ${fixed} warehouse row(s) corrected or added`);
-    else io.out(values['dry-run'] ? 'dry run: nothing repaired' : 'source and warehouse agree');
-    return 0;
+    const dryRun = values['dry-run'] === true;
+    const report = await reconcile({ ...targets, repair: !dryRun, chunkSize });
+    const differing = report.tables.some((t) => t.changed.length || t.missing.length || t.extra.length);
+    const code = dryRun && differing ? EXIT_DIFFERENCES : 0;
+    if (values.json) io.out(JSON.stringify({ dryRun, differing, exitCode: code, ...report }, null, 2));
+    else printReconcileReport(report, dryRun, differing, io);
+    return code;
   } finally {
     await local.stop();
   }

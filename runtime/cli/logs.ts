@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   CloudWatchLogsClient,
   paginateDescribeLogGroups,
@@ -6,17 +5,16 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { errorMessage } from '../telemetry/redact';
 import { formatSummary, summarizeRuns, type LogEvent } from '../telemetry/runlog';
-import { UsageError } from '../config/urls';
+import { explainAwsError } from '../config/aws-credentials';
+import { optionalString, parseCommand } from './options';
+import { LOGS } from './specs';
 
 export interface CommandIo {
   out: (s: string) => void;
   err: (s: string) => void;
 }
 
-const USAGE = `usage: tributary logs --stack <name> [--run <id>] [--since <duration>] [--log-group-prefix <prefix>]
-                      [--region <region>] [--endpoint-url <url>]
-  --since             how far back: 30s, 45m, 6h, 2d or an ISO timestamp (default 24h)
-  --log-group-prefix  default /aws/lambda/tributary-<stack>-`;
+const USAGE = '`tributary logs --help` lists the options';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -29,28 +27,6 @@ export function parseSince(value: string, now = Date.now()): number | undefined 
     if (!Number.isNaN(t)) return t;
   }
   return undefined;
-}
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: 'string' },
-        run: { type: 'string' },
-        since: { type: 'string', default: '24h' },
-        'log-group-prefix': { type: 'string' },
-        region: { type: 'string' },
-        'endpoint-url': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (err) {
-    // parseArgs names the offending option in its message.
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
 }
 
 /** Every event of the groups under `prefix` since `startTime` (both APIs paginated). */
@@ -83,19 +59,23 @@ async function readEvents(
 
 /** `tributary logs`: the stack's runs, their steps and errors, from CloudWatch Logs. */
 export async function runLogsCommand(argv: string[], io: CommandIo): Promise<number> {
-  let opts;
+  let values;
   try {
-    opts = parse(argv);
+    values = parseCommand(LOGS, argv).values;
   } catch (err) {
-    io.err(`tributary logs: ${errorMessage(err)}\n${USAGE}`);
+    io.err(`tributary logs: ${errorMessage(err)}`);
     return 2;
   }
-  if (opts.help) {
-    io.out(USAGE);
-    return 0;
-  }
+  const opts = {
+    stack: optionalString(values.stack),
+    run: optionalString(values.run),
+    since: optionalString(values.since) ?? '24h',
+    'log-group-prefix': optionalString(values['log-group-prefix']),
+    region: optionalString(values.region),
+    'endpoint-url': optionalString(values['endpoint-url']),
+  };
   if (!opts.stack) {
-    io.err(`tributary logs: --stack is required\n${USAGE}`);
+    io.err(`tributary logs: --stack is required; ${USAGE}`);
     return 2;
   }
   const startTime = parseSince(opts.since);
@@ -132,7 +112,7 @@ export async function runLogsCommand(argv: string[], io: CommandIo): Promise<num
     io.out(lines.join('\n'));
     return 0;
   } catch (err) {
-    io.err(`tributary logs: ${errorMessage(err)}`);
+    io.err(`tributary logs: ${errorMessage(explainAwsError(err))}`);
     return 1;
   } finally {
     client.destroy();

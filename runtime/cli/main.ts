@@ -1,27 +1,32 @@
 import { UsageError } from '../config/urls';
 import { RunInProgressError } from '../state/run-lock';
 import { redactSecrets } from './redaction';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { explainAwsError } from '../config/aws-credentials';
+import { didYouMean } from '../contract/closest';
 import type { CliIo } from './commands';
+import { commandHelp, type CommandSpec } from './options';
+import { ALERT, CLEAN, isRecurly, LOGS, RECONCILE, RECURLY_RUN, RUN, SEED, STATUS } from './specs';
 
-const HELP = `tributary — run the Tributary pipeline on this machine
+const HELP = `tributary — run Tributary's pipelines on this machine
 
-Usage:
-  tributary run    [--pipeline totesys] [--source <postgres-url>] [--lake <dir | s3://bucket/prefix>]
-                   [--s3-endpoint <url>] [--warehouse <postgres-url | snowflake://…>] [--lookback <interval>]
-                   [--chunk-rows <rows>] [--concurrency <chunks>]   (initial loads of large tables)
-  tributary run --pipeline recurly [--api-url <url>] [--api-key-secret <id>] [--endpoints <list>]
-                   --warehouse <snowflake://… | postgres://…> | --warehouse-secret <id>   (docs/recurly-snowflake.md)
-  tributary seed   --source <postgres-url> [--data <dir of CSVs> | --generate <sales orders>] [--reset]
-  tributary status [--pipeline <name>] [--lake …] [--s3-endpoint <url>] [--warehouse <url>] [--json]
-  tributary reconcile [--source …] [--warehouse …] [--lake …] [--dry-run] [--chunk-size <ids>]
-  tributary logs   --stack <name> [--run <id>] [--since <duration>]
-  tributary alert test --stack <name>
-  tributary clean  [--home <dir>]   remove ./.tributary and the embedded server's data
+Usage: tributary <command> [options]      tributary <command> --help shows the command's options
+
+Commands:
+  run         one extract → transform → load pass (--pipeline recurly: REST → Snowflake)
+  seed        create and load the totesys source schema (bundled real data or generated)
+  status      watermarks, the last runs (outcome, timings, rows, error), warehouse row counts
+  reconcile   compare source and warehouse; repair rows that changed without last_updated changing
+  logs        a deployed stack's runs, steps and errors from CloudWatch Logs
+  alert test  send a test alert through a deployed stack's alerting path to Slack
+  clean       remove ./.tributary and the embedded server's data
 
 Every omitted option means the embedded default: an embedded PostgreSQL server under
 ./.tributary holding a seeded totesys source and a warehouse database, and ./.tributary/lake.
 Environment: TRIBUTARY_SOURCE_URL, TRIBUTARY_LAKE, TRIBUTARY_WAREHOUSE_URL, TRIBUTARY_S3_ENDPOINT.
-Exit codes: 0 success, 1 run failed, 2 bad usage or config.`;
+Exit codes: 0 success, 1 run failed, 2 bad usage or config (reconcile --dry-run: 3 differences found).
+tributary --version prints the version.`;
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
@@ -41,6 +46,23 @@ const COMMANDS: Record<string, () => Command> = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+/** Each command's `--help` (given the rest of its arguments), from the declared options alone. */
+const HELPS: Record<string, (argv: string[]) => CommandSpec> = {
+  run: (argv) => (isRecurly(argv) ? RECURLY_RUN : RUN),
+  seed: () => SEED,
+  status: () => STATUS,
+  reconcile: () => RECONCILE,
+  logs: () => LOGS,
+  alert: () => ALERT,
+  clean: () => CLEAN,
+};
+
+/** The version in package.json, read at call time (the CLI runs from source through tsx). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export function defaultIo(): CliIo {
   return {
     out: (text) => process.stdout.write(`${text}\n`),
@@ -53,24 +75,31 @@ export function defaultIo(): CliIo {
 /** Runs the CLI and returns its exit code; errors become one redacted line. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`tributary ${version()}`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out(HELP);
+    const topic = name === 'help' && rest[0] && Object.hasOwn(HELPS, rest[0]) ? HELPS[rest[0]] : undefined;
+    io.out(topic ? commandHelp(topic(rest.slice(1))) : HELP);
     return name ? 0 : 2;
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (load && (rest.includes('--help') || rest.includes('-h'))) {
-    io.out(HELP);
-    return 0;
-  }
   if (!load) {
-    io.err(`tributary: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
+    io.err(`tributary: unknown command ${JSON.stringify(name)}${didYouMean(name, Object.keys(COMMANDS))}; \`tributary --help\` lists the commands`);
     return 2;
+  }
+  // `--` ends the options: a value after it that reads "--help" is not a request for help.
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (options.includes('--help') || options.includes('-h')) {
+    io.out(commandHelp(HELPS[name](rest)));
+    return 0;
   }
   try {
     const command = load();
     return await command(rest, io);
   } catch (err) {
-    const message = redactSecrets(err instanceof Error ? err.message : String(err), io.env).split('\n')[0];
+    const message = redactSecrets(explainAwsError(err, io.env).message, io.env).split('\n')[0];
     if (err instanceof UsageError) {
       io.err(`tributary ${name}: ${message}`);
       return 2;

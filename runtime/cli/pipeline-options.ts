@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { SOURCE_CAPABILITIES, SOURCE_KINDS, type SourceKind, type WarehouseKind } from '../contract';
 import { optionalString } from '../config/options';
 import { UsageError } from '../config/urls';
-import { openLake } from '../lake/open';
+import { isUrlLike, openLake } from '../lake/open';
 import type { ObjectStore } from '../lake/port';
 import type { CliValues } from '../pipeline/kinds';
 import { sourceAdapter, WAREHOUSES, warehouseAdapter, warehouseKindOfUrl, type SourceSettings, type WarehouseSettings } from '../pipeline/registry';
@@ -56,7 +56,7 @@ export function lakeFrom(values: CliValues, env: NodeJS.ProcessEnv): ObjectStore
   const location = optionalString(values.lake) ?? env.TRIBUTARY_LAKE ?? `${LOCAL_HOME}/lake`;
   const endpoint = optionalString(values['s3-endpoint']) ?? env.TRIBUTARY_S3_ENDPOINT;
   try {
-    return openLake(/^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? location : resolve(location), endpoint);
+    return openLake(isUrlLike(location) ? location : resolve(location), endpoint);
   } catch (err) {
     throw new UsageError(`--lake: ${(err as Error).message.replace(/^lake: /, '')}`);
   }

@@ -21,10 +21,55 @@ function tagOf(data: Buffer | string): string {
 export class LocalObjectStore implements ObjectStore {
   readonly location: string;
   private readonly root: string;
+  private rootReady?: Promise<void>;
 
   constructor(root: string) {
     this.root = resolve(root);
     this.location = this.root;
+  }
+
+  /**
+   * Creates the lake folder one level at a time. A recursive mkdir under /proc loops for
+   * minutes in Node 20 (measured: `--lake /proc/x` spun at 100 % CPU); one level at a time
+   * fails at once with the folder that cannot be made.
+   */
+  private ensureRoot(): Promise<void> {
+    this.rootReady ??= (async () => {
+      const missing: string[] = [];
+      let dir = this.root;
+      for (;;) {
+        const stat = await fs.stat(dir).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+          throw new Error(`lake: cannot use ${dir} (${err.code ?? err.message})`);
+        });
+        if (stat) {
+          if (!stat.isDirectory()) throw new Error(`lake: ${dir} is not a folder`);
+          break;
+        }
+        missing.unshift(dir);
+        if (dirname(dir) === dir) break;
+        dir = dirname(dir);
+      }
+      for (const folder of missing) {
+        await fs.mkdir(folder).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw new Error(`lake: cannot create the folder ${folder} (${err.code ?? err.message})`);
+        });
+      }
+    })();
+    this.rootReady.catch(() => (this.rootReady = undefined));
+    return this.rootReady;
+  }
+
+  async probe(): Promise<void> {
+    await this.ensureRoot();
+    const path = join(this.root, `.probe-${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      await fs.writeFile(path, '');
+    } catch (err) {
+      throw new Error(`lake: cannot write in ${this.root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    } finally {
+      await fs.rm(path, { force: true });
+    }
   }
 
   private pathOf(key: string): string {
@@ -34,6 +79,7 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   private async writeAtomically(path: string, body: Body): Promise<number> {
+    await this.ensureRoot();
     await fs.mkdir(dirname(path), { recursive: true });
     const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     try {
@@ -55,6 +101,7 @@ export class LocalObjectStore implements ObjectStore {
 
   async putIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
     const path = this.pathOf(key);
+    await this.ensureRoot();
     await fs.mkdir(dirname(path), { recursive: true });
     const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     await fs.writeFile(tmp, body);

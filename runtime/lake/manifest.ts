@@ -1,4 +1,5 @@
 import { manifestKey, manifestPrefix, runIdFromManifestKey, type Stage } from './keys';
+import { parseLakeJson } from './json';
 import type { ObjectStore } from './port';
 
 export interface ColumnSchema {
@@ -73,9 +74,10 @@ export async function writeManifest(store: ObjectStore, manifest: Manifest): Pro
 }
 
 export async function readManifest<M extends Manifest>(store: ObjectStore, stage: Stage, runId: string): Promise<M | undefined> {
-  const text = await store.getText(manifestKey(stage, runId));
+  const key = manifestKey(stage, runId);
+  const text = await store.getText(key);
   if (text === undefined) return undefined;
-  const parsed = JSON.parse(text) as M;
+  const parsed = parseLakeJson<M>(store, key, text);
   if (parsed.stage !== stage || parsed.runId !== runId) throw new Error(`manifest ${manifestKey(stage, runId)} does not describe itself`);
   return parsed;
 }

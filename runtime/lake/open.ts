@@ -1,6 +1,14 @@
 import { LocalObjectStore } from './local';
 import type { ObjectStore } from './port';
 
+/**
+ * True when a location starts like a URL (`s3:`, `gs://`, `s3:/bucket`): it must then be a
+ * well-formed one, never quietly a local folder called `s3:`.
+ */
+export function isUrlLike(location: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(location);
+}
+
 /** Opens `s3://bucket/prefix` (optionally through an endpoint) or a local folder path. */
 export function openLake(location: string, s3Endpoint?: string): ObjectStore {
   if (location.startsWith('s3://')) {
@@ -18,6 +26,11 @@ export function openLake(location: string, s3Endpoint?: string): ObjectStore {
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     throw new Error(`lake: unsupported scheme in ${JSON.stringify(location.split('://')[0] + '://')}; use a folder or s3://bucket/prefix`);
+  }
+  if (isUrlLike(location)) {
+    const scheme = location.slice(0, location.indexOf(':'));
+    const hint = scheme.toLowerCase() === 's3' ? ` (did you mean s3://${location.slice(location.indexOf(':') + 1).replace(/^\/+/, '')}?)` : '';
+    throw new Error(`lake: ${JSON.stringify(location)} is neither a folder nor s3://bucket/prefix${hint}; write ./${location} for a folder of that name`);
   }
   return new LocalObjectStore(location);
 }

@@ -32,4 +32,9 @@ export interface ObjectStore {
   /** Keys under a prefix in lexical order, optionally only those after `startAfter`. */
   list(prefix: string, startAfter?: string): Promise<string[]>;
   delete(key: string): Promise<void>;
+  /**
+   * Fails fast, naming the location, when the store cannot be reached (or, for a folder,
+   * written); leaves nothing behind. Run before a pass writes anything.
+   */
+  probe(): Promise<void>;
 }

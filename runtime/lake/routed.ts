@@ -51,4 +51,9 @@ export class RoutedObjectStore implements ObjectStore {
   delete(key: string): Promise<void> {
     return this.storeFor(key).delete(key);
   }
+
+  async probe(): Promise<void> {
+    await this.raw.probe();
+    await this.processed.probe();
+  }
 }

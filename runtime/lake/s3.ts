@@ -11,6 +11,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { explainAwsError } from '../config/aws-credentials';
 import type { Body, ObjectStore, PutResult } from './port';
 
 export interface S3StoreOptions {
@@ -174,5 +175,14 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
+  }
+
+  /** One ListObjectsV2 of at most one key: the bucket, the endpoint and the credentials answer. */
+  async probe(): Promise<void> {
+    try {
+      await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix ? `${this.prefix}/` : undefined, MaxKeys: 1 }));
+    } catch (err) {
+      throw new Error(`lake: ${this.location} cannot be reached: ${explainAwsError(err).message}`);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { stateKey } from '../lake/keys';
+import { parseLakeJson } from '../lake/json';
 import type { ObjectStore } from '../lake/port';
 import type { ColumnSchema } from '../lake/manifest';
 
@@ -23,11 +24,7 @@ export interface StoredState<T> {
 export async function readState<T>(store: ObjectStore, source: string, name: string): Promise<StoredState<T> | undefined> {
   const found = await store.getWithTag(stateKey(source, name));
   if (!found) return undefined;
-  try {
-    return { value: JSON.parse(found.text) as T, tag: found.tag };
-  } catch {
-    throw new Error(`state ${stateKey(source, name)} is not valid JSON; restore it from the bucket's versions`);
-  }
+  return { value: parseLakeJson<T>(store, stateKey(source, name), found.text), tag: found.tag };
 }
 
 /**

@@ -123,14 +123,21 @@ test.each([
   [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'redshift', workgroup: 'wg-one', workgroupId: '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f', database: 'dev' }, reconcileSchedule: 'rate(1 day)' }) }, '"tributary:pipelines[0].reconcileSchedule" applies only to postgres sources with a postgres warehouse'],
   [{ 'tributary:pipelines': pipelinesWith({ schedule: 'every 20 minutes' }) }, '"tributary:pipelines[0].schedule" must be an EventBridge Scheduler expression'],
   [{ 'tributary:pipelines': pipelinesWith({ memoryMb: { transform: 64 } }) }, '"tributary:pipelines[0].memoryMb.transform" must be at least 128'],
-  [{ 'tributary:pipelines': pipelinesWith({ memoryMb: { notify: 256 } }) }, '"tributary:pipelines[0].memoryMb.notify" is not a function (extract, transform, load, backfill, reconcile)'],
+  [{ 'tributary:pipelines': pipelinesWith({ memoryMb: { notify: 256 } }) }, 'unknown key "tributary:pipelines[0].memoryMb.notify" (closest valid key: "tributary:pipelines[0].memoryMb.'],
   [{ 'tributary:pipelines': pipelinesWith({ backfill: { chunkRows: 10 } }) }, '"tributary:pipelines[0].backfill.chunkRows" must be at least 1000'],
   [{ 'tributary:pipelines': pipelinesWith({ backfill: { maxConcurrency: 0 } }) }, '"tributary:pipelines[0].backfill.maxConcurrency" must be at least 1'],
-  [{ 'tributary:pipelines': pipelinesWith({ backfill: { chunks: 3 } }) }, '"tributary:pipelines[0].backfill.chunks" is not a backfill setting'],
+  [{ 'tributary:pipelines': pipelinesWith({ backfill: { chunks: 3 } }) }, 'unknown key "tributary:pipelines[0].backfill.chunks" (closest valid key: "tributary:pipelines[0].backfill.chunkRows")'],
   [{ 'tributary:pipelines': pipelinesWith({ reconcileSchedule: 'daily' }) }, '"tributary:pipelines[0].reconcileSchedule" must be an EventBridge Scheduler expression'],
   [{ 'tributary:pipelines': pipelinesWith({ source: { kind: 'postgres', name: 'totesys', apiUrl: 'https://x.example.com' } }) }, '"tributary:pipelines[0].source.apiUrl" applies only to rest sources'],
   [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'postgres', stage: 'S' } }) }, '"tributary:pipelines[0].warehouse.stage" applies only to snowflake warehouses'],
   [{ 'tributary:pipelines': pipelinesWith({ warehouse: { kind: 'postgres', secretArn: 'arn:aws:secretsmanager:eu-west-2:999999999999:secret:x-AbCdEf' } }) }, '"tributary:pipelines[0].warehouse.secretArn" must be a secret in the stack\'s account'],
+  // Unknown keys: a misspelt optional key would otherwise keep its default without a word.
+  [{ 'tributary:unknownThing': 'x' }, 'unknown key "tributary:unknownThing" (closest valid key: "tributary:'],
+  [{ 'tributary:logRetentionDay': '14' }, 'unknown key "tributary:logRetentionDay" (closest valid key: "tributary:logRetentionDays")'],
+  [{ 'tributary:pipelines': pipelinesWith({ freshnesSlaMinutes: 10 }) }, 'unknown key "tributary:pipelines[0].freshnesSlaMinutes" (closest valid key: "tributary:pipelines[0].freshnessSlaMinutes")'],
+  [{ 'tributary:pipelines': pipelinesWith({ source: { kind: 'postgres', name: 'totesys', secretArm: 'x' } }) }, 'unknown key "tributary:pipelines[0].source.secretArm" (closest valid key: "tributary:pipelines[0].source.secretArn")'],
+  [{ 'tributary:lake': JSON.stringify({ rawInfrequentAccessAfterDays: 30, rawArchiveAfterDays: 90, noncurrentVersionExpirationDays: 7, forceDestory: true }) }, 'unknown key "tributary:lake.forceDestory" (closest valid key: "tributary:lake.forceDestroy")'],
+  [{ 'tributary:alerting': JSON.stringify({ slackChannel: '#a', emial: 'a@b.co' }) }, 'unknown key "tributary:alerting.emial" (closest valid key: "tributary:alerting.email")'],
 ])('rejects %j naming the key', (overrides, message) => {
   expect(problemsOf(overrides)).toContain(message);
 });
@@ -148,6 +155,10 @@ test('all problems are reported at once', () => {
   expect(message).toContain('"tributary:accountId"');
   expect(message).toContain('"tributary:region"');
 });
+
+test('the program itself rejects an unknown key', async () => {
+  await expect(captureStack('dev', { config: { 'tributary:unknownThing': 'x' } })).rejects.toThrow('unknown key "tributary:unknownThing"');
+}, 60_000);
 
 test('the program itself fails with the key name when a stack file is wrong', async () => {
   await expect(captureStack('dev', { config: { 'tributary:pipelines': pipelinesWith({ source: { kind: 'mysql', name: 'totesys' } }) } })).rejects.toThrow(

@@ -34,3 +34,8 @@ describe('routed lake over a raw and a processed bucket', () => {
     expect(lake.location).toBe(`s3://${rawBucket} + s3://${processedBucket}`);
   });
 });
+
+test('a probe of a bucket that does not exist names the location', async () => {
+  const store = new S3ObjectStore({ bucket: 'tributary-no-such-bucket', prefix: 'x', endpoint: motoUrl() });
+  await expect(store.probe()).rejects.toThrow(/^lake: s3:\/\/tributary-no-such-bucket\/x cannot be reached: .*bucket does not exist/i);
+});

@@ -19,6 +19,11 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
       store = await open();
     });
 
+    it('answers a probe and leaves no object behind', async () => {
+      await store.probe();
+      expect(await store.list('')).toEqual([]);
+    });
+
     it('writes, reads and lists objects in key order after a given key', async () => {
       await store.put('manifests/extract/b.json', '{"b":1}');
       await store.put('manifests/extract/a.json', Buffer.from('{"a":1}'));

@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalObjectStore } from '../../runtime/lake/local';
+import { readManifest } from '../../runtime/lake/manifest';
 import { openLake } from '../../runtime/lake/open';
 import { S3ObjectStore } from '../../runtime/lake/s3';
 import { objectStoreContract } from '../support/lake-contract';
@@ -16,6 +17,28 @@ describe('openLake', () => {
     expect(s3.location).toBe('s3://my-bucket/pipelines/totesys');
     expect(() => openLake('s3://Bad_Bucket')).toThrow(/not a valid S3 bucket name/);
     expect(() => openLake('gs://bucket')).toThrow(/unsupported scheme/);
+    expect(() => openLake('s3:/bucket')).toThrow(/"s3:\/bucket" is neither a folder nor s3:\/\/bucket\/prefix \(did you mean s3:\/\/bucket\?\)/);
+    expect(() => openLake('c:lake')).toThrow(/write \.\/c:lake for a folder of that name/);
+  });
+
+  it('probes a folder it can create and write, leaving only the folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const store = new LocalObjectStore(join(dir, 'a', 'b'));
+    await store.probe();
+    expect(readdirSync(join(dir, 'a', 'b'))).toEqual([]);
+    writeFileSync(join(dir, 'file'), 'x');
+    await expect(new LocalObjectStore(join(dir, 'file', 'lake')).probe()).rejects.toThrow(`lake: ${join(dir, 'file')} is not a folder`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names the manifest that is not valid JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lake-'));
+    const store = new LocalObjectStore(dir);
+    await store.put('manifests/extract/20260101T000000000Z-abcdef.json', '{"version": 1, "stage": "extr');
+    await expect(readManifest(store, 'extract', '20260101T000000000Z-abcdef')).rejects.toThrow(
+      new RegExp(`^${join(dir, 'manifests/extract/20260101T000000000Z-abcdef.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not valid JSON \\(`),
+    );
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses keys that escape the lake folder', async () => {

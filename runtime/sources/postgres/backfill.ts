@@ -1,4 +1,5 @@
 import type { Client } from 'pg';
+import { parseLakeJson } from '../../lake/json';
 import { newRunId, rawKey, stateKey } from '../../lake/keys';
 import type { ExtractManifest, ExtractedTable, LakeObject, ColumnSchema } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
@@ -60,9 +61,9 @@ const markerKey = (source: string, id: string, chunk: BackfillChunk) => stateKey
 export async function activePlan(lake: ObjectStore, source: string): Promise<BackfillPlan | undefined> {
   const pointer = await lake.getText(stateKey(source, ACTIVE));
   if (!pointer) return undefined;
-  const { backfillId } = JSON.parse(pointer) as { backfillId: string };
+  const { backfillId } = parseLakeJson<{ backfillId: string }>(lake, stateKey(source, ACTIVE), pointer);
   const plan = await lake.getText(planKey(source, backfillId));
-  return plan ? (JSON.parse(plan) as BackfillPlan) : undefined;
+  return plan ? parseLakeJson<BackfillPlan>(lake, planKey(source, backfillId), plan) : undefined;
 }
 
 async function rangeChunks(client: Client, table: SourceTable, watermark: string, chunkRows: number, startIndex = 0): Promise<BackfillChunk[]> {
@@ -118,7 +119,7 @@ export async function planBackfill(options: BackfillOptions): Promise<BackfillPl
 export async function runBackfillChunk(options: Pick<BackfillOptions, 'sourceUrl' | 'lake' | 'tables' | 'checkpoint'>, plan: BackfillPlan, chunk: BackfillChunk): Promise<{ skipped: boolean; rows: number }> {
   const marker = markerKey(plan.source, plan.backfillId, chunk);
   const done = await options.lake.getText(marker);
-  if (done) return { skipped: true, rows: (JSON.parse(done) as ChunkMarker).object?.rows ?? 0 };
+  if (done) return { skipped: true, rows: parseLakeJson<ChunkMarker>(options.lake, marker, done).object?.rows ?? 0 };
   const table = options.tables.find((t) => t.name === chunk.table);
   const info = plan.tables[chunk.table];
   if (!table || !info) throw new Error(`backfill ${plan.backfillId}: chunk of unknown table ${chunk.table}`);
@@ -153,12 +154,13 @@ export async function finishBackfill(lake: ObjectStore, plan: BackfillPlan, tabl
   const entries: Record<string, ExtractedTable> = {};
   const missing: string[] = [];
   for (const chunk of plan.chunks) {
-    const text = await lake.getText(markerKey(plan.source, plan.backfillId, chunk));
+    const key = markerKey(plan.source, plan.backfillId, chunk);
+    const text = await lake.getText(key);
     if (!text) {
       missing.push(`${chunk.table}#${chunk.index}`);
       continue;
     }
-    const marker = JSON.parse(text) as ChunkMarker;
+    const marker = parseLakeJson<ChunkMarker>(lake, key, text);
     const info = plan.tables[chunk.table];
     const entry = (entries[chunk.table] ??= { rows: 0, objects: [], watermark: { from: null, to: info.watermark }, snapshot: plan.snapshot, columns: info.columns });
     if (marker.object) {
