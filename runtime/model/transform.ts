@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uploadFile } from '../lake/files';
-import { processedKey } from '../lake/keys';
+import { downloadVerified, reextractHint } from '../lake/verify';
+import { manifestKey, processedKey } from '../lake/keys';
 import type { ExtractManifest, ProcessedTable, TransformManifest } from '../lake/manifest';
 import type { ObjectStore } from '../lake/port';
 import { transformEachPending, type TransformPointerBase, type TransformResult } from './pending';
@@ -51,7 +52,7 @@ async function defineSourceViews(duck: Duck, lake: ObjectStore, manifest: Extrac
     const files: string[] = [];
     for (const [i, object] of (entry && !entry.error ? entry.objects : []).entries()) {
       const path = join(dir, `${table}-${i}.csv.gz`);
-      await lake.download(object.key, path);
+      await downloadVerified(lake, object, path, manifestKey('extract', manifest.runId), reextractHint(manifest.runId));
       files.push(path);
     }
     const select = columns.map(ident).join(', ');

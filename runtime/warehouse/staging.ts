@@ -2,16 +2,18 @@ import { join } from 'node:path';
 import { duckLiteral, type Duck } from '../model/duckdb';
 import type { LakeObject } from '../lake/manifest';
 import type { ObjectStore } from '../lake/port';
+import { downloadVerified } from '../lake/verify';
 
 /**
  * Turns a processed table's Parquet objects into one local CSV file (header row, PostgreSQL
  * NULL convention) for a warehouse COPY; rows stay inside DuckDB and files.
  */
-export async function parquetToCsv(duck: Duck, lake: ObjectStore, objects: LakeObject[], dir: string, name: string): Promise<{ path: string; columns: string[] }> {
+export async function parquetToCsv(duck: Duck, lake: ObjectStore, objects: LakeObject[], dir: string, name: string, manifest: string): Promise<{ path: string; columns: string[] }> {
   const files: string[] = [];
   for (const [i, object] of objects.entries()) {
     const path = join(dir, `${name}-${i}.parquet`);
-    await lake.download(object.key, path);
+    // Checked before the load transaction opens: a damaged object loads nothing.
+    await downloadVerified(lake, object, path, manifest, 'Recover: restore the object from the bucket\'s versions (processed objects are rebuilt only by re-running the transform)');
     files.push(path);
   }
   const source = `read_parquet([${files.map(duckLiteral).join(', ')}], union_by_name = true)`;

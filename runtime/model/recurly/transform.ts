@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uploadFile } from '../../lake/files';
-import { processedKey } from '../../lake/keys';
+import { manifestKey, processedKey } from '../../lake/keys';
+import { downloadVerified, reextractHint } from '../../lake/verify';
 import type { ExtractManifest, ProcessedTable, TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
 import { transformEachPending, type TransformPointerBase, type TransformResult } from '../pending';
@@ -64,7 +65,7 @@ async function buildTable(duck: Duck, lake: ObjectStore, dir: string, extract: E
   const files: string[] = [];
   for (const [i, object] of entry.objects.entries()) {
     const path = join(dir, `${table.source}-${String(i).padStart(6, '0')}.jsonl.gz`);
-    await lake.download(object.key, path);
+    await downloadVerified(lake, object, path, manifestKey('extract', extract.runId), reextractHint(extract.runId));
     files.push(path);
   }
   const out = join(dir, `${table.table}.parquet`);

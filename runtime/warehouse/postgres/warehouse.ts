@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'pg';
+import { manifestKey } from '../../lake/keys';
 import type { TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
 import { openDuck } from '../../model/duckdb';
@@ -66,7 +67,7 @@ export class PostgresWarehouse implements Warehouse {
       for (const table of [...this.model.dimensions, ...this.model.facts]) {
         const entry = manifest.tables[table.name];
         if (!entry) continue;
-        const csv = await parquetToCsv(duck, lake, entry.objects, dir, table.name);
+        const csv = await parquetToCsv(duck, lake, entry.objects, dir, table.name, manifestKey('transform', manifest.runId));
         staged.set(table.name, { ...csv, rows: entry.rows });
       }
       await this.client.query('BEGIN');
