@@ -7,7 +7,7 @@ import { explainAwsError } from '../config/aws-credentials';
 import { didYouMean } from '../contract/closest';
 import type { CliIo } from './commands';
 import { commandHelp, type CommandSpec } from './options';
-import { ALERT, CLEAN, isRecurly, LOGS, RECONCILE, RECURLY_RUN, RUN, SEED, STATUS } from './specs';
+import { ALERT, CLEAN, isRecurly, LOGS, RECONCILE, RECURLY_RUN, REEXTRACT, RUN, SEED, STATUS } from './specs';
 
 const HELP = `tributary — run Tributary's pipelines on this machine
 
@@ -21,6 +21,7 @@ Commands:
   logs        a deployed stack's runs, steps and errors from CloudWatch Logs
   alert test  send a test alert through a deployed stack's alerting path to Slack
   clean       remove ./.tributary and the embedded server's data
+  reextract   recover from a damaged raw object: undo that extract run so the next run reads it again
 
 Every omitted option means the embedded default: an embedded PostgreSQL server under
 ./.tributary holding a seeded totesys source and a warehouse database, and ./.tributary/lake.
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, () => Command> = {
   logs: () => (require('./logs') as typeof import('./logs')).runLogsCommand,
   alert: () => (require('./alert') as typeof import('./alert')).runAlertCommand,
   clean: () => (require('./clean') as typeof import('./clean')).cleanCommand,
+  reextract: () => (require('./reextract') as typeof import('./reextract')).reextractCommand,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -55,6 +57,7 @@ const HELPS: Record<string, (argv: string[]) => CommandSpec> = {
   logs: () => LOGS,
   alert: () => ALERT,
   clean: () => CLEAN,
+  reextract: () => REEXTRACT,
 };
 
 /** The version in package.json, read at call time (the CLI runs from source through tsx). */

@@ -177,3 +177,15 @@ export const CLEAN: CommandSpec = {
   options: { home: { type: 'string', value: '<dir>', help: 'the local folder to remove (default ./.tributary)' } },
   notes: [EXIT_CODES_NOTE],
 };
+
+export const REEXTRACT: CommandSpec = {
+  name: 'reextract',
+  summary:
+    'Recovery for a damaged raw object (a run that stops with "… does not match manifests/extract/<run>.json"): undoes that extract run and every later one the transform has not consumed, moving their tables\' watermarks back, so the next `tributary run` extracts the range again. Only the lake is touched; the raw objects stay (ignored without a manifest).',
+  options: {
+    run: { type: 'string', value: '<run id>', help: 'the extract run the error names (required)' },
+    pipeline: PIPELINE,
+    ...LAKE,
+  },
+  notes: [`${EXIT_CODES_NOTE} A run that is not waiting to be transformed: 2, nothing changed.`],
+};

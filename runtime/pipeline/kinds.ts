@@ -72,6 +72,8 @@ export interface SourceBinding {
   /** The source tables (or endpoints) whose watermarks the lake keeps. */
   readonly tables: readonly string[];
   extract(request: ExtractRequest): Promise<ExtractOutcome>;
+  /** Reaches the source (one connection, no data read), so a run fails before it writes anything. */
+  check?(): Promise<void>;
   transform(ctx: StepContext): Promise<TransformResult[]>;
   readonly backfill?: BackfillSupport;
   readonly reconcile?: ReconcileSupport;

@@ -1,7 +1,7 @@
 import { DEFAULTS, SOURCE_CAPABILITIES, type WarehouseKind } from '../contract';
 import { newRunId } from '../lake/keys';
 import type { ObjectStore } from '../lake/port';
-import type { TransformResult } from '../model/pending';
+import { verifyPendingExtracts, type TransformResult } from '../model/pending';
 import { acquireRunLock } from '../state/run-lock';
 import type { DataTestResult, LoadResult } from '../warehouse/port';
 import { envCheckpoint, type Checkpoint } from './faults';
@@ -18,7 +18,7 @@ export interface PipelineTargets {
   sourceName?: string;
 }
 
-export type PipelineStepName = 'backfill' | 'extract' | 'transform' | 'load';
+export type PipelineStepName = 'check' | 'backfill' | 'extract' | 'transform' | 'load';
 
 export interface RunPipelineOptions extends PipelineTargets {
   runId?: string;
@@ -69,6 +69,20 @@ export async function loadPipeline(pipeline: BoundPipeline, checkpoint?: Checkpo
   return loadIntoWarehouse(warehouse, pipeline.lake, pipeline.sourceName, checkpoint);
 }
 
+/**
+ * Every endpoint answers, and what the next transform will read is intact, before the run writes
+ * its first object: an unreachable warehouse used to be found only after extract and transform
+ * had written objects and moved watermarks, and a damaged raw object after a new empty
+ * extract manifest was appended.
+ */
+export async function preflight(pipeline: BoundPipeline): Promise<void> {
+  await pipeline.lake.probe();
+  await pipeline.source.check?.();
+  const warehouse = await warehouseAdapter(pipeline.warehouseKind).open(await pipeline.warehouse(), pipeline.source.model);
+  await warehouse.close();
+  await verifyPendingExtracts(pipeline.lake, pipeline.sourceName);
+}
+
 export function failedTablesOf(extract: ExtractOutcome): Array<{ table: string; error: string }> {
   return Object.entries(extract.manifest.tables)
     .filter(([, t]) => t.error)
@@ -84,6 +98,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   const { lake, sourceName: source } = pipeline;
   const checkpoint = options.checkpoint ?? envCheckpoint();
   const runId = options.runId ?? newRunId();
+  options.onStep?.('check');
+  await preflight(pipeline);
   const release = await acquireRunLock(lake, source, runId);
   try {
     const t0 = Date.now();

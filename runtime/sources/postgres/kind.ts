@@ -67,6 +67,10 @@ function bindPostgres(url: () => Promise<string>, settings: Omit<PostgresSourceS
       backfillSettings: { chunkRows: settings.chunkRows ?? DEFAULTS.chunkRows, concurrency: settings.concurrency },
       extract: async (req) =>
         extractPostgres({ sourceUrl: await url(), lake: req.lake, source: req.source, tables, runId: req.runId, lookback: settings.lookback, onProgress: req.onProgress, only: req.only, checkpoint: req.checkpoint }),
+      check: async () => {
+        const client = await connectPostgres(await url(), 'source');
+        await client.end();
+      },
       transform: (ctx) => transformPending({ lake: ctx.lake, source: ctx.source, checkpoint: ctx.checkpoint }),
       backfill: {
         async runAll(ctx) {
