@@ -4,7 +4,13 @@ import { reconcile, type ReconcileReport } from '../pipeline/reconcile';
 import { runPipeline, type PipelineRunSummary } from '../pipeline/run';
 import { seedTotesys } from '../sources/postgres/seed';
 import { readState, type TableState } from '../state/watermarks';
+import { explainAwsError } from '../config/aws-credentials';
+import { newRunId } from '../lake/keys';
+import { lastRunRecords, recordRun } from '../state/run-history';
+import { RunInProgressError } from '../state/run-lock';
 import { bytes, seconds, table } from './format';
+import { RunProgress } from './progress';
+import { redactSecrets } from './redaction';
 import { LocalServices } from './local-env';
 import { optionalString, optionalWholeNumber, parseCommand } from './options';
 import { lakeFrom, namedWarehouse, pipelineNamed, targetsFrom, warehouseFrom } from './pipeline-options';
@@ -86,21 +92,33 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const local = new LocalServices();
   try {
     const targets = await targetsFrom(pipeline.kind, pipeline.name, values, io.env, local);
-    const interactive = io.interactive && values.json !== true;
-    let lastProgress = 0;
-    const summary = await runPipeline({
-      ...targets,
-      onStep: (step) => {
-        if (interactive) io.err(`\r\x1b[K${step}…`);
-      },
-      onProgress: (name, n) => {
-        if (!interactive || Date.now() - lastProgress < 200) return;
-        lastProgress = Date.now();
-        io.err(`\r\x1b[Kextract ${name}: ${bytes(n)}`);
-      },
+    const progress = new RunProgress(io, io.interactive && values.json !== true);
+    const startedAt = new Date();
+    const runId = newRunId(startedAt);
+    let summary: PipelineRunSummary;
+    try {
+      summary = await runPipeline({ ...targets, runId, onStep: (step) => progress.step(step), onProgress: (name, n) => progress.amount(name, n, pipeline.kind === 'rest' ? 'records' : 'bytes') });
+    } catch (err) {
+      progress.done();
+      if (!(err instanceof RunInProgressError)) {
+        const error = redactSecrets(explainAwsError(err, io.env).message, io.env).split('\n')[0];
+        await recordRun(targets.lake, pipeline.name, { runId, outcome: 'failed', startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), error }).catch(() => undefined);
+      }
+      throw err;
+    }
+    progress.done();
+    const problems = [...summary.failedTables.map((f) => f.error), ...summary.dataTests.filter((d) => d.failures > 0).map((t) => `data test failed: ${t.table} ${t.name}: ${t.failures} row(s)`)];
+    const code = problems.length ? 1 : 0;
+    await recordRun(targets.lake, pipeline.name, {
+      runId: summary.runId,
+      outcome: code ? 'failed' : 'succeeded',
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      timingsMs: summary.timingsMs,
+      rowsExtracted: Object.values(summary.extract.manifest.tables).reduce((n, t) => n + t.rows, 0),
+      rowsLoaded: summary.loads.flatMap((l) => l.tables).reduce((n, t) => n + t.applied, 0),
+      ...(problems.length ? { error: redactSecrets(problems[0], io.env).split('\n')[0] } : {}),
     });
-    if (interactive) io.err('\r\x1b[K');
-    const code = summary.failedTables.length || summary.dataTests.some((d) => d.failures > 0) ? 1 : 0;
     if (values.json) io.out(JSON.stringify({ exitCode: code, ...summary }, null, 2));
     else printRunSummary(summary, io);
     return code;
@@ -143,12 +161,23 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
       await warehouse.ensureSchema();
       const runs = await warehouse.lastRuns(10);
       const counts = await warehouse.rowCounts();
+      const history = await lastRunRecords(lake, pipeline.name, 10);
       if (values.json) {
-        io.out(JSON.stringify({ lake: lake.location, watermarks, runs, rowCounts: counts }, null, 2));
+        io.out(JSON.stringify({ lake: lake.location, watermarks, history, runs, rowCounts: counts }, null, 2));
         return 0;
       }
       io.out(`lake: ${lake.location}`);
       io.out(table(['source table', 'watermark', 'last run'], Object.entries(watermarks).map(([t, w]) => [t, w?.watermark ?? '(never extracted)', w?.runId ?? '-'])));
+      io.out('');
+      io.out(
+        history.length
+          ? table(
+              ['run', 'outcome', 'started', 'took', 'rows extracted', 'rows loaded', 'error'],
+              history.map((r) => [r.runId, r.outcome === 'failed' ? 'FAILED' : 'ok', r.startedAt, r.timingsMs ? seconds(r.timingsMs.total) : seconds(Date.parse(r.finishedAt) - Date.parse(r.startedAt)), r.rowsExtracted ?? '-', r.rowsLoaded ?? '-', r.error ?? '']),
+            )
+          : 'no runs recorded in this lake yet',
+      );
+      if (history[0]?.outcome === 'failed') io.out(`last run FAILED: ${history[0].error ?? 'see above'}`);
       io.out('');
       io.out(runs.length ? table(['loaded run', 'source', 'loaded at'], runs.map((r) => [r.runId, r.source, r.loadedAt])) : 'no runs loaded yet');
       io.out('');

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import type { CliIo } from '../../runtime/cli/commands';
 import { main } from '../../runtime/cli/main';
 import { intervalProblem } from '../../runtime/config/interval';
+import { runSpec } from '../../runtime/cli/specs';
+import { SOURCE_KINDS } from '../../runtime/contract';
+import { sourceAdapter } from '../../runtime/pipeline/registry';
 import { createDatabase, motoUrl } from '../support/services';
 import { count, withClient } from '../support/totesys';
 
@@ -148,4 +151,11 @@ describe('missing AWS credentials say which settings were looked at', () => {
     expect(run.stderr).toEqual([expect.stringMatching(new RegExp(`^tributary run: lake: s3://tributary-nocreds/lake cannot be reached: ${explained.source}`))]);
     expect(await tables(warehouseUrl)).toBe(0);
   });
+});
+
+test("each source kind's own options are declared, with help, in its run spec", () => {
+  for (const kind of SOURCE_KINDS) {
+    const declared = Object.keys(runSpec(kind).options);
+    expect({ kind, missing: Object.keys(sourceAdapter(kind).cliOptions).filter((o) => !declared.includes(o)) }).toEqual({ kind, missing: [] });
+  }
 });

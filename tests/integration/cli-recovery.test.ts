@@ -24,9 +24,10 @@ function capture(): CliIo & { stdout: string[]; stderr: string[] } {
 }
 
 /** Every file of the lake with its size and modification time: "nothing written" is this unchanged. */
-function lakeFiles(dir: string): Record<string, string> {
+function lakeFiles(dir: string, options: { records?: boolean } = { records: true }): Record<string, string> {
   const files: Record<string, string> = {};
   for (const rel of readdirSync(dir, { recursive: true }).map(String)) {
+    if (!options.records && rel.includes('_runs/')) continue;
     const stat = statSync(join(dir, rel));
     if (stat.isFile()) files[rel] = `${stat.size}:${stat.mtimeMs}`;
   }
@@ -52,7 +53,18 @@ describe('tributary run checks before it writes', () => {
     const code = await main(['run', '--source', fx.sourceUrl, '--warehouse', `postgres://loader:pw@127.0.0.1:${port}/dwh`, '--lake', fx.lakeDir], io);
     expect(code).toBe(1);
     expect(io.stderr).toEqual([expect.stringMatching(/^tributary run: warehouse unreachable at postgres:\/\/loader:\*\*\*@127\.0\.0\.1:\d+\/dwh/)]);
-    expect(readdirSync(fx.lakeDir)).toEqual([]);
+    // Only the record of the failed run: no raw object, no manifest, no watermark.
+    expect(Object.keys(lakeFiles(fx.lakeDir))).toEqual([expect.stringMatching(/^state\/totesys\/_runs\/\d{8}T\d{9}Z-\w+\.json$/)]);
+    // …and status does not look clean: it shows the failed run and its error.
+    const status = capture();
+    expect(await main(['status', '--lake', fx.lakeDir, '--warehouse', fx.warehouseUrl], status)).toBe(0);
+    const text = status.stdout.join('\n');
+    expect(text).toMatch(/^\d{8}T\d{9}Z-\w+\s+FAILED\s+.*warehouse unreachable at postgres:\/\/loader:\*\*\*@/m);
+    expect(text).toMatch(/^last run FAILED: warehouse unreachable/m);
+    expect(text).not.toContain(':pw@');
+    const json = capture();
+    expect(await main(['status', '--json', '--lake', fx.lakeDir, '--warehouse', fx.warehouseUrl], json)).toBe(0);
+    expect(JSON.parse(json.stdout.join('\n')).history).toEqual([expect.objectContaining({ outcome: 'failed', error: expect.stringMatching(/^warehouse unreachable/) })]);
   });
 
   it('an unreachable source fails the run before anything is written', async () => {
@@ -63,7 +75,7 @@ describe('tributary run checks before it writes', () => {
     const code = await main(['run', '--source', `postgres://etl:pw@127.0.0.1:${await freePort()}/totesys`, '--warehouse', warehouseUrl, '--lake', lakeDir], io);
     expect(code).toBe(1);
     expect(io.stderr).toEqual([expect.stringMatching(/^tributary run: source unreachable at/)]);
-    expect(readdirSync(lakeDir)).toEqual([]);
+    expect(Object.keys(lakeFiles(lakeDir))).toEqual([expect.stringMatching(/^state\/totesys\/_runs\//)]);
     expect(await count(warehouseUrl, `SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'`)).toBe(0);
   });
 
@@ -95,27 +107,30 @@ describe('tributary run checks before it writes', () => {
     const path = join(fx.lakeDir, object.key);
     writeFileSync(path, readFileSync(path).subarray(0, Math.floor(object.bytes / 2)));
 
-    const before = lakeFiles(fx.lakeDir);
+    const before = lakeFiles(fx.lakeDir, { records: false });
     const warehouseBefore = await warehouseChecksums(fx.warehouseUrl);
     const failed = capture();
     expect(await main(['run', ...args(fx)], failed)).toBe(1);
     expect(failed.stderr).toHaveLength(1);
     expect(failed.stderr[0]).toContain(`tributary run: ${path} does not match manifests/extract/${damagedRun}.json`);
     expect(failed.stderr[0]).toContain(`nothing was written. Recover: tributary reextract --run ${damagedRun}`);
-    expect(lakeFiles(fx.lakeDir)).toEqual(before);
+    expect(lakeFiles(fx.lakeDir, { records: false })).toEqual(before);
     expect(await warehouseChecksums(fx.warehouseUrl)).toEqual(warehouseBefore);
 
     // A run that is not waiting to be transformed cannot be undone.
     const wrong = capture();
     expect(await main(['reextract', '--run', runs[0], '--lake', fx.lakeDir], wrong)).toBe(2);
     expect(wrong.stderr).toEqual([expect.stringMatching(new RegExp(`^tributary reextract: --run: extract run ${runs[0]} of totesys is not waiting to be transformed`))]);
-    expect(lakeFiles(fx.lakeDir)).toEqual(before);
+    expect(lakeFiles(fx.lakeDir, { records: false })).toEqual(before);
 
     const recovered = capture();
     expect(await main(['reextract', '--run', damagedRun, '--lake', fx.lakeDir], recovered)).toBe(0);
     expect(recovered.stdout.join('\n')).toContain(`undid extract run(s) ${damagedRun}`);
     const rerun = capture();
     expect(await main(['run', ...args(fx)], rerun)).toBe(0);
+    const history = capture();
+    expect(await main(['status', '--json', ...args(fx).slice(2)], history)).toBe(0);
+    expect(JSON.parse(history.stdout.join('\n')).history.map((r: { outcome: string }) => r.outcome)).toEqual(['succeeded', 'failed', 'succeeded']);
     expect(rerun.stdout.join('\n')).toMatch(/^sales_order\s+2\s/m);
     expect(await warehouseChecksums(fx.warehouseUrl)).toEqual(await warehouseChecksums(ref.warehouseUrl));
   });

@@ -89,7 +89,7 @@ describe('tributary CLI', () => {
     const io = capture();
     expect(await main(['run', '--source', empty, '--warehouse', fx.warehouseUrl, '--lake', lakeDir], io)).toBe(1);
     expect(io.stderr[0]).toMatch(/source is missing tables address, counterparty/);
-    expect(readdirSync(lakeDir, { recursive: true }).map(String).filter((p) => p.startsWith('state/') && p.endsWith('.json') && !p.includes('_lock'))).toEqual([]);
+    expect(readdirSync(lakeDir, { recursive: true }).map(String).filter((p) => p.startsWith('state/') && p.endsWith('.json') && !p.includes('_lock') && !p.includes('_runs/'))).toEqual([]);
   });
 
   it('fails when the lake cannot be written, leaving the warehouse and watermarks untouched', async () => {
@@ -99,7 +99,7 @@ describe('tributary CLI', () => {
     const io = capture();
     expect(await main(['run', '--source', fx.sourceUrl, '--warehouse', wh, '--lake', dir], io)).toBe(1);
     expect(io.stderr).toHaveLength(1);
-    expect(readdirSync(dir, { recursive: true }).map(String).filter((p) => p.startsWith('state/totesys/') && !p.includes('_lock'))).toEqual([]);
+    expect(readdirSync(dir, { recursive: true }).map(String).filter((p) => p.startsWith('state/totesys/') && !p.includes('_lock') && !p.includes('_runs'))).toEqual([]);
     expect(await count(wh, `SELECT count(*) AS n FROM pg_tables WHERE tablename = 'fact_sales_order'`)).toBe(0);
   });
 
