@@ -330,7 +330,7 @@ export function validateStackConfig(raw: Raw): StackConfig {
     const sourceSecretArn = secretArn(r, src, `${at}.source.secretArn`, accountId, region);
     const rest = restSource(r, src, `${at}.source`, sourceKind);
     const wh = r.object(p, 'warehouse', `${at}.warehouse`, 'kind of the warehouse') ?? {};
-    r.onlyKnown(wh, `${at}.warehouse`, ['kind', 'secretArn', 'stage', 'snowflakeIntegration']);
+    r.onlyKnown(wh, `${at}.warehouse`, ['kind', 'secretArn', 'stage', 'snowflakeIntegration', ...REDSHIFT_FIELDS]);
     const warehouseKind = r.oneOf<WarehouseKind>(wh, 'kind', `${at}.warehouse.kind`, WAREHOUSE_KINDS);
     const warehouseSecretArn = secretArn(r, wh, `${at}.warehouse.secretArn`, accountId, region);
     const snowflake = snowflakeWarehouse(r, wh, `${at}.warehouse`, warehouseKind);
@@ -507,7 +507,7 @@ function secretArn(r: Reader, obj: Raw, path: string, accountId: string | undefi
 function validateDelivery(r: Reader, raw: Raw): DeliveryConfig | undefined {
   const d = r.object(raw, 'delivery', 'delivery', 'the delivery pipeline', { optional: true });
   if (!d) return undefined;
-  r.onlyKnown(d, 'delivery', ['repository', 'branch', 'connectionProvider', 'stateBackendUrl', 'secretsProviderKeyArn', 'deployments']);
+  r.onlyKnown(d, 'delivery', ['repository', 'branch', 'connectionProvider', 'stateBackendUrl', 'stateKeyArn', 'deployments']);
   const repository = r.string(d, 'repository', 'delivery.repository', 'owner/name of the Git repository', { pattern: REPOSITORY });
   const branch = r.string(d, 'branch', 'delivery.branch', 'the branch to deliver');
   const connectionProvider =
@@ -525,7 +525,7 @@ function validateDelivery(r: Reader, raw: Raw): DeliveryConfig | undefined {
       return;
     }
     const e = entry as Raw;
-    r.onlyKnown(e, at, ['stack', 'roleArn', 'approval']);
+    r.onlyKnown(e, at, ['stack', 'roleArn', 'secretsKeyArn', 'approval']);
     const stack = r.string(e, 'stack', `${at}.stack`, 'a stack name', { pattern: NAME });
     const roleArn = r.string(e, 'roleArn', `${at}.roleArn`, 'the deploy role ARN in that stack account', { pattern: ROLE_ARN });
     const secretsKeyArn = r.string(e, 'secretsKeyArn', `${at}.secretsKeyArn`, "the stack's own secrets-provider KMS key ARN", { pattern: KMS_KEY_ARN });
