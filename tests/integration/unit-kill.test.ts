@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LocalObjectStore } from '../../runtime/lake/local';
-import { runTotesysPipeline } from '../../runtime/pipeline/run';
+import { runPipeline } from '../../runtime/pipeline/run';
+import { totesys } from '../support/pipelines';
 import { seedTotesys } from '../../runtime/sources/postgres/seed';
 import { createDatabase } from '../support/services';
 import { extractedRows } from '../support/manifests';
@@ -93,7 +94,7 @@ describe(`a run SIGKILLed at random moments (seed ${SEED})`, () => {
       outcomes.push(killed.signal === 'SIGKILL' ? `killed at ${at} ms` : `finished before ${at} ms`);
       // Either killed, or it had finished cleanly: never a failure of its own.
       expect({ at, signal: killed.signal, code: killed.signal ? null : killed.code }).toEqual({ at, signal: killed.signal === 'SIGKILL' ? 'SIGKILL' : null, code: killed.signal ? null : 0 });
-      await runTotesysPipeline({ sourceUrl, warehouseUrl, lake: new LocalObjectStore(lake), chunkRows: Number(CHUNK_ROWS), checkpoint: () => undefined });
+      await runPipeline({ ...totesys(sourceUrl, warehouseUrl, new LocalObjectStore(lake), { chunkRows: Number(CHUNK_ROWS) }), checkpoint: () => undefined });
       expect({ trial, at, tables: await warehouseChecksums(warehouseUrl) }).toEqual({ trial, at, tables: reference });
       expect({ trial, at, extracted: await extractedRows(new LocalObjectStore(lake)) }).toEqual({ trial, at, extracted: referenceRows });
     }
