@@ -30,6 +30,8 @@ const provider = new aws.Provider(`aws-${cfg.environment}`, {
   region: cfg.region as aws.Region,
   allowedAccountIds: [cfg.accountId],
   assumeRoles: [{ roleArn: cfg.deployRoleArn, sessionName: `tributary-${cfg.environment}-deploy` }],
+  // Every resource of this provider carries the stack's tags even where a component forgets them.
+  defaultTags: { tags: cfg.tags },
 });
 const opts = { providers: [provider] };
 
