@@ -26,7 +26,7 @@ beforeAll(async () => {
     captureStackRun('prod'),
     captureStackRun('dev', { config: { 'tributary:pipelines': JSON.stringify(pipelines) } }),
   ]);
-}, 90_000);
+}, 300_000); // bundles are built first; a loaded machine needs minutes
 
 const FUNCTIONS = ['extract', 'transform', 'load', 'backfill', 'reconcile'] as const;
 

@@ -15,4 +15,4 @@ test('a compliant program fires no policy', async () => {
   expect(resources.find((r) => r.name === 'lake-raw')?.urn).toContain(
     'tributary:lake:DataLake$aws:s3/bucket:Bucket',
   );
-}, 60_000);
+}, 240_000);

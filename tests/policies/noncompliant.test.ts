@@ -12,7 +12,7 @@ let outcomes: PolicyOutcome[];
 beforeAll(async () => {
   const resources = await captureProgram(join(__dirname, 'fixtures', 'noncompliant'));
   outcomes = await evaluatePolicies(policies, resources);
-}, 60_000);
+}, 240_000);
 
 const EXPECTED: Array<[string, string]> = [
   ['s3-bucket-kms-encryption', 'bucket-aes'],
