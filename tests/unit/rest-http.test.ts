@@ -6,7 +6,7 @@ import { writeManifest, type ExtractManifest } from '../../runtime/lake/manifest
 import { transformRecurlyRun } from '../../runtime/model/recurly/transform';
 import { RECURLY_TABLES } from '../../runtime/model/recurly/tables';
 import { JsonlGzipObject } from '../../runtime/sources/rest/jsonl-object';
-import { resetWaitMs, retryAfterMs } from '../../runtime/sources/rest/http';
+import { apiBaseUrl, nextPageUrl, resetWaitMs, retryAfterMs } from '../../runtime/sources/rest/http';
 import { parseRecurlyPage, recurlyApi } from '../../runtime/sources/rest/recurly';
 
 describe('REST helpers', () => {
@@ -17,8 +17,26 @@ describe('REST helpers', () => {
     expect(retryAfterMs('soon', now)).toBeUndefined();
     expect(retryAfterMs(null, now)).toBeUndefined();
     expect(resetWaitMs(String(now / 1000 + 9), now)).toBe(9000);
-    expect(resetWaitMs(String(now / 1000 - 9), now)).toBe(0);
+    // A reset already past gives no wait: the caller backs off rather than retrying at once.
+    expect(resetWaitMs(String(now / 1000 - 9), now)).toBeUndefined();
+    expect(resetWaitMs(String(now / 1000), now)).toBeUndefined();
     expect(resetWaitMs('x', now)).toBeUndefined();
+  });
+
+  it('accepts https API URLs and plain http to loopback only, and keeps the path prefix on next links', () => {
+    expect(apiBaseUrl('https://v3.eu.recurly.com').origin).toBe('https://v3.eu.recurly.com');
+    expect(apiBaseUrl('http://127.0.0.1:8080/v2').pathname).toBe('/v2');
+    expect(apiBaseUrl('http://[::1]:8080').hostname).toBe('[::1]');
+    expect(() => apiBaseUrl('http://10.0.0.5')).toThrow('must use https (plain http only to a loopback address)');
+    expect(() => apiBaseUrl('http://127.0.0.1.example.com')).toThrow('must use https');
+    expect(() => apiBaseUrl('https://key:x@api.example.com')).toThrow('must not carry credentials');
+    expect(() => apiBaseUrl('ftp://api.example.com')).toThrow('must use https');
+    const base = apiBaseUrl('https://api.example.com/v2/');
+    expect(nextPageUrl('/accounts?cursor=2', base)).toBe('https://api.example.com/v2/accounts?cursor=2');
+    expect(nextPageUrl('/v2/accounts?cursor=2', base)).toBe('https://api.example.com/v2/accounts?cursor=2');
+    expect(nextPageUrl('accounts?cursor=2', base)).toBe('https://api.example.com/v2/accounts?cursor=2');
+    expect(nextPageUrl('https://elsewhere.example/x', base)).toBe('https://elsewhere.example/x');
+    expect(nextPageUrl('/accounts', apiBaseUrl('https://api.example.com'))).toBe('https://api.example.com/accounts');
   });
 
   it('validates Recurly pages', () => {
