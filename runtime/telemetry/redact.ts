@@ -41,12 +41,15 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s]*@(?=[^\s@]*(?:\s
 // A key that names a credential: password, PGPASSWORD, PWD (ODBC), token, api_key, secret, ….
 const CREDENTIAL_KEY = String.raw`(?:password|passwd|pwd|[a-z_]*token|api[_-]?key|apikey|client[_-]?secret|secret[_-]?key|secret)`;
 // key="a value with spaces" / key='…': the whole quoted value.
+// eslint-disable-next-line security/detect-non-literal-regexp -- built from constant key names only
 const QUOTED_PAIR = new RegExp(String.raw`(${CREDENTIAL_KEY}["']?\s*[=:]\s*)("[^"
 ]*"|'[^'
 ]*')`, 'gi');
 // key=value, key: value, "key":"value"; an unquoted value ends at a delimiter.
+// eslint-disable-next-line security/detect-non-literal-regexp -- built from constant key names only
 const CREDENTIAL_PAIR = new RegExp(String.raw`(${CREDENTIAL_KEY}["']?\s*[=:]\s*["']?)(?!\*\*\*)[^\s"',;&}]+`, 'gi');
 // Authorization: Basic …, Bearer …, or a bare token.
+// eslint-disable-next-line security/detect-unsafe-regex -- no nested quantifiers over the same characters: one optional scheme word, then a run of non-delimiters
 const AUTHORIZATION = /(authorization["']?\s*[=:]\s*["']?(?:(?:basic|bearer|token|digest)\s+)?)[^\s"',;}]+/gi;
 
 function escapeRegExp(s: string): string {
@@ -68,6 +71,7 @@ export function redact(text: string, secrets: Iterable<string> = []): string {
   if (values.size === 0) return out;
   // Longest first, so a secret containing another secret is masked whole.
   const ordered = [...values].sort((a, b) => b.length - a.length);
+  // eslint-disable-next-line security/detect-non-literal-regexp -- secret values, each escaped by escapeRegExp: a literal alternation
   out = out.replace(new RegExp(ordered.map(escapeRegExp).join('|'), 'g'), MASK);
   return out;
 }

@@ -33,6 +33,7 @@ function rowTxid(currentXmax: bigint): string {
 }
 
 /** A type name as format_type prints it (`timestamp(3) without time zone`, `bigint`): pasted after `::`. */
+// eslint-disable-next-line security/detect-unsafe-regex -- anchored, applied to a catalog type name (at most a few dozen characters)
 const TYPE_NAME = /^[a-z][a-z0-9_ ]*(\(\d+(,\d+)?\))?[a-z ]*$/;
 
 export function incrementalPredicate(client: Client, bounds: IncrementalBounds): string {

@@ -43,6 +43,7 @@ export class RestHttpError extends Error {
 /** Seconds (`Retry-After: 30`) or an HTTP date, as a wait in milliseconds. */
 export function retryAfterMs(value: string | null, now: number): number | undefined {
   if (value === null || value.trim() === '') return undefined;
+  // eslint-disable-next-line security/detect-unsafe-regex -- anchored, applied to one trimmed header value
   if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
