@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { backfillStage, type BackfillEvent } from '../../runtime/handlers/backfill';
 import { LocalObjectStore } from '../../runtime/lake/local';
-import { runRecurlyPipeline } from '../../runtime/pipeline/recurly';
+import { runPipeline } from '../../runtime/pipeline/run';
+import { recurly } from '../support/pipelines';
 import { activePlan, planBackfill, runBackfillChunk, type BackfillPlan } from '../../runtime/sources/postgres/backfill';
 import { extractPostgres } from '../../runtime/sources/postgres/extract';
 import { seedTotesys } from '../../runtime/sources/postgres/seed';
@@ -118,7 +119,7 @@ describe('values that reach SQL from an event, a lake object, config or a REST p
     const warehouse = new Client({ connectionString: warehouseUrl });
     await warehouse.connect();
     try {
-      await runRecurlyPipeline({ apiKey: key, apiUrl: api.url, lake: restLake, warehouse: { kind: 'postgres', url: warehouseUrl }, endpoints: ['accounts'], http: { sleep: async () => undefined } });
+      await runPipeline(recurly({ apiKey: key, apiUrl: api.url, lake: restLake, warehouse: { kind: 'postgres', url: warehouseUrl }, endpoints: ['accounts'], http: { sleep: async () => undefined } }));
       const rows = await warehouse.query('SELECT id, code, email, state FROM recurly_accounts');
       expect(rows.rows).toEqual([{ id: `acc'1"; ${PWN}`, ...hostile }]);
       expect((await warehouse.query('SELECT count(*)::int AS n FROM tributary_load_runs')).rows[0].n).toBe(1);
