@@ -68,6 +68,7 @@ export function validateBootstrapConfig(rawInput: Readonly<Record<string, unknow
   const p = new Problems();
   const environment = p.string(raw, 'environment', 'environment', NAME, 'a lower-case name');
   const accountId = p.string(raw, 'accountId', 'accountId', ACCOUNT, 'a 12-digit account id');
+  // eslint-disable-next-line security/detect-unsafe-regex -- anchored, applied to one config value
   const region = p.string(raw, 'region', 'region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region');
   const tags = p.object(raw, 'tags', 'tags');
   const missing = tags ? missingTagKeys(tags) : [];

@@ -7,7 +7,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { partitionOf, withName, type PlatformArgs } from './common';
-import { accountAdminStatement, document, logStatements, logsKeyStatement, xrayStatement, type PolicyDocument } from './iam';
+import { accountAdminStatement, alertTopicPolicy, document, logStatements, logsKeyStatement, xrayStatement, type PolicyDocument } from './iam';
 import { createPlatformFunction } from './lambdaFunction';
 
 export interface AlertingChannelArgs extends PlatformArgs {
@@ -71,6 +71,16 @@ export class AlertingChannel extends pulumi.ComponentResource {
     this.topic = new aws.sns.Topic(
       `${name}-topic`,
       { name: `${prefix}-alerts`, kmsMasterKeyId: this.key.arn, tags: withName(args.tags, `${prefix}-alerts`) },
+      { parent: this },
+    );
+    new aws.sns.TopicPolicy(
+      `${name}-topic-policy`,
+      {
+        arn: this.topic.arn,
+        policy: this.topic.arn.apply((topicArn) =>
+          JSON.stringify(alertTopicPolicy({ topicArn, accountId: args.aws.accountId, region: args.aws.region, partition, namePrefix: prefix })),
+        ),
+      },
       { parent: this },
     );
 

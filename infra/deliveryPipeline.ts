@@ -106,7 +106,7 @@ export class DeliveryPipeline extends pulumi.ComponentResource {
     const project = (key: string, buildspec: string, env: Record<string, string>, statements: PolicyStatement[], roleName = `${prefix}-${key}-build`): aws.codebuild.Project => {
       const projectName = `${prefix}-${key}`;
       const logGroup = new aws.cloudwatch.LogGroup(`${name}-${key}-logs`, { name: `/aws/codebuild/${projectName}`, retentionInDays: args.logRetentionDays, kmsKeyId: this.artifactKey.arn, tags: args.tags }, parent);
-      const role = new aws.iam.Role(`${name}-${key}-role`, { name: roleName, assumeRolePolicy: JSON.stringify(trustPolicy('codebuild.amazonaws.com', accountId)), tags: args.tags }, parent);
+      const role = new aws.iam.Role(`${name}-${key}-role`, { name: roleName, assumeRolePolicy: JSON.stringify(trustPolicy('codebuild.amazonaws.com', accountId, `arn:${partition}:codebuild:${region}:${accountId}:project/${projectName}`)), tags: args.tags }, parent);
       const policy = new aws.iam.RolePolicy(
         `${name}-${key}-policy`,
         {
@@ -167,9 +167,10 @@ export class DeliveryPipeline extends pulumi.ComponentResource {
     );
     this.projects = projects;
 
+    const pipelineName = `${prefix}-delivery`;
     const pipelineRole = new aws.iam.Role(
       `${name}-pipeline-role`,
-      { name: `${prefix}-delivery-pipeline`, assumeRolePolicy: JSON.stringify(trustPolicy('codepipeline.amazonaws.com', accountId)), tags: args.tags },
+      { name: `${prefix}-delivery-pipeline`, assumeRolePolicy: JSON.stringify(trustPolicy('codepipeline.amazonaws.com', accountId, `arn:${partition}:codepipeline:${region}:${accountId}:${pipelineName}`)), tags: args.tags },
       parent,
     );
     const pipelinePolicy = new aws.iam.RolePolicy(
@@ -263,7 +264,7 @@ export class DeliveryPipeline extends pulumi.ComponentResource {
     this.pipeline = new aws.codepipeline.Pipeline(
       `${name}-pipeline`,
       {
-        name: `${prefix}-delivery`,
+        name: pipelineName,
         pipelineType: 'V2',
         executionMode: 'QUEUED',
         roleArn: pipelineRole.arn,

@@ -62,13 +62,22 @@ export function document(...statements: PolicyStatement[]): PolicyDocument {
   return { Version: '2012-10-17', Statement: statements };
 }
 
-/** Trust policy for a service principal, limited to this account when `sourceAccount` is set. */
-export function trustPolicy(service: string, sourceAccount?: string): PolicyDocument {
+/**
+ * Trust policy for a service principal, limited to this account when `sourceAccount` is set and
+ * to the resource assuming it when `sourceArn` is (the services that set `aws:SourceArn` on
+ * AssumeRole: Step Functions the state machine, Scheduler the schedule group, CodeBuild the
+ * project, CodePipeline the pipeline), so no other resource of the account can borrow the role.
+ */
+export function trustPolicy(service: string, sourceAccount?: string, sourceArn?: string): PolicyDocument {
+  const condition = {
+    ...(sourceAccount ? { StringEquals: { 'aws:SourceAccount': sourceAccount } } : {}),
+    ...(sourceArn ? { ArnLike: { 'aws:SourceArn': sourceArn } } : {}),
+  };
   return document({
     Effect: 'Allow',
     Principal: { Service: service },
     Action: 'sts:AssumeRole',
-    ...(sourceAccount ? { Condition: { StringEquals: { 'aws:SourceAccount': sourceAccount } } } : {}),
+    ...(Object.keys(condition).length ? { Condition: condition } : {}),
   });
 }
 
@@ -319,4 +328,55 @@ export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
     Resource: [bucketArn, `${bucketArn}/*`],
     Condition: { Bool: { 'aws:SecureTransport': 'false' } },
   });
+}
+
+/** What an alert topic policy is built from: the stack's naming prefix scopes its publishers. */
+export interface AlertTopicPublishers {
+  readonly topicArn: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly partition: string;
+  /** The stack's resource name prefix (`tributary-<env>`): its alarms and roles are named under it. */
+  readonly namePrefix: string;
+}
+
+/**
+ * The alert topic's resource policy. Text published here reaches Slack, so only the stack's own
+ * publishers may post: its CloudWatch alarms (the service, for alarms named under the stack's
+ * prefix in this account) and its roles (functions, state machines, the delivery pipeline's
+ * approval). In the same account an identity policy alone would grant `sns:Publish`, so everyone
+ * else is denied explicitly, and so is any publish without TLS.
+ */
+export function alertTopicPolicy(p: AlertTopicPublishers): PolicyDocument {
+  const alarms = `arn:${p.partition}:cloudwatch:${p.region}:${p.accountId}:alarm:${p.namePrefix}-*`;
+  const roles = `arn:${p.partition}:iam::${p.accountId}:role/${p.namePrefix}-*`;
+  return document(
+    {
+      Sid: 'StackAlarmsPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: p.topicArn,
+      Condition: { ArnLike: { 'aws:SourceArn': alarms }, StringEquals: { 'aws:SourceAccount': p.accountId } },
+    },
+    {
+      Sid: 'StackRolesPublish',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:${p.partition}:iam::${p.accountId}:root` },
+      Action: 'sns:Publish',
+      Resource: p.topicArn,
+      Condition: { ArnLike: { 'aws:PrincipalArn': roles } },
+    },
+    {
+      Sid: 'DenyOtherPublishers',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sns:Publish',
+      Resource: p.topicArn,
+      // Both must hold to deny: not one of the stack's roles, and not CloudWatch (a service
+      // principal has no aws:PrincipalArn; its alarms are limited by the Allow above).
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': roles }, StringNotEquals: { 'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com' } },
+    },
+    { Sid: 'DenyWithoutTLS', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: p.topicArn, Condition: { Bool: { 'aws:SecureTransport': false } } },
+  );
 }

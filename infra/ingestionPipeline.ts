@@ -285,6 +285,8 @@ export class IngestionPipeline extends pulumi.ComponentResource {
         pipeline: args.pipeline,
         environment: args.environment,
         accountId: args.aws.accountId,
+        partition: partitionOf(args.aws),
+        region: args.aws.region,
         stateMachineArn: this.stateMachine.arn,
         schedule: args.schedule,
         enabled: args.scheduleEnabled ?? true,

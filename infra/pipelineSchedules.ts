@@ -13,6 +13,8 @@ export interface PipelineSchedulesArgs {
   readonly pipeline: string;
   readonly environment: string;
   readonly accountId: string;
+  readonly partition: string;
+  readonly region: string;
   readonly stateMachineArn: pulumi.Output<string>;
   readonly schedule: string;
   readonly enabled: boolean;
@@ -30,7 +32,7 @@ export function createPipelineSchedules(name: string, args: PipelineSchedulesArg
   const group = new aws.scheduler.ScheduleGroup(`${name}-schedule-group`, { name: args.prefix, tags: args.tags }, { parent });
   const role = new aws.iam.Role(
     `${name}-scheduler-role`,
-    { name: `${args.prefix}-scheduler`, assumeRolePolicy: JSON.stringify(trustPolicy('scheduler.amazonaws.com', args.accountId)), tags: args.tags },
+    { name: `${args.prefix}-scheduler`, assumeRolePolicy: JSON.stringify(trustPolicy('scheduler.amazonaws.com', args.accountId, `arn:${args.partition}:scheduler:${args.region}:${args.accountId}:schedule-group/${args.prefix}`)), tags: args.tags },
     { parent },
   );
   const policy = new aws.iam.RolePolicy(

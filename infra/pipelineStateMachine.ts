@@ -51,7 +51,7 @@ export function createPipelineStateMachine(name: string, args: PipelineStateMach
   );
   const role = new aws.iam.Role(
     `${name}-state-machine-role`,
-    { name: `${args.prefix}-sfn`, assumeRolePolicy: JSON.stringify(trustPolicy('states.amazonaws.com', args.accountId)), tags: args.tags },
+    { name: `${args.prefix}-sfn`, assumeRolePolicy: JSON.stringify(trustPolicy('states.amazonaws.com', args.accountId, stateMachineArn)), tags: args.tags },
     { parent },
   );
   const policy = new aws.iam.RolePolicy(

@@ -33,6 +33,11 @@ export interface BuildOptions {
   readonly handlers?: readonly HandlerName[];
   /** Also zip the layer to report its size (a few seconds: the DuckDB binary is large). */
   readonly measureLayer?: boolean;
+  /**
+   * Keep the TRIBUTARY_FAULT crash hook in the bundles (offline crash rehearsals only). Off by
+   * default: `define` turns the hook's guard into `false` and minification removes the hook.
+   */
+  readonly faultHook?: boolean;
 }
 
 export interface BundleReport {
@@ -77,6 +82,7 @@ export async function buildBundles(options: BuildOptions = {}): Promise<BuildRep
         mainFields: ['module', 'main'],
         external: EXTERNALS,
         legalComments: 'none',
+        define: { TRIBUTARY_FAULT_HOOK: options.faultHook ? 'true' : 'false' },
         logLevel: 'error',
         absWorkingDir: rootDir,
       });

@@ -183,6 +183,7 @@ class Reader {
   number(obj: Raw, field: string, path: string, what: string, opts: { optional?: boolean; min?: number; max?: number } = {}): number | undefined {
     const value = obj[field];
     if (value === undefined || value === null || value === '') return opts.optional ? undefined : this.missing(path, what);
+    // eslint-disable-next-line security/detect-unsafe-regex -- anchored, applied to one config value
     const n = typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
     if (typeof n !== 'number' || !Number.isFinite(n)) return this.bad(path, `must be a number (${what}), got ${describe(value)}`);
     if (opts.min !== undefined && n < opts.min) return this.bad(path, `must be at least ${opts.min} (${what}), got ${n}`);
@@ -250,7 +251,9 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/;
 const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const REPOSITORY = /^[\w.-]+\/[\w.-]+$/;
+// eslint-disable-next-line security/detect-unsafe-regex -- anchored; each repeated group starts with a literal character
 const HTTPS_URL = /^https:\/\/[a-z0-9.-]+(:\d+)?(\/[\w./-]*)?$/i;
+// eslint-disable-next-line security/detect-unsafe-regex -- anchored; each repeated group starts with a literal character
 const SNOWFLAKE_IDENT = /^[A-Za-z_][A-Za-z0-9_$]{0,254}(\.[A-Za-z_][A-Za-z0-9_$]{0,254}){0,2}$/;
 const IAM_USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user\/[\w+=,.@/-]+$/;
 const STATE_BACKEND = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/?$/;

@@ -117,6 +117,7 @@ export const iamNoWildcardResourceDataPlane: ResourceValidationPolicy = {
 
 /** True for AWS-managed administrative policies (AdministratorAccess, PowerUserAccess, *FullAccess, ...). */
 export function isForbiddenManagedPolicy(arn: string): boolean {
+  // eslint-disable-next-line security/detect-unsafe-regex -- anchored, one optional group over an ARN string of bounded length
   const m = /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
   if (!m) return false;
   return FORBIDDEN_MANAGED_POLICY_NAMES.includes(m[1]) || m[1].endsWith('FullAccess');

@@ -1,11 +1,27 @@
-/** The URL with any password replaced, safe to print. */
+import { redact, registerSecret } from '../telemetry/redact';
+
+/**
+ * The URL with any password replaced, safe to print. Masked as text, not re-serialised by `URL`:
+ * a password with unencoded `@`, `/`, `#` or `?` would otherwise be split and half printed.
+ */
 export function redactUrl(url: string): string {
+  return redact(url);
+}
+
+/**
+ * Registers the password of a URL given on the command line or in the environment for
+ * redaction, in every form it may be printed: decoded, as written, and as written when it
+ * holds characters URL parsing would split on.
+ */
+export function registerUrlPassword(url: string): void {
+  const written = /^[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:(\S*)@[^@]*$/i.exec(url)?.[1];
+  registerSecret(written);
   try {
     const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
+    registerSecret(parsed.password);
+    registerSecret(decodeURIComponent(parsed.password));
   } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+    // not a URL: the caller reports that
   }
 }
 
@@ -16,6 +32,8 @@ export function parsePostgresUrl(url: string, option: string): URL {
     parsed = new URL(url);
   } catch {
     throw new UsageError(`${option}: not a URL (expected postgres://user:password@host:port/database)`);
+  } finally {
+    registerUrlPassword(url);
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new UsageError(`${option}: expected a postgres:// URL, got ${parsed.protocol}//…`);

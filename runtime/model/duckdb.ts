@@ -12,6 +12,24 @@ export function duckLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+// `string 'a row value'`, `format: "…"`, `key "…"`: where DuckDB quotes the data it failed on.
+const QUOTED_DATA = /\b(string|value|format:|key)\s*(["'])(?:(?!\2)[^\n])*\2/gi;
+
+/**
+ * A DuckDB error as one line safe for logs and Slack: what failed and where (file, CSV line,
+ * column), never the row's values. DuckDB quotes the offending value and, for CSV, prints the
+ * whole source line ("Original Line: …"), which is a source row.
+ */
+export function duckErrorMessage(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const kept = [lines[0] ?? 'DuckDB error', ...lines.slice(1).filter((l) => /^(Error when converting column|file = )/.test(l))];
+  return kept.join('; ').replace(QUOTED_DATA, '$1 ***');
+}
+
+function duckError(err: unknown): Error {
+  return new Error(duckErrorMessage(err instanceof Error ? err.message : String(err)));
+}
+
 /** An in-memory DuckDB with bounded memory that spills to `tempDir`. */
 export async function openDuck(tempDir: string, memoryLimit = process.env.TRIBUTARY_DUCKDB_MEMORY ?? '512MB'): Promise<Duck> {
   // Loaded on first use: the native module takes ~0.3 s to load, and commands such as
@@ -27,10 +45,10 @@ export async function openDuck(tempDir: string, memoryLimit = process.env.TRIBUT
   const connection: DuckDBConnection = await instance.connect();
   return {
     async run(sql) {
-      await connection.run(sql);
+      await connection.run(sql).catch((err: unknown) => Promise.reject(duckError(err)));
     },
     async rows<T extends Record<string, unknown>>(sql: string) {
-      const reader = await connection.runAndReadAll(sql);
+      const reader = await connection.runAndReadAll(sql).catch((err: unknown) => Promise.reject(duckError(err)));
       return reader.getRowObjectsJson() as T[];
     },
     close() {

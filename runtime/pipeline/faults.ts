@@ -25,8 +25,16 @@ export function faultPoints(sourceTables: readonly string[], outputTables: reado
   ];
 }
 
+/**
+ * Replaced with `false` by the Lambda build (esbuild `define`), which then drops the hook as dead
+ * code: a deployed function cannot be killed by setting an environment variable. Undefined when
+ * the runtime runs from source (tests, the CLI), where the hook is live.
+ */
+declare const TRIBUTARY_FAULT_HOOK: boolean | undefined;
+
 /** A checkpoint that SIGKILLs this process at the armed point, as a crash would. */
 export function envCheckpoint(env: NodeJS.ProcessEnv = process.env): Checkpoint | undefined {
+  if (typeof TRIBUTARY_FAULT_HOOK !== 'undefined' && !TRIBUTARY_FAULT_HOOK) return undefined;
   const armed = env[FAULT_ENV];
   if (!armed) return undefined;
   return (point: string) => {

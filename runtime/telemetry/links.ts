@@ -7,6 +7,7 @@ function consoleBase(region: string): string {
 /** The region of an ARN (`arn:aws:states:eu-west-2:123:execution:...`), if it has one. */
 export function regionOfArn(arn: string): string | undefined {
   const region = arn.split(':')[3];
+  // eslint-disable-next-line security/detect-unsafe-regex -- anchored, applied to one ARN field split on colons
   return region && /^[a-z]{2}(-[a-z]+)+-\d$/.test(region) ? region : undefined;
 }
 

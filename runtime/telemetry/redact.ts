@@ -17,12 +17,17 @@ const MIN_SECRET_LENGTH = 4;
 
 const registered = new Set<string>();
 
-/** Registers a secret value (and its URL-encoded form) so every later `redact` masks it. */
+/** The forms a secret is printed in: as stored, without the newline a file or console added, URL-encoded. */
+function secretForms(value: string): string[] {
+  const forms = new Set([value, value.trim()]);
+  for (const form of [...forms]) forms.add(encodeURIComponent(form));
+  return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
+}
+
+/** Registers a secret value (and its trimmed and URL-encoded forms) so every later `redact` masks it. */
 export function registerSecret(value: string | undefined | null): void {
-  if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return;
-  registered.add(value);
-  const encoded = encodeURIComponent(value);
-  if (encoded !== value) registered.add(encoded);
+  if (typeof value !== 'string') return;
+  for (const form of secretForms(value)) registered.add(form);
 }
 
 /** Forgets every registered secret; for tests. */
@@ -30,10 +35,22 @@ export function clearRegisteredSecrets(): void {
   registered.clear();
 }
 
-// scheme://user:password@host — the password is everything up to the '@' that ends userinfo.
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]*@/gi;
-// password=..., password: ..., "password":"...", PGPASSWORD=...; the value ends at a delimiter.
-const PASSWORD_PAIR = /((?:password|passwd)["']?\s*[=:]\s*["']?)[^\s"',;&}]+/gi;
+// scheme://user:password@host — the password runs to the last '@' of the URL, so one written
+// with unencoded '@', '/', '#', '?' or ':' (`S3cr3t:p@ss/w#rd?x`) is masked whole.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s]*@(?=[^\s@]*(?:\s|$))/gi;
+// A key that names a credential: password, PGPASSWORD, PWD (ODBC), token, api_key, secret, ….
+const CREDENTIAL_KEY = String.raw`(?:password|passwd|pwd|[a-z_]*token|api[_-]?key|apikey|client[_-]?secret|secret[_-]?key|secret)`;
+// key="a value with spaces" / key='…': the whole quoted value.
+// eslint-disable-next-line security/detect-non-literal-regexp -- built from constant key names only
+const QUOTED_PAIR = new RegExp(String.raw`(${CREDENTIAL_KEY}["']?\s*[=:]\s*)("[^"
+]*"|'[^'
+]*')`, 'gi');
+// key=value, key: value, "key":"value"; an unquoted value ends at a delimiter.
+// eslint-disable-next-line security/detect-non-literal-regexp -- built from constant key names only
+const CREDENTIAL_PAIR = new RegExp(String.raw`(${CREDENTIAL_KEY}["']?\s*[=:]\s*["']?)(?!\*\*\*)[^\s"',;&}]+`, 'gi');
+// Authorization: Basic …, Bearer …, or a bare token.
+// eslint-disable-next-line security/detect-unsafe-regex -- no nested quantifiers over the same characters: one optional scheme word, then a run of non-delimiters
+const AUTHORIZATION = /(authorization["']?\s*[=:]\s*["']?(?:(?:basic|bearer|token|digest)\s+)?)[^\s"',;}]+/gi;
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -44,17 +61,17 @@ function escapeRegExp(s: string): string {
  * `secrets` replaced by `***`.
  */
 export function redact(text: string, secrets: Iterable<string> = []): string {
-  let out = text.replace(URL_USERINFO, `$1${MASK}@`).replace(PASSWORD_PAIR, `$1${MASK}`);
+  let out = text
+    .replace(URL_USERINFO, `$1${MASK}@`)
+    .replace(QUOTED_PAIR, (_m, key: string, value: string) => `${key}${value[0]}${MASK}${value[0]}`)
+    .replace(CREDENTIAL_PAIR, `$1${MASK}`)
+    .replace(AUTHORIZATION, `$1${MASK}`);
   const values = new Set(registered);
-  for (const s of secrets) {
-    if (typeof s === 'string' && s.length >= MIN_SECRET_LENGTH) {
-      values.add(s);
-      values.add(encodeURIComponent(s));
-    }
-  }
+  for (const s of secrets) if (typeof s === 'string') for (const form of secretForms(s)) values.add(form);
   if (values.size === 0) return out;
   // Longest first, so a secret containing another secret is masked whole.
   const ordered = [...values].sort((a, b) => b.length - a.length);
+  // eslint-disable-next-line security/detect-non-literal-regexp -- secret values, each escaped by escapeRegExp: a literal alternation
   out = out.replace(new RegExp(ordered.map(escapeRegExp).join('|'), 'g'), MASK);
   return out;
 }

@@ -9,6 +9,7 @@ const report = (o) => writeSync(3, `${JSON.stringify({ ...o, maxRssKb: process.r
 const started = process.hrtime.bigint();
 let handler;
 try {
+  // eslint-disable-next-line security/detect-non-literal-require -- loads the bundle the rehearsal was asked to run
   handler = require(bundle).handler;
 } catch (err) {
   report({ initMs: Number(process.hrtime.bigint() - started) / 1e6, error: { errorType: 'Runtime.ImportModuleError', errorMessage: String(err && err.message) } });

@@ -85,3 +85,14 @@ test('a missing entry point fails the build naming it', async () => {
     rmSync(empty, { recursive: true, force: true });
   }
 });
+
+test('the TRIBUTARY_FAULT crash hook is compiled out of every bundle, and kept only when asked for', async () => {
+  for (const b of report.bundles) {
+    const code = readFileSync(join(b.dir, 'index.js'), 'utf8');
+    // The variable's name stays (the contract's env map); the hook that kills the process does not.
+    expect(code).not.toContain('SIGKILL');
+  }
+  // The control: the same source built with the hook does carry it, so the check above can fail.
+  const withHook = await buildBundles({ outDir: join(outDir, 'with-hook'), handlers: ['load'], faultHook: true });
+  expect(readFileSync(join(withHook.bundles[0].dir, 'index.js'), 'utf8')).toContain('SIGKILL');
+}, 60_000);

@@ -6,7 +6,7 @@
 import aslValidator from 'asl-validator';
 import { buildBundles } from '../../scripts/build';
 import { REQUIRED_TAG_KEYS } from '../../infra/tags';
-import { AWS_REQUIRES_WILDCARD, type PolicyDocument, type PolicyStatement } from '../../infra/iam';
+import { alertTopicPolicy, AWS_REQUIRES_WILDCARD, type PolicyDocument, type PolicyStatement } from '../../infra/iam';
 import { captureStackRun, isTaggableType, loadStackConfig, type CapturedResource, type CapturedStack } from '../support/pulumiMocks';
 
 let dev: CapturedStack;
@@ -134,6 +134,7 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
       Key: 1,
       Alias: 1,
       Topic: 1,
+      TopicPolicy: 1,
       Secret: 1,
       SecretVersion: 1,
       Queue: 1,
@@ -388,6 +389,33 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
       expect(trust.Statement).toHaveLength(1);
       expect(trust.Statement[0].Action).toBe('sts:AssumeRole');
     }
+  });
+
+  test("the alert topic's policy is the stack's publishers only, and service roles trust only their own resource", () => {
+    const topic = one(s(), 'aws:sns/topic:Topic', 'alerts-topic');
+    const topicPolicy = one(s(), 'aws:sns/topicPolicy:TopicPolicy', 'alerts-topic-policy');
+    const account = config()['tributary:accountId'] ?? arnOf(topic).split(':')[4];
+    expect(topicPolicy.inputs.arn).toBe(arnOf(topic));
+    expect(doc(topicPolicy.inputs.policy)).toEqual(
+      alertTopicPolicy({ topicArn: arnOf(topic), accountId: account, region: arnOf(topic).split(':')[3], partition: 'aws', namePrefix: `tributary-${stackName}` }),
+    );
+    // Every role a service assumes names the resource that may assume it (aws:SourceArn).
+    const sourceArn: Record<string, RegExp> = {
+      'states.amazonaws.com': new RegExp(`^arn:aws:states:[a-z0-9-]+:${account}:stateMachine:tributary-${stackName}-[a-z]+$`),
+      'scheduler.amazonaws.com': new RegExp(`^arn:aws:scheduler:[a-z0-9-]+:${account}:schedule-group/tributary-${stackName}-[a-z]+$`),
+      'codebuild.amazonaws.com': new RegExp(`^arn:aws:codebuild:[a-z0-9-]+:${account}:project/tributary-${stackName}-[a-z-]+$`),
+      'codepipeline.amazonaws.com': new RegExp(`^arn:aws:codepipeline:[a-z0-9-]+:${account}:tributary-${stackName}-delivery$`),
+    };
+    let checked = 0;
+    for (const role of byType(s(), 'aws:iam/role:Role')) {
+      const [st] = doc(role.inputs.assumeRolePolicy).Statement;
+      const service = st.Principal && st.Principal !== '*' && 'Service' in st.Principal ? String(st.Principal.Service) : '';
+      if (!sourceArn[service]) continue;
+      checked++;
+      expect(st.Condition?.StringEquals?.['aws:SourceAccount']).toBe(account);
+      expect(String(st.Condition?.ArnLike?.['aws:SourceArn'])).toMatch(sourceArn[service]);
+    }
+    expect(checked).toBeGreaterThanOrEqual(stackName === 'prod' ? 5 : 4);
   });
 
   test('every log group has retention and is encrypted with a key whose policy admits CloudWatch Logs for it', () => {

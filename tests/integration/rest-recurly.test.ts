@@ -192,6 +192,51 @@ describe('REST source against a Recurly-like server', () => {
     expect(() => recurlyEndpoints(['plans'])).toThrow(/unknown Recurly endpoint "plans"/);
   });
 
+  it('sends the key to the API origin only: a foreign next link or a redirect reaches no other server', async () => {
+    const other = await new FakeRecurly(KEY).start();
+    try {
+      other.data.set('accounts', [rec('x1', '2024-03-01T00:00:01Z')]);
+      server.data.set('accounts', [rec('a1', '2024-03-01T00:00:01Z')]);
+      const page = (next: string) => ({ rawBody: JSON.stringify({ object: 'list', has_more: true, next, data: [rec('a1', '2024-03-01T00:00:01Z')] }) });
+      const protocolRelative = other.url.replace(/^http:/, '');
+      for (const next of [`${other.url}/accounts?cursor=1`, `${protocolRelative}/accounts?cursor=1`, `${other.url.replace('127.0.0.1', 'localhost')}/accounts`]) {
+        server.fault = () => page(next);
+        const result = await run(['accounts']);
+        expect(result.manifest.tables.accounts.error).toMatch(/^refusing GET http:\/\/(127\.0\.0\.1|localhost):\d+\/accounts: not the API's origin http:\/\/127\.0\.0\.1:\d+, credentials are not sent there/);
+        expect(result.manifest.tables.accounts.rows).toBe(0);
+      }
+      server.fault = () => ({ status: 302, headers: { location: `${other.url}/accounts` } });
+      expect((await run(['accounts'])).manifest.tables.accounts.error).toMatch(/HTTP 302 \(a redirect\); redirects are not followed/);
+      expect(other.requests).toEqual([]);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('keeps the path prefix of the API URL on every page, and refuses plain http beyond loopback', async () => {
+    server.prefix = '/v2';
+    server.pageSize = 1;
+    server.data.set('accounts', [rec('a1', '2024-03-01T00:00:01Z'), rec('a2', '2024-03-01T00:00:02Z'), rec('a3', '2024-03-01T00:00:03Z')]);
+    const result = await extractRest({ lake, source: 'recurly', api: recurlyApi(KEY, `${server.url}/v2`), endpoints: recurlyEndpoints(['accounts']), http });
+    expect(result.manifest.tables.accounts.error).toBeUndefined();
+    expect(result.manifest.tables.accounts.rows).toBe(3);
+    expect(server.requests.map((r) => r.path)).toEqual(['/v2/accounts', '/v2/accounts', '/v2/accounts']);
+    await expect(extractRest({ lake, source: 'recurly', api: recurlyApi(KEY, 'http://api.example.com'), endpoints: recurlyEndpoints(['accounts']), http })).rejects.toThrow(
+      'API URL http://api.example.com must use https (plain http only to a loopback address)',
+    );
+  });
+
+  it('backs off when X-RateLimit-Reset is already past by the local clock', async () => {
+    server.data.set('accounts', [rec('a1', '2024-03-01T00:00:01Z')]);
+    const past = String(1_700_000_000 - 60);
+    server.fault = (n) => (n <= 2 ? { status: 429, headers: { 'x-ratelimit-reset': past, 'x-ratelimit-remaining': '0' } } : undefined);
+    const result = await run(['accounts']);
+    expect(result.manifest.tables.accounts.error).toBeUndefined();
+    expect(result.manifest.tables.accounts.rows).toBe(1);
+    // backoffMs(1) and backoffMs(2), not two retries with no wait.
+    expect(sleeps).toEqual([10, 20]);
+  });
+
   it('lands pages in an S3 lake (moto) and reads the API key from Secrets Manager', async () => {
     useMotoCredentials();
     const bucket = uniqueName('rest');

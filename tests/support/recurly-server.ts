@@ -28,6 +28,8 @@ export class FakeRecurly {
   readonly data = new Map<string, FakeRecord[]>();
   readonly requests: RequestLog[] = [];
   pageSize = 3;
+  /** Path prefix the API lives under (e.g. `/v2`); its `next` links leave it out, as Recurly's do. */
+  prefix = '';
   /** Remaining budget reported in X-RateLimit-Remaining; decremented per request. */
   rateRemaining = 1000;
   rateReset = 0;
@@ -72,7 +74,8 @@ export class FakeRecurly {
     if (res.destroyed) return;
     const expected = `Basic ${Buffer.from(`${this.apiKey}:`).toString('base64')}`;
     if (req.headers.authorization !== expected) return this.send(res, 401, '{"error":{"type":"unauthorized","message":"bad key"}}');
-    const name = url.pathname.replace(/^\//, '');
+    if (!url.pathname.startsWith(`${this.prefix}/`)) return this.send(res, 404, '{"error":{"type":"not_found"}}');
+    const name = url.pathname.slice(this.prefix.length + 1);
     const records = this.data.get(name);
     if (!records) return this.send(res, 404, '{"error":{"type":"not_found"}}');
     const begin = url.searchParams.get('begin_time');

@@ -6,7 +6,7 @@ import { writeManifest, type ExtractManifest } from '../../runtime/lake/manifest
 import { transformRecurlyRun } from '../../runtime/model/recurly/transform';
 import { RECURLY_TABLES } from '../../runtime/model/recurly/tables';
 import { JsonlGzipObject } from '../../runtime/sources/rest/jsonl-object';
-import { resetWaitMs, retryAfterMs } from '../../runtime/sources/rest/http';
+import { apiBaseUrl, nextPageUrl, resetWaitMs, retryAfterMs } from '../../runtime/sources/rest/http';
 import { parseRecurlyPage, recurlyApi } from '../../runtime/sources/rest/recurly';
 
 describe('REST helpers', () => {
@@ -17,8 +17,26 @@ describe('REST helpers', () => {
     expect(retryAfterMs('soon', now)).toBeUndefined();
     expect(retryAfterMs(null, now)).toBeUndefined();
     expect(resetWaitMs(String(now / 1000 + 9), now)).toBe(9000);
-    expect(resetWaitMs(String(now / 1000 - 9), now)).toBe(0);
+    // A reset already past gives no wait: the caller backs off rather than retrying at once.
+    expect(resetWaitMs(String(now / 1000 - 9), now)).toBeUndefined();
+    expect(resetWaitMs(String(now / 1000), now)).toBeUndefined();
     expect(resetWaitMs('x', now)).toBeUndefined();
+  });
+
+  it('accepts https API URLs and plain http to loopback only, and keeps the path prefix on next links', () => {
+    expect(apiBaseUrl('https://v3.eu.recurly.com').origin).toBe('https://v3.eu.recurly.com');
+    expect(apiBaseUrl('http://127.0.0.1:8080/v2').pathname).toBe('/v2');
+    expect(apiBaseUrl('http://[::1]:8080').hostname).toBe('[::1]');
+    expect(() => apiBaseUrl('http://10.0.0.5')).toThrow('must use https (plain http only to a loopback address)');
+    expect(() => apiBaseUrl('http://127.0.0.1.example.com')).toThrow('must use https');
+    expect(() => apiBaseUrl('https://key:x@api.example.com')).toThrow('must not carry credentials');
+    expect(() => apiBaseUrl('ftp://api.example.com')).toThrow('must use https');
+    const base = apiBaseUrl('https://api.example.com/v2/');
+    expect(nextPageUrl('/accounts?cursor=2', base)).toBe('https://api.example.com/v2/accounts?cursor=2');
+    expect(nextPageUrl('/v2/accounts?cursor=2', base)).toBe('https://api.example.com/v2/accounts?cursor=2');
+    expect(nextPageUrl('accounts?cursor=2', base)).toBe('https://api.example.com/v2/accounts?cursor=2');
+    expect(nextPageUrl('https://elsewhere.example/x', base)).toBe('https://elsewhere.example/x');
+    expect(nextPageUrl('/accounts', apiBaseUrl('https://api.example.com'))).toBe('https://api.example.com/accounts');
   });
 
   it('validates Recurly pages', () => {
@@ -40,7 +58,10 @@ describe('REST helpers', () => {
       const lake = new LocalObjectStore(dir);
       const runId = '20240101T000000000Z-bad000';
       const obj = new JsonlGzipObject(lake, `raw/recurly/subscriptions/x/${runId}-0000.jsonl.gz`);
-      await obj.writeLines([JSON.stringify({ id: 's1', updated_at: '2024-01-01T00:00:00Z', quantity: 'many' })]);
+      await obj.writeLines([
+        JSON.stringify({ id: 's0', updated_at: '2024-01-01T00:00:00Z', quantity: 3 }),
+        JSON.stringify({ id: 's1', updated_at: '2024-01-01T00:00:00Z', quantity: 'many-Cust0mer-Secret' }),
+      ]);
       const stored = await obj.finish();
       const extract: ExtractManifest = {
         version: 1,
@@ -53,9 +74,12 @@ describe('REST helpers', () => {
         tables: { subscriptions: { rows: 1, objects: [stored], watermark: { from: null, to: null }, snapshot: null, columns: [] } },
       };
       await writeManifest(lake, extract);
-      await expect(transformRecurlyRun({ lake, source: 'recurly', tables: RECURLY_TABLES }, extract)).rejects.toThrow(
-        /^transform recurly\.recurly_subscriptions \(run 20240101T000000000Z-bad000\): Conversion Error: .*many/,
+      // The object and line are named; the record's value is not (DuckDB's own message quotes it).
+      const failure = transformRecurlyRun({ lake, source: 'recurly', tables: RECURLY_TABLES }, extract);
+      await expect(failure).rejects.toThrow(
+        `transform recurly.recurly_subscriptions (run 20240101T000000000Z-bad000): column quantity of ${stored.key} line 2 is not a valid INTEGER`,
       );
+      await expect(failure).rejects.not.toThrow(/Cust0mer/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

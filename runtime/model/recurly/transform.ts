@@ -59,6 +59,26 @@ export function tableQuery(table: RestTableModel, files: string[]): string {
 QUALIFY row_number() OVER (PARTITION BY "id", "updated_at" ORDER BY _file DESC, _line DESC) = 1`;
 }
 
+/**
+ * The first record a typed column cannot be read from, as its lake object and line: what a
+ * failed transform reports instead of DuckDB's message, which quotes the record's value.
+ */
+async function locateBadValue(duck: Duck, table: RestTableModel, files: string[], keys: string[]): Promise<string | undefined> {
+  for (const column of table.columns) {
+    if (column.path === '$' || column.type === 'varchar') continue;
+    const text = `(json ->> ${duckLiteral(column.path)})`;
+    const target = column.type === 'timestamp' ? 'TIMESTAMPTZ' : DUCK_TYPES[column.type];
+    const [bad] = await duck.rows<{ file: string; line: number }>(
+      `SELECT file, line FROM (
+         SELECT filename AS file, json, CAST(row_number() OVER (PARTITION BY filename ORDER BY ordinality) AS INTEGER) AS line
+         FROM read_ndjson_objects([${files.map(duckLiteral).join(', ')}], filename = true) WITH ORDINALITY)
+        WHERE ${text} IS NOT NULL AND TRY_CAST(${text} AS ${target}) IS NULL ORDER BY file, line LIMIT 1`,
+    );
+    if (bad) return `column ${column.name} of ${keys[files.indexOf(bad.file)] ?? bad.file} line ${bad.line} is not a valid ${target}`;
+  }
+  return undefined;
+}
+
 async function buildTable(duck: Duck, lake: ObjectStore, dir: string, extract: ExtractManifest, table: RestTableModel, model: string): Promise<ProcessedTable | undefined> {
   const entry = extract.tables[table.source];
   if (!entry || entry.error || entry.objects.length === 0) return undefined;
@@ -72,7 +92,8 @@ async function buildTable(duck: Duck, lake: ObjectStore, dir: string, extract: E
   try {
     await duck.run(`COPY (${tableQuery(table, files)}) TO ${duckLiteral(out)} (FORMAT parquet, COMPRESSION zstd)`);
   } catch (err) {
-    throw new Error(`transform ${model}.${table.table} (run ${extract.runId}): ${(err as Error).message}`);
+    const where = await locateBadValue(duck, table, files, entry.objects.map((o) => o.key)).catch(() => undefined);
+    throw new Error(`transform ${model}.${table.table} (run ${extract.runId}): ${where ?? (err as Error).message}`);
   }
   const [{ n }] = await duck.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet(${duckLiteral(out)})`);
   const object = await uploadFile(lake, out, processedKey(model, table.table, extract.runId, 0), n, 'application/vnd.apache.parquet');

@@ -3,11 +3,13 @@ import { parseLakeJson } from '../../lake/json';
 import { newRunId, rawKey, stateKey } from '../../lake/keys';
 import type { ExtractManifest, ExtractedTable, LakeObject, ColumnSchema } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
+import { UsageError } from '../../config/urls';
 import { commitExtract, loadTableStates } from '../../state/extract-state';
 import { readColumns } from './catalog';
 import { connectPostgres } from '../../postgres/connect';
 import { copyTableToLake } from './extract';
 import { quoteIdent } from './predicate';
+import { queryOne } from './statement';
 import type { SourceTable } from './tables';
 
 /**
@@ -58,12 +60,70 @@ const planKey = (source: string, id: string) => stateKey(source, `_backfill/${id
 export const chunksKey = (source: string, id: string) => stateKey(source, `_backfill/${id}/chunks`);
 const markerKey = (source: string, id: string, chunk: BackfillChunk) => stateKey(source, `_backfill/${id}/${chunk.table}-${String(chunk.index).padStart(6, '0')}`);
 
+/** Backfill ids are run ids (`newRunId`): they name lake keys, so nothing else is accepted. */
+const BACKFILL_ID = /^\d{8}T\d{9}Z-[0-9a-z]{1,16}$/;
+/** Table names of a plan name lake keys too. */
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A chunk as it arrives (the event, a Distributed Map item, a lake object): a table of the plan
+ * and integer bounds, or a one-line error. Its bounds are pasted into a COPY, which takes no
+ * parameters, so they must be numbers here and nothing else.
+ */
+function checkChunkShape(chunk: unknown, tables: Record<string, unknown>, where: string): BackfillChunk {
+  if (!isRecord(chunk)) throw new UsageError(`${where}: a chunk must be an object {table, index, lo, hi}`);
+  const { table, index, lo, hi } = chunk;
+  if (typeof table !== 'string' || !Object.hasOwn(tables, table)) throw new UsageError(`${where}: chunk table is not a table of the plan`);
+  for (const [name, value] of Object.entries({ index, lo, hi })) {
+    if (!Number.isSafeInteger(value)) throw new UsageError(`${where}: chunk ${name} of ${table} is not an integer`);
+  }
+  if ((index as number) < 0 || (lo as number) >= (hi as number)) throw new UsageError(`${where}: chunk ${table}#${String(index)} has an empty or negative range`);
+  return { table, index: index as number, lo: lo as number, hi: hi as number };
+}
+
+/** A plan read back from the lake, checked: every value in it later reaches SQL or a key. */
+export function parsePlan(text: string, source: string): BackfillPlan {
+  const where = `backfill plan of ${source}`;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${where} is not JSON`);
+  }
+  if (!isRecord(raw) || !isRecord(raw.tables) || !Array.isArray(raw.chunks)) throw new UsageError(`${where}: expected {backfillId, tables, chunks}`);
+  if (typeof raw.backfillId !== 'string' || !BACKFILL_ID.test(raw.backfillId)) throw new UsageError(`${where}: backfillId is not a run id`);
+  for (const [name, info] of Object.entries(raw.tables)) {
+    const ok =
+      TABLE_NAME.test(name) &&
+      isRecord(info) &&
+      (info.watermark === null || typeof info.watermark === 'string') &&
+      Array.isArray(info.columns) &&
+      info.columns.every((c) => isRecord(c) && typeof c.name === 'string' && typeof c.type === 'string');
+    if (!ok) throw new UsageError(`${where}: table ${name} needs a watermark and columns`);
+  }
+  const tables = raw.tables;
+  const chunks = raw.chunks.map((c) => checkChunkShape(c, tables, where));
+  return { ...(raw as unknown as BackfillPlan), chunks };
+}
+
+/** The chunk an event names, only if the plan holds exactly that chunk. */
+export function plannedChunk(plan: BackfillPlan, chunk: unknown): BackfillChunk {
+  const where = `backfill ${plan.backfillId}`;
+  const asked = checkChunkShape(chunk, plan.tables, where);
+  const planned = plan.chunks.find((c) => c.table === asked.table && c.index === asked.index);
+  if (!planned || planned.lo !== asked.lo || planned.hi !== asked.hi) throw new UsageError(`${where}: chunk ${asked.table}#${asked.index} is not a chunk of the plan`);
+  return planned;
+}
+
 export async function activePlan(lake: ObjectStore, source: string): Promise<BackfillPlan | undefined> {
   const pointer = await lake.getText(stateKey(source, ACTIVE));
   if (!pointer) return undefined;
-  const { backfillId } = parseLakeJson<{ backfillId: string }>(lake, stateKey(source, ACTIVE), pointer);
+  const { backfillId } = parseLakeJson<{ backfillId: unknown }>(lake, stateKey(source, ACTIVE), pointer);
+  if (typeof backfillId !== 'string' || !BACKFILL_ID.test(backfillId)) throw new UsageError(`active backfill pointer of ${source} does not hold a run id`);
   const plan = await lake.getText(planKey(source, backfillId));
-  return plan ? parseLakeJson<BackfillPlan>(lake, planKey(source, backfillId), plan) : undefined;
+  return plan ? parsePlan(plan, source) : undefined;
 }
 
 async function rangeChunks(client: Client, table: SourceTable, watermark: string, chunkRows: number, startIndex = 0): Promise<BackfillChunk[]> {
@@ -83,6 +143,7 @@ async function rangeChunks(client: Client, table: SourceTable, watermark: string
 
 /** Plans a backfill of the tables that have no watermark and more rows than `chunkRows`. */
 export async function planBackfill(options: BackfillOptions): Promise<BackfillPlan | undefined> {
+  if (!Number.isSafeInteger(options.chunkRows) || options.chunkRows < 1) throw new UsageError(`chunk rows must be a positive integer, got ${String(options.chunkRows)}`);
   const existing = await activePlan(options.lake, options.source);
   if (existing) return existing;
   const states = await loadTableStates(options.lake, options.source, options.tables.map((t) => t.name));
@@ -95,7 +156,7 @@ export async function planBackfill(options: BackfillOptions): Promise<BackfillPl
     for (const table of options.tables) {
       if (states.get(table.name) || !columns.has(table.name)) continue;
       const from = quoteIdent(table.name);
-      const stats = await client.query<{ n: string; wm: string | null }>(`SELECT count(*) AS n, max(${quoteIdent(table.cursor)})::text AS wm FROM ${from}`);
+      const stats = await queryOne<{ n: string; wm: string | null }>(client, `SELECT count(*) AS n, max(${quoteIdent(table.cursor)})::text AS wm FROM ${from}`);
       const rows = Number(stats.rows[0].n);
       if (rows <= options.chunkRows || stats.rows[0].wm === null) continue;
       plan.tables[table.name] = { watermark: stats.rows[0].wm, columns: columns.get(table.name)!, rows };
@@ -116,7 +177,12 @@ export async function planBackfill(options: BackfillOptions): Promise<BackfillPl
 }
 
 /** Extracts one chunk unless its marker says it is done; safe to run again after a crash. */
-export async function runBackfillChunk(options: Pick<BackfillOptions, 'sourceUrl' | 'lake' | 'tables' | 'checkpoint'>, plan: BackfillPlan, chunk: BackfillChunk): Promise<{ skipped: boolean; rows: number }> {
+export async function runBackfillChunk(
+  options: Pick<BackfillOptions, 'sourceUrl' | 'lake' | 'tables' | 'checkpoint'>,
+  plan: BackfillPlan,
+  requested: unknown,
+): Promise<{ skipped: boolean; rows: number }> {
+  const chunk = plannedChunk(plan, requested);
   const marker = markerKey(plan.source, plan.backfillId, chunk);
   const done = await options.lake.getText(marker);
   if (done) return { skipped: true, rows: parseLakeJson<ChunkMarker>(options.lake, marker, done).object?.rows ?? 0 };
@@ -127,9 +193,11 @@ export async function runBackfillChunk(options: Pick<BackfillOptions, 'sourceUrl
   let object: LakeObject | null = null;
   try {
     const pk = quoteIdent(table.primaryKey);
-    const where = `${pk} >= ${chunk.lo} AND ${pk} < ${chunk.hi} AND ${quoteIdent(table.cursor)} <= ${client.escapeLiteral(info.watermark!)}`;
+    // COPY takes no parameters: the bounds are integers (checked above), the watermark a literal.
+    const where = `${pk} >= ${String(chunk.lo)} AND ${pk} < ${String(chunk.hi)} AND ${quoteIdent(table.cursor)} <= ${client.escapeLiteral(info.watermark!)}`;
     const from = quoteIdent(table.name);
-    const any = await client.query(`SELECT 1 FROM ${from} WHERE ${where} LIMIT 1`);
+    // The same filter is first run alone over the extended protocol, which refuses a second statement.
+    const any = await queryOne(client, `SELECT 1 FROM ${from} WHERE ${where} LIMIT 1`);
     if (any.rowCount) {
       const select = `SELECT ${info.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${from} WHERE ${where}`;
       object = await copyTableToLake(

@@ -11,7 +11,14 @@ import { commitExtract, loadTableStates, runIdAfter, type TableStates } from '..
 import { compareColumns, readColumns, tablesWithCursorIndex } from './catalog';
 import { connectPostgres } from '../../postgres/connect';
 import { incrementalPredicate, quoteIdent } from './predicate';
+import { queryOne } from './statement';
 import type { SourceTable } from './tables';
+
+/** A reconcile key goes into an array literal: an integer or an error, never a truncated guess. */
+function integerId(id: unknown, table: string): number {
+  if (!Number.isSafeInteger(id)) throw new Error(`reconcile of ${table}: key ${JSON.stringify(id)} is not an integer`);
+  return id as number;
+}
 
 export interface PostgresExtractOptions {
   sourceUrl: string;
@@ -93,7 +100,7 @@ async function extractTable(
   const only = options.only;
   if (only && !only[table.name]?.length) return { ...base, snapshot: previous?.snapshot ?? null };
   const predicate = only
-    ? `${quoteIdent(table.primaryKey)} = ANY (${client.escapeLiteral(`{${only[table.name].map((id) => Math.trunc(id)).join(',')}}`)}::bigint[])`
+    ? `${quoteIdent(table.primaryKey)} = ANY (${client.escapeLiteral(`{${only[table.name].map((id) => String(integerId(id, table.name))).join(',')}}`)}::bigint[])`
     : incrementalPredicate(client, {
         cursor: table.cursor,
         cursorType,
@@ -103,7 +110,8 @@ async function extractTable(
         lookback: options.lookback ?? '1 hour',
       });
   const from = quoteIdent(table.name);
-  const exists = await client.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${from} WHERE ${predicate}) AS found`);
+  // Run alone over the extended protocol first: a filter that smuggled in a second statement fails here, before the COPY.
+  const exists = await queryOne<{ found: boolean }>(client, `SELECT EXISTS (SELECT 1 FROM ${from} WHERE ${predicate}) AS found`);
   if (!exists.rows[0].found) return base;
   const select = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${from} WHERE ${predicate}`;
   const object = await copyTableToLake(
@@ -115,7 +123,7 @@ async function extractTable(
     () => void options.checkpoint?.(`extract.mid-copy:${table.name}`),
   );
   await options.checkpoint?.(`extract.after-object:${table.name}`);
-  const max = await client.query<{ wm: string | null }>(`SELECT max(${quoteIdent(table.cursor)})::text AS wm FROM ${from}`);
+  const max = await queryOne<{ wm: string | null }>(client, `SELECT max(${quoteIdent(table.cursor)})::text AS wm FROM ${from}`);
   return { ...base, rows: object.rows, objects: [object], watermark: { from: previous?.watermark ?? null, to: max.rows[0].wm } };
 }
 

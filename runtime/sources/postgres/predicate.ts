@@ -32,8 +32,15 @@ function rowTxid(currentXmax: bigint): string {
   return `(CASE WHEN ${candidate} > ${currentXmax.toString()} THEN ${candidate} - 4294967296 ELSE ${candidate} END)`;
 }
 
+/** A type name as format_type prints it (`timestamp(3) without time zone`, `bigint`): pasted after `::`. */
+// eslint-disable-next-line security/detect-unsafe-regex -- anchored, applied to a catalog type name (at most a few dozen characters)
+const TYPE_NAME = /^[a-z][a-z0-9_ ]*(\(\d+(,\d+)?\))?[a-z ]*$/;
+
 export function incrementalPredicate(client: Client, bounds: IncrementalBounds): string {
   if (bounds.watermark === null) return 'TRUE';
+  if (typeof bounds.watermark !== 'string') throw new Error(`watermark of ${bounds.cursor} is not text`);
+  if (bounds.previousSnapshot !== null && typeof bounds.previousSnapshot !== 'string') throw new Error(`snapshot of ${bounds.cursor} is not text`);
+  if (!TYPE_NAME.test(bounds.cursorType)) throw new Error(`cursor ${bounds.cursor} has a type name that cannot be used in a cast`);
   const cursor = quoteIdent(bounds.cursor);
   const wm = client.escapeLiteral(bounds.watermark);
   const after = `${cursor} > ${wm}`;

@@ -4,7 +4,7 @@ import type { ObjectStore } from '../../lake/port';
 import { commitExtract, loadTableStates, runIdAfter, type TableStates } from '../../state/extract-state';
 import { redact } from '../../telemetry/redact';
 import { PageShapeError, type JsonRecord, type RestApi, type RestEndpoint } from './api';
-import { JsonHttpClient, type HttpOptions } from './http';
+import { apiBaseUrl, JsonHttpClient, nextPageUrl, type HttpOptions } from './http';
 import { JsonlGzipObject } from './jsonl-object';
 
 /**
@@ -120,7 +120,7 @@ async function extractEndpoint(
         await object.writeLines(lines);
         options.onProgress?.(endpoint.name, object.rows);
       }
-      const next: string | null = parsed.next === null ? null : new URL(parsed.next, options.api.baseUrl).toString();
+      const next: string | null = parsed.next === null ? null : nextPageUrl(parsed.next, apiBaseUrl(options.api.baseUrl));
       if (next === url) throw new PageShapeError(`${where}: "next" points at the same page; pagination would never end`);
       url = next;
     }
@@ -163,7 +163,7 @@ export async function extractRest(options: RestExtractOptions): Promise<RestExtr
   const startedAt = new Date().toISOString();
   const states = await loadTableStates(options.lake, options.source, options.endpoints.map((e) => e.name));
   const runId = runIdAfter(states, options.runId ?? newRunId());
-  const http = new JsonHttpClient(options.api.headers, options.http, options.api.secrets);
+  const http = new JsonHttpClient(options.api.baseUrl, options.api.headers, options.http, options.api.secrets);
   const tables: Record<string, RestExtractedTable> = {};
   for (const endpoint of options.endpoints) {
     tables[endpoint.name] = await extractEndpoint(options, http, runId, endpoint, states);

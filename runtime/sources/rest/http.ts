@@ -43,15 +43,49 @@ export class RestHttpError extends Error {
 /** Seconds (`Retry-After: 30`) or an HTTP date, as a wait in milliseconds. */
 export function retryAfterMs(value: string | null, now: number): number | undefined {
   if (value === null || value.trim() === '') return undefined;
+  // eslint-disable-next-line security/detect-unsafe-regex -- anchored, applied to one trimmed header value
   if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** `X-RateLimit-Reset` is epoch seconds: the wait until then, in milliseconds. */
+/**
+ * `X-RateLimit-Reset` is epoch seconds: the wait until then, in milliseconds. A reset already
+ * past by the local clock (clock skew, a stale header) says nothing about when to retry: it is
+ * undefined, so the caller backs off instead of retrying at once.
+ */
 export function resetWaitMs(value: string | null, now: number): number | undefined {
   if (value === null || !/^\d+$/.test(value.trim())) return undefined;
-  return Math.max(0, Number(value) * 1000 - now);
+  const wait = Number(value) * 1000 - now;
+  return wait > 0 ? wait : undefined;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * The API's base URL, checked before any credential is attached to it: https, or plain http to
+ * a loopback address (the local test servers); no credentials of its own.
+ */
+export function apiBaseUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new RestHttpError(`API URL ${JSON.stringify(value)} is not a URL`, undefined);
+  }
+  if (url.username || url.password) throw new RestHttpError('the API URL must not carry credentials; give the key as a secret, a file or the environment', undefined);
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname))) return url;
+  throw new RestHttpError(`API URL ${url.origin} must use https (plain http only to a loopback address)`, undefined);
+}
+
+/**
+ * Where a page's `next` link leads. A path-absolute link (`/accounts?cursor=…`, as Recurly
+ * sends) is under the API's path prefix, so `--api-url https://host/v2` stays on `/v2`.
+ */
+export function nextPageUrl(next: string, base: URL): string {
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const underPrefix = prefix && next.startsWith('/') && !next.startsWith('//') && next !== prefix && !next.startsWith(`${prefix}/`) && !next.startsWith(`${prefix}?`);
+  return new URL(underPrefix ? `${prefix}${next}` : next, base.href.endsWith('/') ? base.href : `${base.href}/`).toString();
 }
 
 export interface JsonResponse {
@@ -68,15 +102,19 @@ export interface JsonResponse {
  */
 export class JsonHttpClient {
   private readonly options: HttpOptions;
+  private readonly origin: string;
   private pauseUntil = 0;
 
   constructor(
+    /** The API's base URL: the headers (credentials) go to its origin only. */
+    baseUrl: string,
     private readonly headers: Record<string, string>,
     options: Partial<HttpOptions> = {},
     /** Values masked in every error (the API key and its encodings). */
     private readonly secrets: string[] = [],
   ) {
     this.options = { ...DEFAULT_HTTP_OPTIONS, ...options };
+    this.origin = apiBaseUrl(baseUrl).origin;
   }
 
   private clean(text: string): string {
@@ -89,6 +127,9 @@ export class JsonHttpClient {
 
   async getJson(url: string): Promise<JsonResponse> {
     const { maxAttempts, timeoutMs, sleep, now } = this.options;
+    const target = new URL(url);
+    // A `next` link elsewhere (another host, port or scheme) would receive the API key.
+    if (target.origin !== this.origin) throw new RestHttpError(`refusing GET ${target.origin}${target.pathname}: not the API's origin ${this.origin}, credentials are not sent there`, undefined);
     let lastError = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const wait = this.pauseUntil - now();
@@ -99,7 +140,8 @@ export class JsonHttpClient {
       let response: Response;
       let text: string;
       try {
-        response = await this.options.fetch(url, { headers: this.headers, signal: AbortSignal.timeout(timeoutMs) });
+        // Redirects are not followed: their target is not checked against the API's origin.
+        response = await this.options.fetch(url, { headers: this.headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
         text = await response.text();
       } catch (err) {
         const e = err as Error;
@@ -110,7 +152,8 @@ export class JsonHttpClient {
       this.notePacing(response);
       if (response.status === 429) {
         lastError = 'HTTP 429 Too Many Requests';
-        const ms = retryAfterMs(response.headers.get('retry-after'), now()) ?? resetWaitMs(response.headers.get('x-ratelimit-reset'), now());
+        const retryAfter = retryAfterMs(response.headers.get('retry-after'), now());
+        const ms = (retryAfter !== undefined && retryAfter > 0 ? retryAfter : undefined) ?? resetWaitMs(response.headers.get('x-ratelimit-reset'), now());
         if (attempt < maxAttempts) await sleep(this.capped(ms ?? this.options.backoffMs(attempt)));
         continue;
       }
@@ -118,6 +161,9 @@ export class JsonHttpClient {
         lastError = `HTTP ${response.status}`;
         if (attempt < maxAttempts) await sleep(this.options.backoffMs(attempt));
         continue;
+      }
+      if (response.status >= 300 && response.status < 400) {
+        throw new RestHttpError(this.clean(`GET ${url} answered HTTP ${response.status} (a redirect); redirects are not followed`), response.status);
       }
       if (response.status >= 400) {
         throw new RestHttpError(this.clean(`GET ${url} failed: HTTP ${response.status}: ${text.slice(0, 300)}`), response.status);

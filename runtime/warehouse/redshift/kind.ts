@@ -19,6 +19,7 @@ const DATABASE = /^[A-Za-z_][A-Za-z0-9_$]{0,126}$/;
  * `redshift://cluster:<id>/<database>?user=<db user>` (provisioned), with the COPY role.
  */
 export function parseRedshiftUrl(url: string, copyRoleArn: string | undefined, processedLake: string | undefined): RedshiftConfig {
+  // eslint-disable-next-line security/detect-unsafe-regex -- anchored; the groups exclude the delimiters that follow them
   const m = /^redshift:\/\/(cluster:)?([^/?#]+)\/([^/?#]+)(?:\?(.*))?$/.exec(url);
   if (!m) throw new UsageError('--warehouse: expected redshift://<workgroup>/<database> or redshift://cluster:<id>/<database>?user=<db user>');
   const [, cluster, name, database, query] = m;
