@@ -41,7 +41,7 @@ function positiveInteger(text: string | undefined, option: string, what: string)
   return value;
 }
 
-function lakeFrom(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): ObjectStore {
+export function lakeFrom(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): ObjectStore {
   const location = optionalString(values.lake) ?? env.TRIBUTARY_LAKE ?? `${LOCAL_HOME}/lake`;
   const endpoint = optionalString(values['s3-endpoint']) ?? env.TRIBUTARY_S3_ENDPOINT;
   try {

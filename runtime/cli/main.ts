@@ -13,6 +13,7 @@ Usage:
   tributary seed   --source <postgres-url> [--data <dir of CSVs> | --generate <sales orders>] [--reset]
   tributary status [--lake …] [--s3-endpoint <url>] [--warehouse <postgres-url>] [--json]
   tributary reconcile [--source …] [--warehouse …] [--lake …] [--dry-run] [--chunk-size <ids>]
+  tributary docs   (--out <dir> | --serve [--port <n>]) [--lake …] [--warehouse <postgres-url>] [--sla-minutes <n>]
   tributary logs   --stack <name> [--run <id>] [--since <duration>]
   tributary alert test --stack <name>
   tributary clean  [--home <dir>]   remove ./.tributary and the embedded server's data
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, () => Command> = {
   logs: () => (require('./logs') as typeof import('./logs')).runLogsCommand,
   alert: () => (require('./alert') as typeof import('./alert')).runAlertCommand,
   clean: () => (require('./clean') as typeof import('./clean')).cleanCommand,
+  docs: () => (require('./docs-command') as typeof import('./docs-command')).docsCommand,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

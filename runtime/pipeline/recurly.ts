@@ -6,6 +6,7 @@ import { extractRest, type RestExtractResult } from '../sources/rest/extract';
 import type { HttpOptions } from '../sources/rest/http';
 import { RECURLY_API_URL, recurlyApi, recurlyEndpoints } from '../sources/rest/recurly';
 import { acquireRunLock } from '../state/run-lock';
+import { startRunObserver } from '../lineage/run-observer';
 import { loadIntoWarehouse } from './load-step';
 import type { LoadResult, Warehouse } from '../warehouse/port';
 import { PostgresWarehouse } from '../warehouse/postgres/warehouse';
@@ -49,6 +50,12 @@ export async function runRecurlyPipeline(options: RecurlyPipelineOptions): Promi
   const runId = options.runId ?? newRunId();
   const endpoints = recurlyEndpoints(options.endpoints);
   const release = await acquireRunLock(options.lake, source, runId);
+  const warehouseUrl = options.warehouse.kind === 'postgres' ? options.warehouse.url : undefined;
+  const observer = await startRunObserver({ lake: options.lake, source, runId, sourceTables: endpoints.map((e) => e.name), sourceUrl: options.apiUrl ?? RECURLY_API_URL, warehouseUrl }).catch(async (err: unknown) => {
+    await release();
+    throw err;
+  });
+  options = { ...options, onStep: observer.onStep(options.onStep) };
   try {
     const t0 = Date.now();
     options.onStep?.('extract');
@@ -77,7 +84,12 @@ export async function runRecurlyPipeline(options: RecurlyPipelineOptions): Promi
     const failedTables = Object.entries(extract.manifest.tables)
       .filter(([, t]) => t.error)
       .map(([table, t]) => ({ table, error: t.error! }));
-    return { runId, extract, transforms, loads, timingsMs: { extract: t1 - t0, transform: t2 - t1, load: t3 - t2, total: t3 - t0 }, failedTables };
+    const summary = { runId, extract, transforms, loads, timingsMs: { extract: t1 - t0, transform: t2 - t1, load: t3 - t2, total: t3 - t0 }, failedTables };
+    await observer.complete(summary);
+    return summary;
+  } catch (err) {
+    await observer.fail(err);
+    throw err;
   } finally {
     await release();
   }

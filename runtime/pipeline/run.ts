@@ -6,6 +6,7 @@ import { runBackfill } from '../sources/postgres/backfill';
 import { extractPostgres, type ExtractResult } from '../sources/postgres/extract';
 import { TOTESYS_TABLES } from '../sources/postgres/tables';
 import { acquireRunLock } from '../state/run-lock';
+import { startRunObserver } from '../lineage/run-observer';
 import { envCheckpoint, type Checkpoint } from './faults';
 import { loadIntoWarehouse } from './load-step';
 import type { DataTestResult, LoadResult } from '../warehouse/port';
@@ -50,6 +51,11 @@ export async function runTotesysPipeline(options: PipelineRunOptions): Promise<P
   options = { ...options, checkpoint: options.checkpoint ?? envCheckpoint() };
   const runId = options.runId ?? newRunId();
   const release = await acquireRunLock(options.lake, source, runId);
+  const observer = await startRunObserver({ ...options, source, runId, sourceTables: TOTESYS_TABLES.map((t) => t.name) }).catch(async (err: unknown) => {
+    await release();
+    throw err;
+  });
+  options = { ...options, onStep: observer.onStep(options.onStep) };
   try {
     const t0 = Date.now();
     options.onStep?.('backfill');
@@ -84,7 +90,7 @@ export async function runTotesysPipeline(options: PipelineRunOptions): Promise<P
     const failedTables = Object.entries(extract.manifest.tables)
       .filter(([, t]) => t.error)
       .map(([table, t]) => ({ table, error: t.error! }));
-    return {
+    const summary: PipelineRunSummary = {
       // The extract may move the run id past the last run's (a clock that stepped back).
       runId: extract.runId,
       extract,
@@ -104,6 +110,11 @@ export async function runTotesysPipeline(options: PipelineRunOptions): Promise<P
           }
         : {}),
     };
+    await observer.complete(summary);
+    return summary;
+  } catch (err) {
+    await observer.fail(err);
+    throw err;
   } finally {
     await release();
   }
