@@ -7,7 +7,7 @@ import { explainAwsError } from '../config/aws-credentials';
 import { didYouMean } from '../contract/closest';
 import type { CliIo } from './commands';
 import { commandHelp, type CommandSpec } from './options';
-import { ALERT, CLEAN, isRecurly, LOGS, RECONCILE, RECURLY_RUN, REEXTRACT, RUN, SEED, STATUS } from './specs';
+import { ALERT, CLEAN, DOCS, isRecurly, LOGS, RECONCILE, RECURLY_RUN, REEXTRACT, RUN, SEED, STATUS } from './specs';
 
 const HELP = `tributary — run Tributary's pipelines on this machine
 
@@ -22,6 +22,7 @@ Commands:
   alert test  send a test alert through a deployed stack's alerting path to Slack
   clean       remove ./.tributary and the embedded server's data
   reextract   recover from a damaged raw object: undo that extract run so the next run reads it again
+  docs        the run history and data-docs site (--out <dir> or --serve)
 
 Every omitted option means the embedded default: an embedded PostgreSQL server under
 ./.tributary holding a seeded totesys source and a warehouse database, and ./.tributary/lake.
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, () => Command> = {
   alert: () => (require('./alert') as typeof import('./alert')).runAlertCommand,
   clean: () => (require('./clean') as typeof import('./clean')).cleanCommand,
   reextract: () => (require('./reextract') as typeof import('./reextract')).reextractCommand,
+  docs: () => (require('./docs-command') as typeof import('./docs-command')).docsCommand,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -58,6 +60,7 @@ const HELPS: Record<string, (argv: string[]) => CommandSpec> = {
   alert: () => ALERT,
   clean: () => CLEAN,
   reextract: () => REEXTRACT,
+  docs: () => DOCS,
 };
 
 /** The version in package.json, read at call time (the CLI runs from source through tsx). */

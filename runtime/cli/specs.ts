@@ -189,3 +189,18 @@ export const REEXTRACT: CommandSpec = {
   },
   notes: [`${EXIT_CODES_NOTE} A run that is not waiting to be transformed: 2, nothing changed.`],
 };
+
+export const DOCS: CommandSpec = {
+  name: 'docs',
+  summary:
+    'Writes the run history and data-docs site (runs, freshness, lineage, data tests; static files that open from disk) with --out, or serves it on 127.0.0.1 with --serve until Ctrl-C. Reads the lake and a PostgreSQL warehouse (embedded defaults when omitted).',
+  options: {
+    out: { type: 'string', value: '<dir>', help: 'write the site into this folder' },
+    serve: { type: 'boolean', help: 'serve the site on 127.0.0.1' },
+    port: { type: 'string', value: '<n>', help: 'with --serve: the port (default 8765)' },
+    'sla-minutes': { type: 'string', value: '<n>', help: 'freshness SLA shown against each table (default 30)' },
+    warehouse: { type: 'string', value: '<postgres-url>', help: 'the warehouse (env TRIBUTARY_WAREHOUSE_URL; default: embedded PostgreSQL)' },
+    ...LAKE,
+  },
+  notes: [EXIT_CODES_NOTE],
+};

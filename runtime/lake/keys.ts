@@ -5,6 +5,8 @@
  *   processed/<model>/<table>/year=YYYY/month=MM/day=DD/<runId>-<part>.parquet
  *   manifests/<stage>/<runId>.json
  *   state/<source>/<table>.json
+ *   runs/<source>/<runId>.json         what a pipeline run did: steps, outcome, error, data tests
+ *   lineage/<runId>.json               the run's OpenLineage events
  */
 export type Stage = 'extract' | 'transform';
 
@@ -33,6 +35,18 @@ export function manifestKey(stage: Stage, runId: string): string {
 
 export function manifestPrefix(stage: Stage): string {
   return `manifests/${stage}/`;
+}
+
+export function runRecordKey(source: string, runId: string): string {
+  return `runs/${source}/${runId}.json`;
+}
+
+export function runRecordPrefix(source: string): string {
+  return `runs/${source}/`;
+}
+
+export function lineageKey(runId: string): string {
+  return `lineage/${runId}.json`;
 }
 
 export function runIdFromManifestKey(key: string): string {

@@ -3,6 +3,8 @@ import { newRunId } from '../lake/keys';
 import type { ObjectStore } from '../lake/port';
 import { verifyPendingExtracts, type TransformResult } from '../model/pending';
 import { acquireRunLock } from '../state/run-lock';
+import { startRunObserver } from '../lineage/run-observer';
+import { RECURLY_API_URL } from '../sources/rest/recurly';
 import type { DataTestResult, LoadResult } from '../warehouse/port';
 import { envCheckpoint, type Checkpoint } from './faults';
 import type { BackfillSummary, ExtractOutcome, SourceBinding } from './kinds';
@@ -101,6 +103,15 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   options.onStep?.('check');
   await preflight(pipeline);
   const release = await acquireRunLock(lake, source, runId);
+  // Run record and OpenLineage events (START now, COMPLETE or FAIL at the end), for `tributary docs`.
+  const settings = options.source;
+  const sourceUrl = settings.kind === 'postgres' ? settings.url : (settings.apiUrl ?? RECURLY_API_URL);
+  const warehouseUrl = options.warehouse.kind === 'postgres' ? options.warehouse.url : undefined;
+  const observer = await startRunObserver({ lake, source, runId, sourceTables: pipeline.source.tables, sourceUrl, warehouseUrl }).catch(async (err: unknown) => {
+    await release();
+    throw err;
+  });
+  options = { ...options, onStep: observer.onStep(options.onStep) };
   try {
     const t0 = Date.now();
     let backfill: BackfillSummary | undefined;
@@ -118,7 +129,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     options.onStep?.('load');
     const { loads, dataTests } = await loadPipeline(pipeline, checkpoint);
     const t3 = Date.now();
-    return {
+    const summary: PipelineRunSummary = {
       // The extract may move the run id past the last run's (a clock that stepped back).
       runId: extract.runId,
       extract,
@@ -129,6 +140,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       dataTests,
       ...(backfill ? { backfill } : {}),
     };
+    await observer.complete(summary);
+    return summary;
+  } catch (err) {
+    await observer.fail(err);
+    throw err;
   } finally {
     await release();
   }
