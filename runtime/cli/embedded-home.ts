@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { processIsGone } from '../config/process';
 import { copyEmbeddedPostgres, embeddedPostgresVersion, othersCanReach } from './embedded-package';
 
 /**
@@ -152,14 +153,6 @@ export function createHome(owner: string, options: { ephemeral: boolean }): { ho
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The pointer a persistent home's clone keeps; the home is an orphan once it is gone. */
 function pointerStillNamesHome(owner: string, home: string, token: string): boolean {
@@ -189,7 +182,7 @@ export function collectOrphanHomes(base = sharedTempBase()): string[] {
     try {
       assertOwnedAndClosed(path, currentUid());
       const marker = readMarker(path);
-      const orphan = marker.pid !== undefined ? !processAlive(marker.pid) : !pointerStillNamesHome(marker.owner, path, marker.token);
+      const orphan = marker.pid !== undefined ? processIsGone(marker.pid) : !pointerStillNamesHome(marker.owner, path, marker.token);
       if (orphan) {
         rmSync(path, { recursive: true, force: true });
         removed.push(path);

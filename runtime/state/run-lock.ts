@@ -1,3 +1,4 @@
+import { processIsGone } from '../config/process';
 import { hostname } from 'node:os';
 import { stateKey } from '../lake/keys';
 import type { ObjectStore } from '../lake/port';
@@ -14,14 +15,6 @@ interface LockBody {
   pid: number;
 }
 
-function processIsGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
 
 /** A lease nobody holds any more: expired, or taken by a process of this host that has died. */
 function isStale(holder: LockBody, now: number): boolean {

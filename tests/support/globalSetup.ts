@@ -1,20 +1,13 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../runtime/cli/embedded';
+import { processIsGone } from '../../runtime/config/process';
 import { startMoto } from './moto';
 
 // One folder per jest process: several suites may run at once on one machine.
 const harnessRoot = join(__dirname, '..', '..', '.test-tmp');
 const harnessDir = join(harnessRoot, `${process.pid}-${Date.now().toString(36)}`);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Harness folders of jest runs that were killed before their teardown. */
 function removeStaleHarnessDirs(): void {
@@ -26,7 +19,7 @@ function removeStaleHarnessDirs(): void {
   }
   for (const name of names) {
     const pid = Number(name.split('-')[0]);
-    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) rmSync(join(harnessRoot, name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid > 0 && processIsGone(pid)) rmSync(join(harnessRoot, name), { recursive: true, force: true });
   }
 }
 
