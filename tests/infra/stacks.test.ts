@@ -401,8 +401,8 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     );
     // Every role a service assumes names the resource that may assume it (aws:SourceArn).
     const sourceArn: Record<string, RegExp> = {
-      'states.amazonaws.com': new RegExp(`^arn:aws:states:[a-z0-9-]+:${account}:stateMachine:tributary-${stackName}-[a-z]+$`),
-      'scheduler.amazonaws.com': new RegExp(`^arn:aws:scheduler:[a-z0-9-]+:${account}:schedule-group/tributary-${stackName}-[a-z]+$`),
+      'states.amazonaws.com': new RegExp(`^arn:aws:states:[a-z0-9-]+:${account}:stateMachine:tributary-${stackName}-[a-z][a-z0-9-]*$`),
+      'scheduler.amazonaws.com': new RegExp(`^arn:aws:scheduler:[a-z0-9-]+:${account}:schedule-group/tributary-${stackName}-[a-z][a-z0-9-]*$`),
       'codebuild.amazonaws.com': new RegExp(`^arn:aws:codebuild:[a-z0-9-]+:${account}:project/tributary-${stackName}-[a-z-]+$`),
       'codepipeline.amazonaws.com': new RegExp(`^arn:aws:codepipeline:[a-z0-9-]+:${account}:tributary-${stackName}-delivery$`),
     };
