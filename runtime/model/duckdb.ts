@@ -1,3 +1,4 @@
+import type { ColumnType } from './star';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 export interface Duck {
@@ -57,3 +58,17 @@ export async function openDuck(tempDir: string, memoryLimit = process.env.TRIBUT
     },
   };
 }
+
+/** The DuckDB type of each model column type, for casts and Parquet written from the model. */
+export const DUCK_TYPES: Record<ColumnType, string> = {
+  int: 'INTEGER',
+  bigint: 'BIGINT',
+  date: 'DATE',
+  time: 'TIME',
+  varchar: 'VARCHAR',
+  'numeric(10,2)': 'DECIMAL(10,2)',
+  'numeric(18,2)': 'DECIMAL(18,2)',
+  numeric: 'DECIMAL(38,6)',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMP',
+};

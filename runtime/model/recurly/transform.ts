@@ -7,8 +7,7 @@ import { downloadVerified, reextractHint } from '../../lake/verify';
 import type { ExtractManifest, ProcessedTable, TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
 import { transformEachPending, type TransformPointerBase, type TransformResult } from '../pending';
-import { duckLiteral, openDuck, type Duck } from '../duckdb';
-import type { ColumnType } from '../star';
+import { DUCK_TYPES, duckLiteral, openDuck, type Duck } from '../duckdb';
 import { RECURLY_TABLES, type RestColumn, type RestTableModel } from './tables';
 
 export interface RecurlyTransformOptions {
@@ -22,18 +21,6 @@ export interface RecurlyTransformOptions {
 
 export type RecurlyTransformResult = TransformResult;
 
-const DUCK_TYPES: Record<ColumnType, string> = {
-  int: 'INTEGER',
-  bigint: 'BIGINT',
-  date: 'DATE',
-  time: 'TIME',
-  varchar: 'VARCHAR',
-  'numeric(10,2)': 'DECIMAL(10,2)',
-  'numeric(18,2)': 'DECIMAL(18,2)',
-  numeric: 'DECIMAL(38,6)',
-  boolean: 'BOOLEAN',
-  timestamp: 'TIMESTAMP',
-};
 
 function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

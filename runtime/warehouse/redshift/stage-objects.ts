@@ -3,22 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
-import { duckLiteral, openDuck } from '../../model/duckdb';
+import { DUCK_TYPES, duckLiteral, openDuck } from '../../model/duckdb';
 import type { ColumnType, StarTable } from '../../model/star';
 
 /** DuckDB types of the staged Parquet: what Redshift's COPY reads into the staging columns by position. */
 const DUCK: Record<ColumnType, string> = {
-  int: 'INTEGER',
-  bigint: 'BIGINT',
-  date: 'DATE',
+  ...DUCK_TYPES,
   // Parquet TIME is not among the types COPY reads: times travel as text and are cast on insert.
   time: 'VARCHAR',
-  varchar: 'VARCHAR',
-  'numeric(10,2)': 'DECIMAL(10,2)',
-  'numeric(18,2)': 'DECIMAL(18,2)',
-  numeric: 'DECIMAL(38,6)',
-  boolean: 'BOOLEAN',
-  timestamp: 'TIMESTAMP',
 };
 
 /** Where a run's staged objects live, under the processed zone the COPY role may read. */
