@@ -8,7 +8,10 @@
  *     └ otherwise → [BackfillPlan → BackfillNeeded? ─chunks─→ BackfillChunks (Distributed Map)
  *                                                 → BackfillFinish ┐
  *                                     └─none──────────────────────┘]   (when configured)
- *                   → Extract → Transform → Load → Done
+ *                   → Extract → UnitsStart → Transform ⟲ → Load ⟲ → Done
+ *   Transform ⟲ / Load ⟲: <Step> → <Step>OutputCheck → <Step>More ─more─→ <Step>CountUnit
+ *                         → <Step>UnitBound ─under the bound─→ <Step> (again)
+ *                                           └─maxPerStep reached─→ UnitsLeftForNextRun (Succeed)
  *   any failure → <State>Failed (Pass: builds the alert) → NotifyFailure (SNS) → RunFailed (Fail)
  *
  * Single flight: the guard lists this state machine's RUNNING executions (itself included) and
@@ -23,6 +26,20 @@
  * `chunksKey` and runs one child execution per chunk (`{action: chunk, backfillId, chunk}`),
  * then `BackfillFinish` writes the manifest and moves the watermarks. Map results are discarded
  * (`ResultPath: null`): thousands of chunks would not fit in a state's payload.
+ *
+ * Units of work (DESIGN): Transform and Load each run as a loop of bounded units, one Lambda
+ * invocation per unit (`{runId, runStartedAt, step: true}`), until the function answers
+ * `more: false`. A unit is at most TRIBUTARY_UNIT_ROWS rows of whole lake objects
+ * (runtime/model/pending.ts, runtime/pipeline/load-step.ts), so no invocation's time, memory or
+ * /tmp grows with the run. The loop is ordered on purpose: a run's transform units read the
+ * previous run's reference state, and loads are serialised by the warehouse anyway (an advisory
+ * lock on PostgreSQL, the runs table lock on Redshift), dimensions before the facts that
+ * reference them. Each unit is idempotent and its progress is in the lake (transform) or in the
+ * warehouse's runs table in the unit's own transaction (load), so a retried or crashed
+ * invocation redoes at most its own unit. `UnitsStart` and `<Step>CountUnit` count the units an
+ * execution took (States.MathAdd); past `maxPerStep` it ends successfully and the next scheduled
+ * run resumes at the first unit not done, so one execution stays well inside the 25,000
+ * history events. NOT here yet: fanning transform units out over a Distributed Map.
  *
  * Data passing: Extract runs with `{}` (the runtime picks the runId); each step's output is kept
  * whole at `$.<step>.Payload` and Extract's `runId` and `runStartedAt` are passed as
@@ -87,11 +104,27 @@ export interface StateMachineDefinitionArgs {
   readonly backfill?: BackfillBranchArgs;
   /** Adds the reconcile branch. */
   readonly reconcile?: ReconcileBranchArgs;
+  /** Units of work of the transform and the load: how many, and how long, one execution takes. */
+  readonly units?: UnitLoopArgs;
+}
+
+/**
+ * Transform and Load run as loops of bounded units (one invocation each, until the function
+ * answers `more: false`). An execution takes at most `maxPerStep` units of each step; a run
+ * larger than that ends the execution successfully and the next scheduled run resumes it.
+ */
+export interface UnitLoopArgs {
+  /** Units of each step per execution. Default 1000 (well inside the 25,000 history events). */
+  readonly maxPerStep?: number;
+  /** Seconds the unit loops may take, added to the execution's timeout. Default 86400. */
+  readonly loopTimeoutSeconds?: number;
 }
 
 export const DEFAULT_RETRY: RetrySettings = { maxAttempts: 2, intervalSeconds: 30, backoffRate: 2 };
 export const DEFAULT_BACKFILL_MAX_CONCURRENCY = 10;
 export const DEFAULT_BACKFILL_MAP_TIMEOUT_SECONDS = 86_400;
+export const DEFAULT_MAX_UNITS_PER_STEP = 1000;
+export const DEFAULT_UNIT_LOOP_TIMEOUT_SECONDS = 86_400;
 /** The execution input selecting the reconcile branch. */
 export const RECONCILE_INPUT = { mode: 'reconcile' } as const;
 
@@ -155,9 +188,9 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
   const runIdAndStart = { 'runId.$': '$.extract.Payload.runId', 'runStartedAt.$': '$.extract.Payload.runStartedAt' };
   const lambdaTask = (step: Step, next: string): State =>
     invoke({
-      comment: `${step} (Lambda), retried with exponential backoff`,
+      comment: step === 'Extract' ? `${step} (Lambda), retried with exponential backoff` : `${step} (Lambda): one bounded unit of work, retried with exponential backoff`,
       functionArn: args.functionArns[step],
-      payload: step === 'Extract' ? {} : runIdAndStart,
+      payload: step === 'Extract' ? {} : { ...runIdAndStart, step: true },
       resultPath: `$.${step.toLowerCase()}`,
       timeoutSeconds: args.timeoutSeconds[step],
       failState: `${step}Failed`,
@@ -168,7 +201,7 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
    * A Choice that lets the execution on only when every listed field of a step's output is there
    * with its type, and a Pass that turns a missing one into the step's error (so its alert is sent).
    */
-  const outputCheck = (step: string, outputPath: string, fields: Readonly<Record<string, 'string' | 'number'>>, next: string): Record<string, State> => {
+  const outputCheck = (step: string, outputPath: string, fields: Readonly<Record<string, 'string' | 'number' | 'boolean'>>, next: string): Record<string, State> => {
     const invalid = `${step}OutputInvalid`;
     const variable = (field: string) => `${outputPath}.${field}`;
     const names = Object.keys(fields);
@@ -179,7 +212,7 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
         // One rule per test, presence first: a type test on an absent field is itself States.Runtime.
         Choices: [
           ...names.map((f) => ({ Not: { Variable: variable(f), IsPresent: true }, Next: invalid })),
-          ...names.map((f) => ({ Not: { Variable: variable(f), ...(fields[f] === 'string' ? { IsString: true } : { IsNumeric: true }) }, Next: invalid })),
+          ...names.map((f) => ({ Not: { Variable: variable(f), ...{ string: { IsString: true }, number: { IsNumeric: true }, boolean: { IsBoolean: true } }[fields[f]] }, Next: invalid })),
         ],
         Default: next,
       },
@@ -192,6 +225,38 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
         },
         ResultPath: '$.error',
         Next: `${step}Failed`,
+      },
+    };
+  };
+
+  const maxUnits = args.units?.maxPerStep ?? DEFAULT_MAX_UNITS_PER_STEP;
+  /**
+   * `<Step>` → `<Step>OutputCheck` (`more` is a boolean) → `<Step>More`: with more to do, count
+   * the unit and invoke again while under the bound; otherwise go on to `next`.
+   */
+  const unitLoop = (step: 'Transform' | 'Load', next: string): Record<string, State> => {
+    const counter = step.toLowerCase();
+    const other = step === 'Transform' ? 'load' : 'transform';
+    return {
+      [step]: lambdaTask(step, `${step}OutputCheck`),
+      ...outputCheck(step, `$.${counter}.Payload`, { more: 'boolean' }, `${step}More`),
+      [`${step}More`]: {
+        Type: 'Choice',
+        Comment: `${step} answered whether work remains`,
+        Choices: [{ Variable: `$.${counter}.Payload.more`, BooleanEquals: true, Next: `${step}CountUnit` }],
+        Default: next,
+      },
+      [`${step}CountUnit`]: {
+        Type: 'Pass',
+        Parameters: { [`${counter}.$`]: `States.MathAdd($.units.${counter}, 1)`, [`${other}.$`]: `$.units.${other}` },
+        ResultPath: '$.units',
+        Next: `${step}UnitBound`,
+      },
+      [`${step}UnitBound`]: {
+        Type: 'Choice',
+        Comment: `At most ${maxUnits} units of ${step} per execution`,
+        Choices: [{ Variable: `$.units.${counter}`, NumericGreaterThanEquals: maxUnits, Next: 'UnitsLeftForNextRun' }],
+        Default: step,
       },
     };
   };
@@ -325,9 +390,20 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
     ...reconcileStates,
     ...backfillStates,
     Extract: lambdaTask('Extract', 'ExtractOutputCheck'),
-    ...outputCheck('Extract', '$.extract.Payload', { runId: 'string', runStartedAt: 'string' }, 'Transform'),
-    Transform: lambdaTask('Transform', 'Load'),
-    Load: lambdaTask('Load', 'Done'),
+    ...outputCheck('Extract', '$.extract.Payload', { runId: 'string', runStartedAt: 'string' }, 'UnitsStart'),
+    UnitsStart: {
+      Type: 'Pass',
+      Comment: 'Units of work taken by this execution, per step (bounded by maxPerStep)',
+      Result: { transform: 0, load: 0 },
+      ResultPath: '$.units',
+      Next: 'Transform',
+    },
+    ...unitLoop('Transform', 'Load'),
+    ...unitLoop('Load', 'Done'),
+    UnitsLeftForNextRun: {
+      Type: 'Succeed',
+      Comment: 'This execution took its share of units; the next scheduled run resumes at the first unit not done',
+    },
     Done: { Type: 'Succeed' },
     SingleFlightGuardFailed: alert('SingleFlightGuard', false),
     ...Object.fromEntries(steps.map((step) => [`${step}Failed`, alert(step, step !== 'Extract')])),
@@ -356,7 +432,8 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
     ? 2 * stepBudget(backfill.timeoutSeconds) + (backfill.mapTimeoutSeconds ?? DEFAULT_BACKFILL_MAP_TIMEOUT_SECONDS)
     : 0;
   const reconcilePath = args.reconcile ? stepBudget(args.reconcile.timeoutSeconds) : 0;
-  const totalTimeout = 600 + Math.max(runPath + backfillPath, reconcilePath);
+  const unitLoops = args.units?.loopTimeoutSeconds ?? DEFAULT_UNIT_LOOP_TIMEOUT_SECONDS;
+  const totalTimeout = 600 + Math.max(runPath + unitLoops + backfillPath, reconcilePath);
   const branches = [args.backfill ? 'backfill' : '', args.reconcile ? 'reconcile' : ''].filter(Boolean);
   return {
     Comment: `Tributary ${args.pipeline} (${args.environment}): extract → transform → load${branches.length ? ` (+ ${branches.join(', ')})` : ''}`,

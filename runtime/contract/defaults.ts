@@ -5,6 +5,11 @@ import type { PipelineFunction } from './kinds';
 export const DEFAULTS = {
   /** Tables with no watermark and more rows than this are backfilled in key-range chunks of this size. */
   chunkRows: 1_000_000,
+  /**
+   * Rows per unit of work of the transform and the load: a run with more is cut into units of at
+   * most this many rows (whole raw or processed objects), each one invocation and one transaction.
+   */
+  unitRows: 1_000_000,
   /** Backfill chunks extracted at a time (a Distributed Map runs at most 10,000 child executions). */
   backfillMaxConcurrency: 10,
   /** Minutes without a successful load before the freshness alarm fires. */

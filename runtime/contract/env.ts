@@ -19,6 +19,8 @@ export const ENV = {
   lookback: 'TRIBUTARY_LOOKBACK',
   /** PostgreSQL sources: rows per backfill chunk. */
   chunkRows: 'TRIBUTARY_CHUNK_ROWS',
+  /** Transform and load: rows per unit of work (a larger run is cut into units). */
+  unitRows: 'TRIBUTARY_UNIT_ROWS',
   lake: 'TRIBUTARY_LAKE',
   rawLake: 'TRIBUTARY_RAW_LAKE',
   processedLake: 'TRIBUTARY_PROCESSED_LAKE',

@@ -1,4 +1,4 @@
-import { manifestKey } from '../lake/keys';
+import { manifestKey, stateKey } from '../lake/keys';
 import { reextractHint, verifyObject } from '../lake/verify';
 import { listManifestRunIds, readManifest, writeManifest, type ExtractManifest, type TransformManifest } from '../lake/manifest';
 import type { ObjectStore } from '../lake/port';
@@ -18,30 +18,157 @@ export interface TransformResult {
 const POINTER = '_transform';
 
 /**
- * Transforms every extract run of the source not transformed yet, oldest first: the manifest
- * first, then the pointer. Outputs are keyed by run id, so redoing a run after a crash between
- * the two overwrites rather than duplicates.
+ * A unit of a run's transform: the work one invocation does. `base` is the run's own unit (the
+ * reference tables, the small tables, the pointer); a large table may be cut out of it into
+ * units of whole raw objects (`table`, `objects` = indexes into the table's objects).
+ */
+export interface TransformUnitSpec {
+  id: string;
+  /** A table cut out of the run: the objects of it this unit transforms. */
+  table?: string;
+  objects?: number[];
+  /** The base unit: the tables cut out of it (transformed by the other units). */
+  without?: string[];
+}
+
+/** How a source's model transforms one run, unit by unit. */
+export interface UnitTransform<P extends TransformPointerBase> {
+  /** The units of one extract run; default one unit (`base`) holding the whole run. */
+  planUnits?(extract: ExtractManifest, unitRows: number): TransformUnitSpec[];
+  /**
+   * One unit: its part of the run's manifest (objects written to the processed zone under keys
+   * of its own), and for the `base` unit the pointer the run moves to. Units of one run are
+   * independent of each other; each reads only the pointer of the run before.
+   */
+  runUnit(extract: ExtractManifest, pointer: P | undefined, unit: TransformUnitSpec, part: number): Promise<{ manifest: TransformManifest; pointer?: P }>;
+}
+
+export interface TransformStepResult {
+  /** Work remains (a unit, a finish, another pending run): call again. */
+  more: boolean;
+  runId?: string;
+  /** The unit this call ran, if any. */
+  unit?: string;
+  /** The run this call finished (manifest and pointer written), if any. */
+  finished?: TransformResult;
+}
+
+const BASE_UNIT: TransformUnitSpec = { id: 'base' };
+const unitsPlan = (runId: string) => `_transform_units/${runId}/plan`;
+const unitResult = (runId: string, unit: string) => `_transform_units/${runId}/${unit}`;
+
+/**
+ * Groups whole objects, in order, into groups of at most `unitRows` rows (an object larger than
+ * that is a group of its own): the indexes of each group.
+ */
+export function groupObjects(objects: ReadonlyArray<{ rows: number }>, unitRows: number): number[][] {
+  const groups: number[][] = [];
+  let rows = 0;
+  for (const [i, object] of objects.entries()) {
+    if (groups.length === 0 || rows + object.rows > unitRows) {
+      groups.push([]);
+      rows = 0;
+    }
+    groups.at(-1)!.push(i);
+    rows += object.rows;
+  }
+  return groups;
+}
+
+async function readLakeJson<T>(lake: ObjectStore, source: string, name: string): Promise<T | undefined> {
+  return (await readState<T>(lake, source, name))?.value;
+}
+
+async function putLakeJson(lake: ObjectStore, source: string, name: string, value: unknown): Promise<void> {
+  await lake.put(stateKey(source, name), JSON.stringify(value), 'application/json');
+}
+
+/** The oldest extract run of the source the transform has not consumed, and the pointer. */
+async function nextPendingRun<P extends TransformPointerBase>(lake: ObjectStore, source: string) {
+  const stored = await readState<P>(lake, source, POINTER);
+  for (const runId of await listManifestRunIds(lake, 'extract', stored?.value.lastRunId)) {
+    const extract = await readManifest<ExtractManifest>(lake, 'extract', runId);
+    if (extract && extract.source === source) return { extract, stored };
+  }
+  return { extract: undefined, stored };
+}
+
+/** Every unit's part of the run, merged into the run's manifest (the base unit's, plus the others' tables). */
+function mergeUnitManifests(parts: TransformManifest[]): TransformManifest {
+  const [base, ...others] = parts;
+  const tables: TransformManifest['tables'] = { ...base.tables };
+  for (const part of others) {
+    for (const [table, entry] of Object.entries(part.tables)) {
+      const have = tables[table];
+      tables[table] = have ? { kind: have.kind, rows: have.rows + entry.rows, objects: [...have.objects, ...entry.objects] } : entry;
+    }
+  }
+  return { ...base, finishedAt: new Date().toISOString(), tables, quarantined: parts.flatMap((p) => p.quarantined) };
+}
+
+/**
+ * One bounded step of the transform: the next unit of the oldest pending extract run, or, when
+ * all its units are done, the run's finish (its manifest, then the pointer). Each unit's result
+ * is kept in the lake, so a crash redoes at most the unit in flight; outputs are keyed by run
+ * and part, so a redone unit overwrites rather than duplicates. The unit plan is kept too: a
+ * changed `unitRows` never splits a run already begun differently.
+ */
+export async function transformNextUnit<P extends TransformPointerBase>(
+  lake: ObjectStore,
+  source: string,
+  model: UnitTransform<P>,
+  unitRows: number,
+  checkpoint?: (point: string) => Promise<void> | void,
+): Promise<TransformStepResult> {
+  const { extract, stored } = await nextPendingRun<P>(lake, source);
+  if (!extract) return { more: false };
+  const runId = extract.runId;
+  let plan = await readLakeJson<{ units: TransformUnitSpec[] }>(lake, source, unitsPlan(runId));
+  if (!plan) {
+    plan = { units: model.planUnits?.(extract, unitRows) ?? [BASE_UNIT] };
+    await putLakeJson(lake, source, unitsPlan(runId), plan);
+  }
+  const parts: Array<{ manifest: TransformManifest; pointer?: P }> = [];
+  for (const [part, unit] of plan.units.entries()) {
+    const done = await readLakeJson<{ manifest: TransformManifest; pointer?: P }>(lake, source, unitResult(runId, unit.id));
+    if (done) {
+      parts.push(done);
+      continue;
+    }
+    const result = await model.runUnit(extract, stored?.value, unit, part);
+    await checkpoint?.('transform.before-unit-result');
+    await putLakeJson(lake, source, unitResult(runId, unit.id), result);
+    // One unit per call when the run has several: each call stays within one unit's work.
+    if (plan.units.length > 1) return { more: true, runId, unit: unit.id };
+    parts.push(result);
+  }
+  const manifest = mergeUnitManifests(parts.map((p) => p.manifest));
+  const pointer = parts[0].pointer ?? ({ lastRunId: runId } as P);
+  await checkpoint?.('transform.before-manifest');
+  const manifestKey = await writeManifest(lake, manifest);
+  await checkpoint?.('transform.after-manifest');
+  await writeState<P>(lake, source, POINTER, pointer, stored?.tag ?? null);
+  const next = await nextPendingRun<P>(lake, source);
+  return { more: next.extract !== undefined, runId, finished: { runId, manifestKey, manifest } };
+}
+
+/**
+ * Transforms every extract run of the source not transformed yet, oldest first, unit by unit
+ * (the CLI's loop over the same steps the deployed state machine takes one invocation each).
  */
 export async function transformEachPending<P extends TransformPointerBase>(
   lake: ObjectStore,
   source: string,
-  transformOne: (extract: ExtractManifest, pointer: P | undefined) => Promise<{ manifest: TransformManifest; pointer: P }>,
+  model: UnitTransform<P>,
+  unitRows: number,
   checkpoint?: (point: string) => Promise<void> | void,
 ): Promise<TransformResult[]> {
   const results: TransformResult[] = [];
-  let stored = await readState<P>(lake, source, POINTER);
-  for (const runId of await listManifestRunIds(lake, 'extract', stored?.value.lastRunId)) {
-    const extract = await readManifest<ExtractManifest>(lake, 'extract', runId);
-    if (!extract || extract.source !== source) continue;
-    const { manifest, pointer } = await transformOne(extract, stored?.value);
-    await checkpoint?.('transform.before-manifest');
-    const manifestKey = await writeManifest(lake, manifest);
-    await checkpoint?.('transform.after-manifest');
-    await writeState<P>(lake, source, POINTER, pointer, stored?.tag ?? null);
-    stored = await readState<P>(lake, source, POINTER);
-    results.push({ runId, manifestKey, manifest });
+  for (;;) {
+    const step = await transformNextUnit(lake, source, model, unitRows, checkpoint);
+    if (step.finished) results.push(step.finished);
+    if (!step.more) return results;
   }
-  return results;
 }
 
 /** Extract runs of the source the transform has not consumed yet, oldest first. */

@@ -6,7 +6,8 @@ import { downloadVerified, reextractHint } from '../lake/verify';
 import { manifestKey, processedKey } from '../lake/keys';
 import type { ExtractManifest, ProcessedTable, TransformManifest } from '../lake/manifest';
 import type { ObjectStore } from '../lake/port';
-import { transformEachPending, type TransformPointerBase, type TransformResult } from './pending';
+import { groupObjects, transformEachPending, type TransformPointerBase, type TransformResult, type TransformUnitSpec, type UnitTransform } from './pending';
+import { DEFAULTS } from '../contract';
 import { ISO_4217_NAMES } from './currencies';
 import { duckLiteral, openDuck, type Duck } from './duckdb';
 import { TOTESYS_MODELS, type ModelQuery } from './totesys/models';
@@ -133,12 +134,13 @@ async function writeOutput(
   table: string,
   runId: string,
   kind: ProcessedTable['kind'],
+  part = 0,
 ): Promise<ProcessedTable | undefined> {
   const path = join(dir, `${table}.parquet`);
   await duck.run(`COPY (${query}) TO ${duckLiteral(path)} (${PARQUET_OPTIONS})`);
   const [{ n }] = await duck.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet(${duckLiteral(path)})`);
   if (n === 0) return undefined;
-  const object = await uploadFile(lake, path, processedKey(model, table, runId, 0), n, 'application/vnd.apache.parquet');
+  const object = await uploadFile(lake, path, processedKey(model, table, runId, part), n, 'application/vnd.apache.parquet');
   return { kind, rows: n, objects: [object] };
 }
 
@@ -185,15 +187,83 @@ export async function transformRun(options: TransformOptions, extract: ExtractMa
   }
 }
 
-/** Transforms every extract run of the source not transformed yet, oldest first. */
-export function transformPending(options: TransformOptions): Promise<TransformResult[]> {
-  return transformEachPending<TransformPointer>(
-    options.lake,
-    options.source,
-    async (extract, pointer) => {
-      const { manifest, current } = await transformRun(options, extract, pointer);
+/**
+ * Source tables that may be cut out of a run's base unit: every model reading them reads only
+ * them (`rowLocal`), row by row, so any set of their rows transforms on its own. Their objects
+ * are id-disjoint (a backfill's key-range chunks; an incremental run has one object a table).
+ */
+const SPLITTABLE = [...new Set(TOTESYS_MODELS.flatMap((m) => (m.rowLocal ? [m.rowLocal] : [])))];
+
+/** The extract with only the given tables (and only the given objects of `table`). */
+function restrict(extract: ExtractManifest, keep: (table: string) => number[] | 'all' | 'none'): ExtractManifest {
+  const tables: ExtractManifest['tables'] = {};
+  for (const [table, entry] of Object.entries(extract.tables)) {
+    const k = keep(table);
+    if (k === 'none') continue;
+    tables[table] = k === 'all' ? entry : { ...entry, objects: k.map((i) => entry.objects[i]), rows: k.reduce((n, i) => n + entry.objects[i].rows, 0) };
+  }
+  return { ...extract, tables };
+}
+
+/**
+ * The units of one run: a splittable table with more than `unitRows` rows becomes units of
+ * whole objects (each at most `unitRows` rows, or one object), the rest is the base unit.
+ */
+export function planTotesysUnits(extract: ExtractManifest, unitRows: number): TransformUnitSpec[] {
+  const units: TransformUnitSpec[] = [];
+  for (const table of SPLITTABLE) {
+    const entry = extract.tables[table];
+    if (!entry || entry.error) continue;
+    const groups = groupObjects(entry.objects, unitRows);
+    if (groups.length < 2) continue;
+    groups.forEach((objects, i) => units.push({ id: `${table}-${String(i + 1).padStart(5, '0')}`, table, objects }));
+  }
+  const without = [...new Set(units.map((u) => u.table!))];
+  return [{ id: 'base', ...(without.length ? { without } : {}) }, ...units];
+}
+
+/** One split unit: the models of one row-local table over some of its objects, as part `part`. */
+async function transformTablePart(options: TransformOptions, extract: ExtractManifest, table: string, part: number): Promise<TransformManifest> {
+  const model = options.model ?? extract.source;
+  const startedAt = new Date().toISOString();
+  const dir = await mkdtemp(join(options.workDir ?? tmpdir(), 'tributary-transform-'));
+  const duck = await openDuck(dir);
+  try {
+    await defineSourceViews(duck, options.lake, extract, dir);
+    const models = TOTESYS_MODELS.filter((m) => m.rowLocal === table);
+    const quarantined = await quarantineFacts(duck, models);
+    const tables: Record<string, ProcessedTable> = {};
+    for (const query of models) {
+      const out = await writeOutput(duck, options.lake, query.sql, dir, model, query.table, extract.runId, query.kind, part);
+      if (out) tables[query.table] = out;
+      await options.checkpoint?.(`transform.after-object:${query.table}`);
+    }
+    for (const query of models.filter((m) => m.quarantine)) {
+      const name = `quarantine_${query.quarantine!.source}`;
+      const out = await writeOutput(duck, options.lake, `SELECT * FROM ${name}`, dir, model, name, extract.runId, 'quarantine', part);
+      if (out) tables[name] = out;
+    }
+    return { version: 1, stage: 'transform', runId: extract.runId, source: extract.source, model, input: `manifests/extract/${extract.runId}.json`, purpose: extract.purpose ?? 'incremental', startedAt, finishedAt: new Date().toISOString(), tables, quarantined };
+  } finally {
+    duck.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The totesys model as units: the base unit is the whole-run transform without the tables cut out of it. */
+export function totesysUnits(options: TransformOptions): UnitTransform<TransformPointer> {
+  return {
+    planUnits: planTotesysUnits,
+    async runUnit(extract, pointer, unit, part) {
+      if (unit.table) return { manifest: await transformTablePart(options, restrict(extract, (t) => (t === unit.table ? unit.objects! : 'none')), unit.table, part) };
+      const without = new Set(unit.without ?? []);
+      const { manifest, current } = await transformRun(options, restrict(extract, (t) => (without.has(t) ? 'none' : 'all')), pointer);
       return { manifest, pointer: { lastRunId: extract.runId, current } };
     },
-    options.checkpoint,
-  );
+  };
+}
+
+/** Transforms every extract run of the source not transformed yet, oldest first, unit by unit. */
+export function transformPending(options: TransformOptions & { unitRows?: number }): Promise<TransformResult[]> {
+  return transformEachPending<TransformPointer>(options.lake, options.source, totesysUnits(options), options.unitRows ?? DEFAULTS.unitRows, options.checkpoint);
 }

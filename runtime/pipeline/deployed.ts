@@ -3,6 +3,7 @@ import { functionSettings } from '../config/environment';
 import { once } from '../config/once';
 import { UsageError } from '../config/urls';
 import { sourceAdapter, warehouseAdapter } from './registry';
+import { unitRowsFromEnv } from './unit-rows';
 import type { BoundPipeline } from './run';
 
 /** `a, b or c`. */
@@ -28,6 +29,7 @@ export function pipelineFromEnv(env: NodeJS.ProcessEnv): BoundPipeline & { pipel
     lake: settings.lake,
     source: sourceAdapter(sourceKind).fromEnv(env),
     warehouseKind,
+    unitRows: unitRowsFromEnv(env),
     warehouse: once(() => warehouseAdapter(warehouseKind).fromEnv(env)),
   };
 }

@@ -4,7 +4,7 @@ import type { SourceKind, WarehouseKind } from '../contract';
 import type { ExtractManifest } from '../lake/manifest';
 import type { ObjectStore } from '../lake/port';
 import type { ReconcileSpec } from '../model/reconcile-spec';
-import type { TransformResult } from '../model/pending';
+import type { TransformPointerBase, TransformResult, UnitTransform } from '../model/pending';
 import type { StarModel } from '../model/star';
 import type { Warehouse } from '../warehouse/port';
 import type { Checkpoint } from './faults';
@@ -74,7 +74,10 @@ export interface SourceBinding {
   extract(request: ExtractRequest): Promise<ExtractOutcome>;
   /** Reaches the source (one connection, no data read), so a run fails before it writes anything. */
   check?(): Promise<void>;
-  transform(ctx: StepContext): Promise<TransformResult[]>;
+  /** Every pending extract run, unit by unit (the CLI's loop; see runtime/model/pending.ts). */
+  transform(ctx: StepContext & { unitRows?: number }): Promise<TransformResult[]>;
+  /** The model as units of work: what one bounded transform step runs (`transformNextUnit`). */
+  transformUnits(ctx: StepContext): UnitTransform<TransformPointerBase>;
   readonly backfill?: BackfillSupport;
   readonly reconcile?: ReconcileSupport;
   /** Rows per chunk and chunks at a time, when the settings name them. */

@@ -9,6 +9,7 @@ import type { DataTestResult, LoadResult } from '../warehouse/port';
 import { envCheckpoint, type Checkpoint } from './faults';
 import type { BackfillSummary, ExtractOutcome, SourceBinding } from './kinds';
 import { loadIntoWarehouse } from './load-step';
+import { unitRowsFromEnv } from './unit-rows';
 import { bindSource, warehouseAdapter, type SourceSettings, type WarehouseSettings } from './registry';
 
 /** One pipeline: a source of any kind, the lake, a warehouse of any kind. */
@@ -18,6 +19,8 @@ export interface PipelineTargets {
   lake: ObjectStore;
   /** The `<source>` of the lake keys; default the kind's dataset name (totesys, recurly). */
   sourceName?: string;
+  /** Rows per unit of work of the transform and the load; default DEFAULTS.unitRows. */
+  unitRows?: number;
 }
 
 export type PipelineStepName = 'check' | 'backfill' | 'extract' | 'transform' | 'load';
@@ -51,6 +54,8 @@ export interface BoundPipeline {
   lake: ObjectStore;
   source: SourceBinding;
   warehouseKind: WarehouseKind;
+  /** Rows per unit of work of the transform and the load. */
+  unitRows: number;
   /** The warehouse's settings, read on first use: only load and reconcile may read its secret. */
   warehouse(): Promise<WarehouseSettings>;
 }
@@ -61,14 +66,15 @@ export function bindPipeline(targets: PipelineTargets): BoundPipeline {
     lake: targets.lake,
     source: bindSource(targets.source),
     warehouseKind: targets.warehouse.kind,
+    unitRows: targets.unitRows ?? unitRowsFromEnv(process.env),
     warehouse: async () => targets.warehouse,
   };
 }
 
-/** The load step of a bound pipeline: the warehouse opened for the source's model, every pending run. */
+/** The load step of a bound pipeline: the warehouse opened for the source's model, every pending run, unit by unit. */
 export async function loadPipeline(pipeline: BoundPipeline, checkpoint?: Checkpoint): Promise<{ loads: LoadResult[]; dataTests: DataTestResult[] }> {
   const warehouse = await warehouseAdapter(pipeline.warehouseKind).open(await pipeline.warehouse(), pipeline.source.model);
-  return loadIntoWarehouse(warehouse, pipeline.lake, pipeline.sourceName, checkpoint);
+  return loadIntoWarehouse(warehouse, pipeline.lake, pipeline.sourceName, { model: pipeline.source.model, unitRows: pipeline.unitRows, checkpoint });
 }
 
 /**
@@ -124,7 +130,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     const extract = await pipeline.source.extract({ lake, source, runId, onProgress: options.onProgress, checkpoint });
     const t1 = Date.now();
     options.onStep?.('transform');
-    const transforms = await pipeline.source.transform({ lake, source, checkpoint });
+    const transforms = await pipeline.source.transform({ lake, source, checkpoint, unitRows: pipeline.unitRows });
     const t2 = Date.now();
     options.onStep?.('load');
     const { loads, dataTests } = await loadPipeline(pipeline, checkpoint);

@@ -27,9 +27,10 @@ export interface InstrumentOptions<R> {
   summarize?: (result: R) => Record<string, unknown>;
   /**
    * The stage that ends a run (load): emits RunDuration from the event's `runStartedAt`
-   * (ISO timestamp the extract stage returns and the state machine passes along).
+   * (ISO timestamp the extract stage returns and the state machine passes along). A function:
+   * whether this result ends it (a load taken in units ends with its last one).
    */
-  endsRun?: boolean;
+  endsRun?: boolean | ((result: R) => boolean);
   now?: () => number;
 }
 
@@ -79,7 +80,8 @@ export function instrumentHandler<E, R>(
       const durationMs = now() - started;
       metrics.addMetric(MetricName.StageDuration, MetricUnit.Milliseconds, durationMs);
       const runStartedAt = stringField(event, 'runStartedAt');
-      if (options.endsRun && runStartedAt && !Number.isNaN(Date.parse(runStartedAt))) {
+      const ends = typeof options.endsRun === 'function' ? options.endsRun(result) : options.endsRun;
+      if (ends && runStartedAt && !Number.isNaN(Date.parse(runStartedAt))) {
         recordRunDuration(metrics, (now() - Date.parse(runStartedAt)) / 1000);
       }
       logger.info('stage succeeded', {

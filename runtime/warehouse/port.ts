@@ -46,6 +46,8 @@ export interface Warehouse {
   ensureSchema(): Promise<void>;
   /** The newest run of the source this warehouse holds (run ids sort by time), if any. */
   lastLoadedRun(source: string): Promise<string | undefined>;
+  /** Whether a run (or a unit of one, runtime/pipeline/load-step.ts) is recorded as loaded. */
+  hasRun(runId: string): Promise<boolean>;
   /** Applies one processed run in one transaction; a run loaded before changes nothing (`loaded: false`). */
   loadRun(lake: ObjectStore, manifest: TransformManifest, checkpoint?: Checkpoint): Promise<LoadResult>;
   /** Checks run after loads that changed anything; a result with failures > 0 is a data-quality breach. */

@@ -53,7 +53,17 @@ test('single flight: the guard lists RUNNING executions of this machine and skip
 });
 
 test('Extract → Transform → Load, passing the runId from Extract', () => {
-  expect([states.Extract.Next, states.ExtractOutputCheck.Default, states.Transform.Next, states.Load.Next]).toEqual(['ExtractOutputCheck', 'Transform', 'Load', 'Done']);
+  expect([states.Extract.Next, states.ExtractOutputCheck.Default, states.UnitsStart.Next, states.Transform.Next, states.TransformOutputCheck.Default, states.TransformMore.Default, states.Load.Next, states.LoadOutputCheck.Default, states.LoadMore.Default]).toEqual([
+    'ExtractOutputCheck',
+    'UnitsStart',
+    'Transform',
+    'TransformOutputCheck',
+    'TransformMore',
+    'Load',
+    'LoadOutputCheck',
+    'LoadMore',
+    'Done',
+  ]);
   expect(states.Extract.Parameters).toEqual({ FunctionName: args.functionArns.Extract, Payload: {} });
   // Outputs are kept whole: a ResultSelector field that the function does not return is States.Runtime.
   for (const step of ['Extract', 'Transform', 'Load']) {
@@ -64,10 +74,34 @@ test('Extract → Transform → Load, passing the runId from Extract', () => {
   for (const step of ['Transform', 'Load'] as const) {
     expect(states[step].Parameters).toEqual({
       FunctionName: args.functionArns[step],
-      Payload: { 'runId.$': '$.extract.Payload.runId', 'runStartedAt.$': '$.extract.Payload.runStartedAt' },
+      Payload: { 'runId.$': '$.extract.Payload.runId', 'runStartedAt.$': '$.extract.Payload.runStartedAt', step: true },
     });
   }
   expect(states.Load.TimeoutSeconds).toBe(660);
+});
+
+test('Transform and Load loop over bounded units while the function answers more: true, at most maxPerStep per execution', () => {
+  expect(states.UnitsStart).toMatchObject({ Type: 'Pass', Result: { transform: 0, load: 0 }, ResultPath: '$.units' });
+  for (const [step, counter, other, next] of [['Transform', 'transform', 'load', 'Load'], ['Load', 'load', 'transform', 'Done']] as const) {
+    // `more` is read by a Choice, so it is checked first: a missing or non-boolean one alerts.
+    expect(states[`${step}OutputCheck`].Choices).toEqual([
+      { Not: { Variable: `$.${counter}.Payload.more`, IsPresent: true }, Next: `${step}OutputInvalid` },
+      { Not: { Variable: `$.${counter}.Payload.more`, IsBoolean: true }, Next: `${step}OutputInvalid` },
+    ]);
+    expect(states[`${step}OutputInvalid`]).toMatchObject({ Next: `${step}Failed` });
+    expect(states[`${step}More`]).toEqual({
+      Type: 'Choice',
+      Comment: expect.any(String),
+      Choices: [{ Variable: `$.${counter}.Payload.more`, BooleanEquals: true, Next: `${step}CountUnit` }],
+      Default: next,
+    });
+    expect(states[`${step}CountUnit`]).toMatchObject({ Type: 'Pass', Parameters: { [`${counter}.$`]: `States.MathAdd($.units.${counter}, 1)`, [`${other}.$`]: `$.units.${other}` }, ResultPath: '$.units', Next: `${step}UnitBound` });
+    expect(states[`${step}UnitBound`]).toMatchObject({ Choices: [{ Variable: `$.units.${counter}`, NumericGreaterThanEquals: 1000, Next: 'UnitsLeftForNextRun' }], Default: step });
+  }
+  expect(states.UnitsLeftForNextRun.Type).toBe('Succeed');
+  const bounded = buildStateMachineDefinition({ ...args, units: { maxPerStep: 5, loopTimeoutSeconds: 3600 } });
+  expect(((bounded.States as States).LoadUnitBound.Choices as Array<Record<string, unknown>>)[0].NumericGreaterThanEquals).toBe(5);
+  expect(definition.TimeoutSeconds - bounded.TimeoutSeconds).toBe(86_400 - 3600);
 });
 
 test('a field of Extract\'s output that later states read is checked before use; a missing one alerts', () => {
@@ -82,7 +116,7 @@ test('a field of Extract\'s output that later states read is checked before use;
   // No state reads a path into a function's output other than those the checks cover.
   const text = JSON.stringify(definition);
   const read = [...new Set([...text.matchAll(/"\$\.(\w+)\.Payload\.(\w+)"/g)].map((m) => `${m[1]}.${m[2]}`))].sort();
-  expect(read).toEqual(['extract.runId', 'extract.runStartedAt']);
+  expect(read).toEqual(['extract.runId', 'extract.runStartedAt', 'load.more', 'transform.more']);
 });
 
 test('every step retries with exponential backoff and catches into the alert path', () => {

@@ -14,13 +14,16 @@ import { warehouseChecksums } from '../support/warehouse-checksum';
 /**
  * The named fault points (crash-recovery.test.ts) stop a run between two operations; this kills
  * it with SIGKILL at a random moment, so the kill lands inside a unit of work: mid-COPY of a
- * backfill chunk, inside a DuckDB statement, inside the load transaction. The moments are
+ * backfill chunk, inside a transform unit's DuckDB statement, inside a load unit's transaction
+ * (transform and load run in units of 700 rows here, TRIBUTARY_UNIT_ROWS). The moments are
  * spread over the run (trial i in the i-th slice of an uninterrupted run's duration) and drawn
  * from a seed printed on failure (TRIBUTARY_KILL_SEED reproduces a run).
  */
 const CLI = resolve(__dirname, '..', '..', 'bin', 'tributary.js');
 const TRIALS = 3;
 const CHUNK_ROWS = '700';
+/** Transform and load units of at most 700 rows: the backfilled run is cut into many, so kills land inside units. */
+const UNIT_ROWS = '700';
 const SEED = Number(process.env.TRIBUTARY_KILL_SEED ?? Date.now() % 1_000_000);
 
 /** mulberry32: a small seeded generator, so a failing draw can be replayed. */
@@ -39,7 +42,7 @@ function random(seed: number): () => number {
 function runCli(args: string[], killAfterMs?: number): Promise<{ ms: number; code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolveRun, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, TRIBUTARY_FAULT: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, TRIBUTARY_FAULT: '', TRIBUTARY_UNIT_ROWS: UNIT_ROWS }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
@@ -94,7 +97,7 @@ describe(`a run SIGKILLed at random moments (seed ${SEED})`, () => {
       outcomes.push(killed.signal === 'SIGKILL' ? `killed at ${at} ms` : `finished before ${at} ms`);
       // Either killed, or it had finished cleanly: never a failure of its own.
       expect({ at, signal: killed.signal, code: killed.signal ? null : killed.code }).toEqual({ at, signal: killed.signal === 'SIGKILL' ? 'SIGKILL' : null, code: killed.signal ? null : 0 });
-      await runPipeline({ ...totesys(sourceUrl, warehouseUrl, new LocalObjectStore(lake), { chunkRows: Number(CHUNK_ROWS) }), checkpoint: () => undefined });
+      await runPipeline({ ...totesys(sourceUrl, warehouseUrl, new LocalObjectStore(lake), { chunkRows: Number(CHUNK_ROWS) }), unitRows: Number(UNIT_ROWS), checkpoint: () => undefined });
       expect({ trial, at, tables: await warehouseChecksums(warehouseUrl) }).toEqual({ trial, at, tables: reference });
       expect({ trial, at, extracted: await extractedRows(new LocalObjectStore(lake)) }).toEqual({ trial, at, extracted: referenceRows });
     }

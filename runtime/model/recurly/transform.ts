@@ -6,7 +6,8 @@ import { manifestKey, processedKey } from '../../lake/keys';
 import { downloadVerified, reextractHint } from '../../lake/verify';
 import type { ExtractManifest, ProcessedTable, TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
-import { transformEachPending, type TransformPointerBase, type TransformResult } from '../pending';
+import { transformEachPending, type TransformPointerBase, type TransformResult, type UnitTransform } from '../pending';
+import { DEFAULTS } from '../../contract';
 import { DUCK_TYPES, duckLiteral, openDuck, type Duck } from '../duckdb';
 import { RECURLY_TABLES, type RestColumn, type RestTableModel } from './tables';
 
@@ -118,12 +119,14 @@ export async function transformRecurlyRun(options: RecurlyTransformOptions, extr
   }
 }
 
-/** Transforms every extract run of the source not transformed yet, oldest first. */
+/**
+ * Transforms every extract run of the source not transformed yet, oldest first. A Recurly run
+ * is one unit (its endpoints are paged into objects by the extract; NOT cut further yet).
+ */
 export function transformRecurlyPending(options: RecurlyTransformOptions): Promise<RecurlyTransformResult[]> {
-  return transformEachPending<TransformPointerBase>(
-    options.lake,
-    options.source,
-    async (extract) => ({ manifest: await transformRecurlyRun(options, extract), pointer: { lastRunId: extract.runId } }),
-    options.checkpoint,
-  );
+  return transformEachPending<TransformPointerBase>(options.lake, options.source, recurlyUnits(options), DEFAULTS.unitRows, options.checkpoint);
+}
+
+export function recurlyUnits(options: RecurlyTransformOptions): UnitTransform<TransformPointerBase> {
+  return { runUnit: async (extract) => ({ manifest: await transformRecurlyRun(options, extract), pointer: { lastRunId: extract.runId } }) };
 }

@@ -28,6 +28,11 @@ export interface ModelQuery {
   table: string;
   kind: 'dimension' | 'fact';
   sql: string;
+  /**
+   * The one source table this model reads, when it reads no other (no `cur_` table, no join):
+   * its rows then transform in any grouping, so a large run of that table is cut into units.
+   */
+  rowLocal?: string;
   /** For facts: the source table and id, and the SQL of the reason a row is quarantined. */
   quarantine?: { source: string; id: string; reason: string };
 }
@@ -100,6 +105,7 @@ FROM src_payment_type`,
   },
   {
     table: 'dim_transaction',
+    rowLocal: 'transaction',
     kind: 'dimension',
     sql: `
 SELECT CAST(transaction_id AS INTEGER) AS transaction_id, transaction_type,
@@ -108,6 +114,7 @@ FROM src_transaction`,
   },
   {
     table: 'fact_sales_order',
+    rowLocal: 'sales_order',
     kind: 'fact',
     quarantine: { source: 'sales_order', id: 'sales_order_id', reason: dateProblems(['agreed_payment_date', 'agreed_delivery_date']) },
     sql: `
@@ -125,6 +132,7 @@ FROM src_sales_order`,
   },
   {
     table: 'fact_purchase_order',
+    rowLocal: 'purchase_order',
     kind: 'fact',
     quarantine: { source: 'purchase_order', id: 'purchase_order_id', reason: dateProblems(['agreed_delivery_date', 'agreed_payment_date']) },
     sql: `
@@ -142,6 +150,7 @@ FROM src_purchase_order`,
   },
   {
     table: 'fact_payment',
+    rowLocal: 'payment',
     kind: 'fact',
     quarantine: { source: 'payment', id: 'payment_id', reason: dateProblems(['payment_date']) },
     sql: `

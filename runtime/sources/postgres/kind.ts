@@ -4,7 +4,8 @@ import { optionalString, positiveInteger } from '../../config/options';
 import { parsePostgresUrl, UsageError } from '../../config/urls';
 import { TOTESYS_RECONCILE } from '../../model/totesys/reconcile';
 import { TOTESYS_STAR } from '../../model/totesys/star';
-import { transformPending } from '../../model/transform';
+import { totesysUnits, transformPending } from '../../model/transform';
+import type { TransformPointerBase, UnitTransform } from '../../model/pending';
 import { connectPostgres } from '../../postgres/connect';
 import type { BackfillChunkRef, CliValues, SourceBinding, SourceKindAdapter } from '../../pipeline/kinds';
 import { once } from '../../config/once';
@@ -71,7 +72,8 @@ function bindPostgres(url: () => Promise<string>, settings: Omit<PostgresSourceS
         const client = await connectPostgres(await url(), 'source');
         await client.end();
       },
-      transform: (ctx) => transformPending({ lake: ctx.lake, source: ctx.source, checkpoint: ctx.checkpoint }),
+      transform: (ctx) => transformPending({ lake: ctx.lake, source: ctx.source, checkpoint: ctx.checkpoint, unitRows: ctx.unitRows }),
+      transformUnits: (ctx) => totesysUnits({ lake: ctx.lake, source: ctx.source, checkpoint: ctx.checkpoint }) as UnitTransform<TransformPointerBase>,
       backfill: {
         async runAll(ctx) {
           const done = await runBackfill({ sourceUrl: await url(), lake: ctx.lake, source: ctx.source, tables, chunkRows: ctx.chunkRows, concurrency: ctx.concurrency, checkpoint: ctx.checkpoint });

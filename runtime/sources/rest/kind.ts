@@ -2,7 +2,7 @@ import { ENV } from '../../contract';
 import { optionalString } from '../../config/options';
 import { UsageError } from '../../config/urls';
 import { RECURLY_MODEL, recurlyTablesFor } from '../../model/recurly/tables';
-import { transformRecurlyPending } from '../../model/recurly/transform';
+import { recurlyUnits, transformRecurlyPending } from '../../model/recurly/transform';
 import { once } from '../../config/once';
 import type { SourceBinding, SourceKindAdapter } from '../../pipeline/kinds';
 import { registerSecret } from '../../telemetry/redact';
@@ -88,5 +88,6 @@ function bindRest(apiKey: () => Promise<string>, settings: Omit<RestSourceSettin
           checkpoint: req.checkpoint,
         }),
       transform: (ctx) => transformRecurlyPending({ lake: ctx.lake, source: ctx.source, tables: recurlyTablesFor(names), checkpoint: ctx.checkpoint }),
+      transformUnits: (ctx) => recurlyUnits({ lake: ctx.lake, source: ctx.source, tables: recurlyTablesFor(names), checkpoint: ctx.checkpoint }),
     };
   }

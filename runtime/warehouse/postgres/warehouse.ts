@@ -56,6 +56,10 @@ export class PostgresWarehouse implements Warehouse {
     return res.rows[0].run_id ?? undefined;
   }
 
+  async hasRun(runId: string): Promise<boolean> {
+    return ((await this.client.query('SELECT 1 FROM tributary_load_runs WHERE run_id = $1', [runId])).rowCount ?? 0) > 0;
+  }
+
   /** Applies one processed manifest in one transaction; a run loaded before changes nothing. */
   async loadRun(lake: ObjectStore, manifest: TransformManifest, checkpoint?: Checkpoint): Promise<LoadResult> {
     const result: LoadResult = { runId: manifest.runId, loaded: false, tables: [], inferred: 0, datesAdded: 0 };

@@ -69,6 +69,10 @@ export class RedshiftWarehouse implements Warehouse {
     return typeof row?.run_id === 'string' ? row.run_id : undefined;
   }
 
+  hasRun(runId: string): Promise<boolean> {
+    return this.isLoaded(runId);
+  }
+
   private async isLoaded(runId: string): Promise<boolean> {
     const [row] = await this.api.query(`SELECT count(*) AS n FROM ${LOAD_RUNS} WHERE run_id = :run_id`, { run_id: runId });
     return Number(row?.n ?? 0) > 0;

@@ -70,6 +70,11 @@ WHEN NOT MATCHED THEN INSERT ("MODEL", "VERSION") VALUES (s."MODEL", s."VERSION"
     return typeof row?.RUN_ID === 'string' ? row.RUN_ID : undefined;
   }
 
+  async hasRun(runId: string): Promise<boolean> {
+    const [done] = await this.run(runLoaded(runId));
+    return Number(done?.N ?? 0) > 0;
+  }
+
   /**
    * Applies one processed manifest; a run already in TRIBUTARY_LOAD_RUNS issues no change. The
    * stage reads the processed zone itself, so the lake is not read here.

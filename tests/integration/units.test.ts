@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { backfillStage } from '../../runtime/handlers/backfill';
+import { extractStage } from '../../runtime/handlers/extract';
+import { loadStage } from '../../runtime/handlers/load';
+import { transformStage } from '../../runtime/handlers/transform';
+import { listManifestRunIds, readManifest, type TransformManifest } from '../../runtime/lake/manifest';
+import { LocalObjectStore } from '../../runtime/lake/local';
+import { groupObjects } from '../../runtime/model/pending';
+import { planTotesysUnits } from '../../runtime/model/transform';
+import { TOTESYS_STAR } from '../../runtime/model/totesys/star';
+import { planLoadUnits } from '../../runtime/pipeline/load-step';
+import { runPipeline } from '../../runtime/pipeline/run';
+import { seedTotesys } from '../../runtime/sources/postgres/seed';
+import { totesys } from '../support/pipelines';
+import { createDatabase } from '../support/services';
+import { withClient } from '../support/totesys';
+import { warehouseChecksums } from '../support/warehouse-checksum';
+
+/**
+ * Bounded units of work: a run larger than `unitRows` is transformed and loaded in units of
+ * whole objects of at most that many rows, one invocation (or CLI loop turn) and one
+ * transaction each, and ends exactly where the whole-run path ends.
+ */
+const object = (rows: number) => ({ key: `k${rows}`, rows, bytes: rows, sha256: 'x' });
+
+describe('unit plans', () => {
+  it('groups whole objects, in order, up to the bound (a larger object alone)', () => {
+    expect(groupObjects([300, 300, 300, 900, 100].map(object), 700)).toEqual([[0, 1], [2], [3], [4]]);
+    expect(groupObjects([], 700)).toEqual([]);
+  });
+
+  it('cuts only row-local tables out of a transform run, the rest stays in the base unit', () => {
+    const table = (rows: number[]) => ({ rows: rows.reduce((a, b) => a + b, 0), objects: rows.map(object), watermark: { from: null, to: null }, snapshot: null, columns: [] });
+    const extract = {
+      version: 1 as const, stage: 'extract' as const, runId: 'r', source: 'totesys', format: 'csv.gz' as const, startedAt: '', finishedAt: '',
+      tables: { sales_order: table([700, 700, 600]), payment: table([500]), staff: table([700, 700]) },
+    };
+    expect(planTotesysUnits(extract, 700)).toEqual([
+      { id: 'base', without: ['sales_order'] },
+      { id: 'sales_order-00001', table: 'sales_order', objects: [0] },
+      { id: 'sales_order-00002', table: 'sales_order', objects: [1] },
+      { id: 'sales_order-00003', table: 'sales_order', objects: [2] },
+    ]);
+    expect(planTotesysUnits(extract, 10_000)).toEqual([{ id: 'base' }]);
+  });
+
+  it('loads dimensions before facts, each unit within the bound; a small run stays one transaction', () => {
+    const entry = (kind: 'dimension' | 'fact', rows: number[]) => ({ kind, rows: rows.reduce((a, b) => a + b, 0), objects: rows.map(object) });
+    const manifest: TransformManifest = {
+      version: 1, stage: 'transform', runId: 'R', source: 'totesys', model: 'totesys', input: '', startedAt: '', finishedAt: '', quarantined: [],
+      tables: { dim_staff: entry('dimension', [20]), dim_transaction: entry('dimension', [600, 600]), fact_sales_order: entry('fact', [700, 50]), fact_payment: entry('fact', [600]) },
+    };
+    const units = planLoadUnits(TOTESYS_STAR, manifest, 700)!;
+    expect(units).toEqual([
+      { id: '-R-00001', tables: { dim_staff: [0], dim_transaction: [0] } },
+      { id: '-R-00002', tables: { dim_transaction: [1] } },
+      { id: '-R-00003', tables: { fact_sales_order: [0] } },
+      { id: '-R-00004', tables: { fact_sales_order: [1], fact_payment: [0] } },
+    ]);
+    expect(planLoadUnits(TOTESYS_STAR, manifest, 10_000)).toBeUndefined();
+  });
+});
+
+describe('a backfilled run in units of 700 rows', () => {
+  let sourceUrl: string;
+  let reference: Awaited<ReturnType<typeof warehouseChecksums>>;
+  const dirs: string[] = [];
+  const lakeDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lake-units-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  beforeAll(async () => {
+    sourceUrl = await createDatabase('unitsrc');
+    await seedTotesys({ sourceUrl, generate: 2000 });
+    const warehouseUrl = await createDatabase('unitref');
+    await runPipeline({ ...totesys(sourceUrl, warehouseUrl, new LocalObjectStore(lakeDir()), { chunkRows: 700 }), checkpoint: () => undefined });
+    reference = await warehouseChecksums(warehouseUrl);
+    expect(reference.fact_sales_order.rows).toBe(2000);
+  });
+
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('CLI loop: the same warehouse as whole runs, every load unit within 700 rows and recorded with its rows', async () => {
+    const warehouseUrl = await createDatabase('unitcli');
+    const lake = new LocalObjectStore(lakeDir());
+    const summary = await runPipeline({ ...totesys(sourceUrl, warehouseUrl, lake, { chunkRows: 700 }), unitRows: 700, checkpoint: () => undefined });
+    expect(await warehouseChecksums(warehouseUrl)).toEqual(reference);
+    // The backfill's run was transformed in units: its sales orders (3 chunks) as 3 objects.
+    const backfillRun = summary.transforms.find((t) => t.manifest.tables.fact_sales_order?.rows === 2000)!;
+    expect(backfillRun.manifest.tables.fact_sales_order.objects.length).toBe(3);
+    const units = await withClient(warehouseUrl, async (c) => (await c.query<{ run_id: string; summary: { tables: Array<{ staged: number }> } }>(`SELECT run_id, summary FROM tributary_load_runs WHERE run_id LIKE '-%' ORDER BY run_id`)).rows);
+    expect(units.length).toBeGreaterThan(4);
+    for (const u of units) expect(u.run_id.startsWith(`-${backfillRun.runId}-`)).toBe(true);
+    for (const u of units) expect(u.summary.tables.reduce((n, t) => n + t.staged, 0)).toBeLessThanOrEqual(700);
+    // The run itself is recorded once all its units are, so the next load starts after it.
+    expect(await withClient(warehouseUrl, async (c) => (await c.query(`SELECT 1 FROM tributary_load_runs WHERE run_id = $1`, [backfillRun.runId])).rowCount)).toBe(1);
+    // A second run changes nothing.
+    await runPipeline({ ...totesys(sourceUrl, warehouseUrl, lake, { chunkRows: 700 }), unitRows: 700, checkpoint: () => undefined });
+    expect(await warehouseChecksums(warehouseUrl)).toEqual(reference);
+  });
+
+  it('deployed path: the handlers take one unit per invocation until more is false, as the state machine loops', async () => {
+    const warehouseUrl = await createDatabase('unitstep');
+    const lakePath = lakeDir();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TRIBUTARY_PIPELINE: 'totesys',
+      TRIBUTARY_SOURCE_NAME: 'totesys',
+      TRIBUTARY_LAKE: lakePath,
+      TRIBUTARY_SOURCE_URL: sourceUrl,
+      TRIBUTARY_WAREHOUSE_URL: warehouseUrl,
+      TRIBUTARY_WAREHOUSE_KIND: 'postgres',
+      TRIBUTARY_CHUNK_ROWS: '700',
+      TRIBUTARY_UNIT_ROWS: '700',
+      TRIBUTARY_FAULT: '',
+    };
+    const plan = await backfillStage({ action: 'plan' }, env);
+    if (plan.action !== 'plan' || !plan.backfillId) throw new Error('expected a backfill plan');
+    const lake = new LocalObjectStore(lakePath);
+    const chunks = JSON.parse((await lake.getText(plan.chunksKey!))!) as Array<{ table: string; index: number; lo: number; hi: number }>;
+    for (const chunk of chunks) await backfillStage({ action: 'chunk', backfillId: plan.backfillId, chunk }, env);
+    await backfillStage({ action: 'finish', backfillId: plan.backfillId }, env);
+    const { runId } = await extractStage({}, env);
+    const transformCalls: string[] = [];
+    for (let more = true; more; ) {
+      const out = await transformStage({ runId, step: true }, env);
+      transformCalls.push(out.unit ?? `finish ${out.transformedRuns.join(',')}`);
+      more = out.more;
+      expect(transformCalls.length).toBeLessThan(40);
+    }
+    // The backfill run: base + 3 sales_order + 3 payment + 3 transaction units, then its finish; then the incremental run.
+    expect(transformCalls.filter((c) => c.startsWith('sales_order-')).length).toBe(3);
+    expect(transformCalls.filter((c) => c.startsWith('finish')).length).toBe(2);
+    let loadCalls = 0;
+    for (let more = true; more; loadCalls++) more = (await loadStage({ runId, step: true }, env)).more;
+    expect(loadCalls).toBeGreaterThan(5);
+    expect(await warehouseChecksums(warehouseUrl)).toEqual(reference);
+    const processed = await listManifestRunIds(lake, 'transform');
+    expect(processed.length).toBe(2);
+    expect((await readManifest<TransformManifest>(lake, 'transform', processed[0]))!.tables.fact_payment.objects.length).toBeGreaterThan(1);
+  });
+});
