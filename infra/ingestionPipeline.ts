@@ -265,6 +265,7 @@ export class IngestionPipeline extends pulumi.ComponentResource {
         accountId: args.aws.accountId,
         region: args.aws.region,
         sourceName: args.source.name,
+        warehouseKind: args.warehouse.kind,
         functions: this.functions,
         timeoutSeconds: timeout,
         backfillMaxConcurrency: args.backfill?.maxConcurrency,

@@ -11,6 +11,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { withName } from './common';
 import type { PlatformTags } from './tags';
 import { AWS_REQUIRES_WILDCARD, distributedMapStatements, document, publishStatements, trustPolicy, xrayStatement, type PolicyStatement } from './iam';
+import { WAREHOUSE_CAPABILITIES, type WarehouseKind } from '../runtime/contract';
 import { buildStateMachineDefinition, type RetrySettings } from './stateMachine';
 
 export interface PipelineStateMachineArgs {
@@ -21,6 +22,8 @@ export interface PipelineStateMachineArgs {
   readonly accountId: string;
   readonly region: string;
   readonly sourceName: string;
+  /** An asynchronous warehouse (WAREHOUSE_CAPABILITIES.asyncStatements) gets the statement-polling states. */
+  readonly warehouseKind?: WarehouseKind;
   readonly functions: {
     readonly extract: aws.lambda.Function;
     readonly transform: aws.lambda.Function;
@@ -93,6 +96,7 @@ export function createPipelineStateMachine(name: string, args: PipelineStateMach
               retry: args.retry,
               ...(backfill ? { backfill: { functionArn: backfill, timeoutSeconds: timeout.backfill, rawBucketName: rawBucket, maxConcurrency: args.backfillMaxConcurrency } } : {}),
               ...(reconcile ? { reconcile: { functionArn: reconcile, timeoutSeconds: timeout.reconcile } } : {}),
+              ...(args.warehouseKind && WAREHOUSE_CAPABILITIES[args.warehouseKind].asyncStatements ? { warehouseStatements: {} } : {}),
             }),
           ),
         ),

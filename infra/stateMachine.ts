@@ -106,6 +106,21 @@ export interface StateMachineDefinitionArgs {
   readonly reconcile?: ReconcileBranchArgs;
   /** Units of work of the transform and the load: how many, and how long, one execution takes. */
   readonly units?: UnitLoopArgs;
+  /** The warehouse runs loads as statements the machine waits on (Redshift): adds the polling states. */
+  readonly warehouseStatements?: WarehouseStatementArgs;
+}
+
+/**
+ * Waiting on a warehouse statement: Load submits (BatchExecuteStatement) and answers its id; the
+ * machine waits `pollSeconds`, asks the load function for the statement's status (its own role
+ * submitted it, and the Data API shows a statement to the identity that ran it), at most
+ * `maxPolls` times, then invokes Load again with the finished statement.
+ */
+export interface WarehouseStatementArgs {
+  /** Seconds between polls. Default 15. */
+  readonly pollSeconds?: number;
+  /** Polls per statement before the load is reported failed. Default 480 (two hours at 15 s). */
+  readonly maxPolls?: number;
 }
 
 /**
@@ -124,6 +139,8 @@ export const DEFAULT_RETRY: RetrySettings = { maxAttempts: 2, intervalSeconds: 3
 export const DEFAULT_BACKFILL_MAX_CONCURRENCY = 10;
 export const DEFAULT_BACKFILL_MAP_TIMEOUT_SECONDS = 86_400;
 export const DEFAULT_MAX_UNITS_PER_STEP = 1000;
+export const DEFAULT_STATEMENT_POLL_SECONDS = 15;
+export const DEFAULT_STATEMENT_MAX_POLLS = 480;
 export const DEFAULT_UNIT_LOOP_TIMEOUT_SECONDS = 86_400;
 /** The execution input selecting the reconcile branch. */
 export const RECONCILE_INPUT = { mode: 'reconcile' } as const;
@@ -185,12 +202,13 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
     ...(o.next ? { Next: o.next } : { End: true }),
   });
 
+  const statements = args.warehouseStatements;
   const runIdAndStart = { 'runId.$': '$.extract.Payload.runId', 'runStartedAt.$': '$.extract.Payload.runStartedAt' };
   const lambdaTask = (step: Step, next: string): State =>
     invoke({
       comment: step === 'Extract' ? `${step} (Lambda), retried with exponential backoff` : `${step} (Lambda): one bounded unit of work, retried with exponential backoff`,
       functionArn: args.functionArns[step],
-      payload: step === 'Extract' ? {} : { ...runIdAndStart, step: true },
+      payload: step === 'Extract' ? {} : { ...runIdAndStart, step: true, ...(step === 'Load' && statements ? { 'statementId.$': '$.load.Payload.statementId', 'phase.$': '$.load.Payload.phase', 'unit.$': '$.load.Payload.unit' } : {}) },
       resultPath: `$.${step.toLowerCase()}`,
       timeoutSeconds: args.timeoutSeconds[step],
       failState: `${step}Failed`,
@@ -239,11 +257,14 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
     const other = step === 'Transform' ? 'load' : 'transform';
     return {
       [step]: lambdaTask(step, `${step}OutputCheck`),
-      ...outputCheck(step, `$.${counter}.Payload`, { more: 'boolean' }, `${step}More`),
+      ...outputCheck(step, `$.${counter}.Payload`, step === 'Load' && statements ? { more: 'boolean', statementId: 'string', phase: 'string', unit: 'string' } : { more: 'boolean' }, `${step}More`),
       [`${step}More`]: {
         Type: 'Choice',
-        Comment: `${step} answered whether work remains`,
-        Choices: [{ Variable: `$.${counter}.Payload.more`, BooleanEquals: true, Next: `${step}CountUnit` }],
+        Comment: `${step} answered whether work remains${step === 'Load' && statements ? ' (and whether it submitted a statement to wait on)' : ''}`,
+        Choices: [
+          ...(step === 'Load' && statements ? [{ Not: { Variable: '$.load.Payload.statementId', StringEquals: '' }, Next: 'LoadPollStart' }] : []),
+          { Variable: `$.${counter}.Payload.more`, BooleanEquals: true, Next: `${step}CountUnit` },
+        ],
         Default: next,
       },
       [`${step}CountUnit`]: {
@@ -277,6 +298,47 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
     ResultPath: '$.alert',
     Next: 'NotifyFailure',
   });
+
+  const maxPolls = statements?.maxPolls ?? DEFAULT_STATEMENT_MAX_POLLS;
+  const statementFailed = (cause: string): State => ({
+    Type: 'Pass',
+    Parameters: { Error: 'Tributary.WarehouseStatementFailed', 'Cause.$': `States.Format('${cause}', $.load.Payload.statementId)` },
+    ResultPath: '$.error',
+    Next: 'LoadFailed',
+  });
+  const statementStates: Record<string, State> = statements
+    ? {
+        LoadPollStart: { Type: 'Pass', Comment: 'Polls of this statement so far', Result: { n: 0 }, ResultPath: '$.poll', Next: 'LoadStatementWait' },
+        LoadStatementWait: { Type: 'Wait', Comment: 'The warehouse runs the statement on its own engine; no function waits on it', Seconds: statements.pollSeconds ?? DEFAULT_STATEMENT_POLL_SECONDS, Next: 'LoadStatementPoll' },
+        LoadStatementPoll: invoke({
+          comment: 'The status of the submitted statement (the load function describes it: its role ran it)',
+          functionArn: args.functionArns.Load,
+          payload: { 'runId.$': '$.extract.Payload.runId', poll: true, 'statementId.$': '$.load.Payload.statementId' },
+          resultPath: '$.statement',
+          timeoutSeconds: 60,
+          failState: 'LoadFailed',
+          next: 'LoadStatementPollOutputCheck',
+        }),
+        ...outputCheck('LoadStatementPoll', '$.statement.Payload', { status: 'string' }, 'LoadStatementEnded'),
+        LoadStatementEnded: {
+          Type: 'Choice',
+          Comment: 'Ended: Load again, which goes on after a FINISHED statement and fails with the error of a FAILED or ABORTED one (its Catch sends the alert)',
+          Choices: ['FINISHED', 'FAILED', 'ABORTED'].map((status) => ({ Variable: '$.statement.Payload.status', StringEquals: status, Next: 'Load' })),
+          Default: 'LoadPollCount',
+        },
+        LoadPollCount: { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.poll.n, 1)' }, ResultPath: '$.poll', Next: 'LoadPollBound' },
+        LoadPollBound: {
+          Type: 'Choice',
+          Comment: `At most ${maxPolls} polls per statement`,
+          Choices: [{ Variable: '$.poll.n', NumericGreaterThanEquals: maxPolls, Next: 'LoadStatementTimedOut' }],
+          Default: 'LoadStatementWait',
+        },
+        // The poll's output check reports as Load: the alert names the step whose statement it was.
+        LoadStatementPollFailed: alert('Load', true),
+        LoadStatementTimedOut: statementFailed(`warehouse statement {} did not end within ${maxPolls} polls`),
+      }
+    : {};
+
 
   const isReconcile = { And: [{ Variable: '$.mode', IsPresent: true }, { Variable: '$.mode', StringEquals: RECONCILE_INPUT.mode }] };
   const anotherRun = { Variable: '$.guard.running', NumericGreaterThan: 1 };
@@ -398,8 +460,20 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
       ResultPath: '$.units',
       Next: 'Transform',
     },
-    ...unitLoop('Transform', 'Load'),
+    ...unitLoop('Transform', statements ? 'LoadStart' : 'Load'),
+    ...(statements
+      ? {
+          LoadStart: {
+            Type: 'Pass',
+            Comment: 'No warehouse statement submitted yet: the first Load call reads an empty one',
+            Result: { Payload: { statementId: '', phase: '', unit: '' } },
+            ResultPath: '$.load',
+            Next: 'Load',
+          },
+        }
+      : {}),
     ...unitLoop('Load', 'Done'),
+    ...statementStates,
     UnitsLeftForNextRun: {
       Type: 'Succeed',
       Comment: 'This execution took its share of units; the next scheduled run resumes at the first unit not done',

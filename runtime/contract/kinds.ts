@@ -35,12 +35,17 @@ export const SOURCE_CAPABILITIES: Readonly<Record<SourceKind, SourceCapabilities
 export interface WarehouseCapabilities {
   /** Reconciliation reads the warehouse over a PostgreSQL connection. */
   readonly reconcile: boolean;
+  /**
+   * Loads run as statements on the warehouse's own engine that the load submits and the state
+   * machine waits on (polling through the load function), not inside a function's lifetime.
+   */
+  readonly asyncStatements: boolean;
 }
 
 export const WAREHOUSE_CAPABILITIES: Readonly<Record<WarehouseKind, WarehouseCapabilities>> = {
-  postgres: { reconcile: true },
-  snowflake: { reconcile: false },
-  redshift: { reconcile: false },
+  postgres: { reconcile: true, asyncStatements: false },
+  snowflake: { reconcile: false, asyncStatements: false },
+  redshift: { reconcile: false, asyncStatements: true },
 };
 
 /** Whether a pipeline has the backfill and reconcile branches. */

@@ -2,7 +2,7 @@ import { listManifestRunIds, readManifest, type TransformManifest } from '../lak
 import type { ObjectStore } from '../lake/port';
 import { groupObjects } from '../model/pending';
 import type { StarModel } from '../model/star';
-import type { DataTestResult, LoadResult, Warehouse } from '../warehouse/port';
+import type { AsyncLoad, DataTestResult, LoadResult, Warehouse } from '../warehouse/port';
 import { DEFAULTS } from '../contract';
 import type { Checkpoint } from './faults';
 
@@ -15,8 +15,8 @@ import type { Checkpoint } from './faults';
  * the unit's record (`-<runId>-<n>`), so no reader ever sees a unit half-applied. Units load in
  * order, so the recorded ones are a prefix of the list; the run's own record follows the last.
  *
- * Unit records sort before every run id (`-` < digits), so `lastLoadedRun` (the greatest run id
- * of the source) never names a unit; a run partly loaded stays pending and resumes at its first
+ * Unit records start with `-` and `lastLoadedRun` (the greatest run id of the source) leaves
+ * them out (a linguistic collation would not sort `-` before digits), so it never names a unit; a run partly loaded stays pending and resumes at its first
  * unit not recorded. Dimension upserts and fact appends by version key are idempotent besides.
  */
 export interface LoadUnit {
@@ -72,7 +72,70 @@ export interface LoadUnitOptions {
   /** Rows per unit; default DEFAULTS.unitRows. */
   unitRows?: number;
   checkpoint?: Checkpoint;
+  /**
+   * Asynchronous warehouses (`Warehouse.async`): submit the unit's statements and return without
+   * waiting; `after` is the statement the caller waited for since the last call.
+   */
+  submit?: { after?: SubmittedStatement };
 }
+
+/** A warehouse statement submitted by a load step, for the caller to wait on. */
+export interface SubmittedStatement {
+  statementId: string;
+  /** `stage`: the COPY batch (apply follows); `apply`: the unit's transaction. */
+  phase: 'stage' | 'apply';
+  /** The unit's record id (`-<run>-<n>`), or the run id (a run loaded whole, or a split run's own record). */
+  unit: string;
+}
+
+const UNIT_ID = /^-(.+)-(\d{5})$/;
+
+/** The manifest a unit id stands for, from the lake (unit ids name their run and index). */
+async function manifestOfUnit(lake: ObjectStore, model: StarModel | undefined, unitRows: number, unit: string): Promise<TransformManifest> {
+  const match = UNIT_ID.exec(unit);
+  const runId = match ? match[1] : unit;
+  const manifest = await readManifest<TransformManifest>(lake, 'transform', runId);
+  if (!manifest) throw new Error(`load: no processed manifest for ${runId} (statement unit ${unit})`);
+  const units = model ? planLoadUnits(model, manifest, unitRows) : undefined;
+  if (match) {
+    const found = units?.[Number(match[2]) - 1];
+    if (!found || found.id !== unit) throw new Error(`load: ${unit} is not a unit of ${runId} at ${unitRows} rows a unit`);
+    return unitManifest(manifest, found);
+  }
+  return units ? { ...manifest, tables: {} } : manifest;
+}
+
+/**
+ * The asynchronous step (`submit`): after a statement the caller waited for, its follow-up (the
+ * apply after a staging batch, or the outcome of an apply); otherwise the next unit's staging
+ * submitted. A statement that did not finish is an error here (the state machine calls again on
+ * any end, so a failed statement's error reaches the alert).
+ */
+async function submitNext(warehouse: Warehouse & { async: AsyncLoad }, lake: ObjectStore, source: string, options: LoadUnitOptions, after: SubmittedStatement | undefined): Promise<LoadStepResult> {
+  const { model, unitRows = DEFAULTS.unitRows } = options;
+  if (after) {
+    const status = await warehouse.async.status(after.statementId);
+    if (status.status !== 'FINISHED') throw new Error(`warehouse statement ${after.statementId} (${after.phase} of ${after.unit}) is ${status.status}${status.error ? `: ${status.error}` : ''}`);
+    const unit = await manifestOfUnit(lake, model, unitRows, after.unit);
+    const runId = UNIT_ID.exec(after.unit)?.[1] ?? after.unit;
+    if (after.phase === 'stage') return { more: true, runId, statement: { statementId: await warehouse.async.submitApply(unit), phase: 'apply', unit: after.unit } };
+    const load = { ...(await warehouse.async.outcome(unit, after.statementId)), runId };
+    if (after.unit !== runId) return { more: true, runId, load };
+    const split = Object.keys(unit.tables).length === 0 && model !== undefined;
+    return { more: await pendingAfter(lake, source, runId), runId, load, finished: runId, ...(split ? { split } : {}) };
+  }
+  const manifest = await nextPendingLoad(warehouse, lake, source);
+  if (!manifest) return { more: false };
+  const units = model ? planLoadUnits(model, manifest, unitRows) : undefined;
+  const next = units ? await firstUnitNotLoaded(warehouse, units) : 0;
+  const unit = units && next < units.length ? unitManifest(manifest, units[next]) : units ? { ...manifest, tables: {} } : manifest;
+  const submitted = await warehouse.async.submitStage(lake, unit);
+  // Recorded already (another load got there): the next call moves on.
+  if (!submitted) return { more: true, runId: manifest.runId };
+  return { more: true, runId: manifest.runId, statement: { ...submitted, unit: unit.runId } };
+}
+
+
 
 export interface LoadStepResult {
   /** Work remains: call again. */
@@ -84,6 +147,8 @@ export interface LoadStepResult {
   finished?: string;
   /** The finished run was loaded in units (the final call applies nothing itself). */
   split?: boolean;
+  /** Submitted and not waited for (`submit`): call again once it has finished. */
+  statement?: SubmittedStatement;
 }
 
 /** The oldest processed run of the source the warehouse does not hold. */
@@ -123,6 +188,7 @@ async function firstUnitNotLoaded(warehouse: Warehouse, units: LoadUnit[]): Prom
  */
 export async function loadNextUnit(warehouse: Warehouse, lake: ObjectStore, source: string, options: LoadUnitOptions = {}): Promise<LoadStepResult> {
   const { model, unitRows = DEFAULTS.unitRows, checkpoint } = options;
+  if (options.submit && warehouse.async) return submitNext(warehouse as Warehouse & { async: AsyncLoad }, lake, source, options, options.submit.after);
   const manifest = await nextPendingLoad(warehouse, lake, source);
   if (!manifest) return { more: false };
   const units = model ? planLoadUnits(model, manifest, unitRows) : undefined;

@@ -250,3 +250,43 @@ describe('with the backfill and reconcile branches (PostgreSQL source)', () => {
     expect(Object.keys(states).filter((k) => /Backfill|Reconcile|WaitFor/.test(k))).toEqual([]);
   });
 });
+
+describe('an asynchronous warehouse (Redshift): Load submits, the machine waits and polls', () => {
+  const asyncDefinition = buildStateMachineDefinition({ ...args, warehouseStatements: { pollSeconds: 10, maxPolls: 30 } });
+  const st = asyncDefinition.States as States;
+
+  test('is valid Amazon States Language', () => {
+    const result = aslValidator(JSON.parse(JSON.stringify(asyncDefinition)));
+    expect(result.errors).toEqual([]);
+  });
+
+  test('Load passes the statement it waited for; a submitted one is polled through the load function, bounded, then Load again', () => {
+    expect(st.TransformMore.Default).toBe('LoadStart');
+    expect(st.LoadStart).toMatchObject({ Type: 'Pass', Result: { Payload: { statementId: '', phase: '', unit: '' } }, ResultPath: '$.load', Next: 'Load' });
+    expect((st.Load.Parameters as { Payload: Record<string, unknown> }).Payload).toMatchObject({ step: true, 'statementId.$': '$.load.Payload.statementId', 'phase.$': '$.load.Payload.phase', 'unit.$': '$.load.Payload.unit' });
+    // Every field a Choice or a later payload reads is checked first (States.Runtime is uncatchable).
+    const check = st.LoadOutputCheck.Choices as Array<Record<string, unknown>>;
+    for (const f of ['more', 'statementId', 'phase', 'unit']) expect(check).toContainEqual({ Not: { Variable: `$.load.Payload.${f}`, IsPresent: true }, Next: 'LoadOutputInvalid' });
+    expect((st.LoadMore.Choices as unknown[])[0]).toEqual({ Not: { Variable: '$.load.Payload.statementId', StringEquals: '' }, Next: 'LoadPollStart' });
+    expect(st.LoadPollStart).toMatchObject({ Result: { n: 0 }, ResultPath: '$.poll', Next: 'LoadStatementWait' });
+    expect(st.LoadStatementWait).toMatchObject({ Type: 'Wait', Seconds: 10, Next: 'LoadStatementPoll' });
+    expect(st.LoadStatementPoll).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: args.functionArns.Load, Payload: { poll: true, 'statementId.$': '$.load.Payload.statementId' } },
+      ResultPath: '$.statement',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'LoadFailed' }],
+      Next: 'LoadStatementPollOutputCheck',
+    });
+    expect((st.LoadStatementPoll.Retry as unknown[]).length).toBeGreaterThan(0);
+    expect(st.LoadStatementPollOutputCheck.Choices).toContainEqual({ Not: { Variable: '$.statement.Payload.status', IsString: true }, Next: 'LoadStatementPollOutputInvalid' });
+    expect(st.LoadStatementPollOutputInvalid).toMatchObject({ Next: 'LoadStatementPollFailed' });
+    // Any end goes back to Load: it goes on after FINISHED and raises the error of a failed statement.
+    expect((st.LoadStatementEnded.Choices as Array<{ StringEquals: string; Next: string }>).map((c) => [c.StringEquals, c.Next])).toEqual([['FINISHED', 'Load'], ['FAILED', 'Load'], ['ABORTED', 'Load']]);
+    expect(st.LoadStatementEnded.Default).toBe('LoadPollCount');
+    expect(st.LoadPollCount).toMatchObject({ Parameters: { 'n.$': 'States.MathAdd($.poll.n, 1)' }, Next: 'LoadPollBound' });
+    expect(st.LoadPollBound).toMatchObject({ Choices: [{ Variable: '$.poll.n', NumericGreaterThanEquals: 30, Next: 'LoadStatementTimedOut' }], Default: 'LoadStatementWait' });
+    expect(st.LoadStatementTimedOut).toMatchObject({ Type: 'Pass', Parameters: { Error: 'Tributary.WarehouseStatementFailed' }, ResultPath: '$.error', Next: 'LoadFailed' });
+    // The plain machine has none of it.
+    expect(Object.keys(states).filter((k) => /Statement|Poll|LoadStart/.test(k))).toEqual([]);
+  });
+});

@@ -3,7 +3,7 @@ import { runCommand, type CliIo } from '../../runtime/cli/commands';
 import { listManifestRunIds, readManifest, type TransformManifest } from '../../runtime/lake/manifest';
 import { S3ObjectStore, s3ClientFor } from '../../runtime/lake/s3';
 import { TOTESYS_STAR } from '../../runtime/model/totesys/star';
-import { loadIntoWarehouse, loadPendingRuns } from '../../runtime/pipeline/load-step';
+import { loadIntoWarehouse, loadNextUnit, loadPendingRuns, type SubmittedStatement } from '../../runtime/pipeline/load-step';
 import { runPipeline } from '../../runtime/pipeline/run';
 import { upsertDimension } from '../../runtime/warehouse/postgres/load';
 import { DataApi } from '../../runtime/warehouse/redshift/data-api';
@@ -151,6 +151,50 @@ describe('Redshift warehouse through the Data API (local endpoint on real Postgr
       await server.stop();
     }
   }, 180_000);
+
+  it('asynchronous statements: each load call submits and returns its statement id, the caller polls DescribeStatement, units of 5,000 rows end equal to PostgreSQL', async () => {
+    const { server, url, config } = await redshift();
+    try {
+      const wh = open(config);
+      await wh.ensureSchema();
+      const api = new DataApi(config);
+      // A statement that failed fails the next call with its error (the state machine's Catch then alerts).
+      const failing = await api.submit('SELECT 1/0');
+      await api.wait(failing).catch(() => undefined);
+      await expect(loadNextUnit(wh, lake, 'totesys', { model: TOTESYS_STAR, unitRows: 5000, submit: { after: { statementId: failing, phase: 'stage', unit: 'any' } } })).rejects.toThrow(/is FAILED: .*division by zero/);
+      let after: SubmittedStatement | undefined;
+      const phases: string[] = [];
+      let polls = 0;
+      for (let calls = 0; ; calls++) {
+        expect(calls).toBeLessThan(200);
+        const step = await loadNextUnit(wh, lake, 'totesys', { model: TOTESYS_STAR, unitRows: 5000, submit: { after } });
+        after = step.statement;
+        if (!after) {
+          if (!step.more) break;
+          continue;
+        }
+        phases.push(after.phase);
+        // As the state machine: poll until the statement ends, no function waiting on it.
+        for (;;) {
+          polls++;
+          const status = (await api.describe(after.statementId)).status;
+          if (status === 'FINISHED') break;
+          expect(['SUBMITTED', 'PICKED', 'STARTED']).toContain(status);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      expect(await warehouseChecksums(url)).toEqual(reference);
+      // Units: stage then apply for each, and the runs' own records.
+      expect(phases.filter((p) => p === 'stage').length).toBeGreaterThan(2);
+      // Units: stage then apply for each, then the run's own record (an apply alone).
+      expect(phases.join(' ')).toMatch(/^(stage apply )+apply$/);
+      expect(polls).toBeGreaterThanOrEqual(phases.length);
+      expect(await count(url, `SELECT count(*) AS n FROM tributary_load_runs WHERE run_id LIKE '-%'`)).toBeGreaterThan(2);
+      await wh.close();
+    } finally {
+      await server.stop();
+    }
+  });
 
   it('parses the --warehouse forms and refuses what cannot work', () => {
     expect(parseRedshiftUrl('redshift://analytics/dev', COPY_ROLE, 's3://b/p')).toEqual({ workgroup: 'analytics', database: 'dev', copyRoleArn: COPY_ROLE, processedLake: 's3://b/p' });

@@ -133,7 +133,7 @@ export class WarehouseSim {
     } else if (sql.startsWith('SELECT COUNT(*) AS "N" FROM "TRIBUTARY_LOAD_RUNS"')) {
       return { rows: [{ N: this.committed.has(String(q.binds[0])) ? 1 : 0 }] };
     } else if (sql.startsWith('SELECT MAX("RUN_ID")')) {
-      const ids = [...this.committed].filter(([, source]) => source === q.binds[0]).map(([id]) => id).sort();
+      const ids = [...this.committed].filter(([id, source]) => source === q.binds[0] && !id.startsWith('-')).map(([id]) => id).sort();
       return { rows: [{ RUN_ID: ids.at(-1) ?? null }] };
     } else if (sql.startsWith('SELECT "RUN_ID", "SOURCE", "LOADED_AT"')) {
       return { rows: [...this.committed].map(([id, source]) => ({ RUN_ID: id, SOURCE: source, LOADED_AT: '2024-01-01 00:00:00.000' })) };

@@ -52,7 +52,7 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   async lastLoadedRun(source: string): Promise<string | undefined> {
-    const res = await this.client.query<{ run_id: string | null }>('SELECT max(run_id) AS run_id FROM tributary_load_runs WHERE source = $1', [source]);
+    const res = await this.client.query<{ run_id: string | null }>("SELECT max(run_id) AS run_id FROM tributary_load_runs WHERE source = $1 AND run_id NOT LIKE '-%'", [source]);
     return res.rows[0].run_id ?? undefined;
   }
 

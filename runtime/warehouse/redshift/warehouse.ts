@@ -3,7 +3,7 @@ import type { TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
 import type { StarModel } from '../../model/star';
 import { dataTestQueries } from '../postgres/data-tests';
-import type { Checkpoint, DataTestResult, LoadedRun, LoadResult, TableLoad, Warehouse } from '../port';
+import type { AsyncLoad, Checkpoint, DataTestResult, LoadedRun, LoadResult, TableLoad, Warehouse } from '../port';
 import { DataApi, type RedshiftTarget } from './data-api';
 import {
   addReferencedDates,
@@ -22,7 +22,7 @@ import {
   stagedCountsHold,
   stageStatements,
 } from './sql';
-import { writeStageObjects } from './stage-objects';
+import { stagePrefix, writeStageObjects } from './stage-objects';
 
 export interface RedshiftConfig extends RedshiftTarget {
   /** The role Redshift assumes for COPY: reads the processed zone, decrypts with the lake key. */
@@ -65,7 +65,7 @@ export class RedshiftWarehouse implements Warehouse {
   }
 
   async lastLoadedRun(source: string): Promise<string | undefined> {
-    const [row] = await this.api.query(`SELECT max(run_id) AS run_id FROM ${LOAD_RUNS} WHERE source = :source`, { source });
+    const [row] = await this.api.query(`SELECT max(run_id) AS run_id FROM ${LOAD_RUNS} WHERE source = :source AND run_id NOT LIKE '-%'`, { source });
     return typeof row?.run_id === 'string' ? row.run_id : undefined;
   }
 
@@ -80,9 +80,14 @@ export class RedshiftWarehouse implements Warehouse {
 
   /** Stages the run's objects and plans its two batches (nothing is applied here). */
   async planRun(lake: ObjectStore, manifest: TransformManifest): Promise<LoadPlan> {
+    const present = [...this.model.dimensions, ...this.model.facts].filter((t) => manifest.tables[t.name]);
+    return this.statements(manifest, await writeStageObjects(lake, manifest, present, this.workDir));
+  }
+
+  /** The two batches of a run whose stage objects are written (their prefixes are the run's and table's). */
+  private statements(manifest: TransformManifest, staged: ReadonlyArray<{ table: string; prefix: string }>): LoadPlan {
     const result: LoadResult = { runId: manifest.runId, loaded: false, tables: [], inferred: 0, datesAdded: 0 };
     const present = [...this.model.dimensions, ...this.model.facts].filter((t) => manifest.tables[t.name]);
-    const staged = await writeStageObjects(lake, manifest, present, this.workDir);
     const base = this.config.processedLake.replace(/\/+$/, '');
     const stage = [
       ...stageStatements(present, staged.map((s) => ({ table: s.table, url: `${base}/${s.prefix}` })), this.config.copyRoleArn),
@@ -133,6 +138,34 @@ export class RedshiftWarehouse implements Warehouse {
     const rows = await this.api.batch(plan.apply);
     await checkpoint?.('load.after-commit');
     return RedshiftWarehouse.outcome(plan, rows);
+  }
+
+  /**
+   * The load as statements the caller waits on (the state machine polls DescribeStatement):
+   * stage submitted, then apply submitted once the stage finished, then the outcome read. No
+   * call waits for Redshift, so a COPY or MERGE longer than a function may live still finishes.
+   */
+  readonly async: AsyncLoad = {
+    submitStage: async (lake, manifest) => {
+      if (await this.isLoaded(manifest.runId)) return undefined;
+      const plan = await this.planRun(lake, manifest);
+      // As loadRun: a run with no model table to stage goes straight to its apply.
+      if (plan.result.tables.length === 0) return { statementId: await this.api.submit(plan.apply), phase: 'apply' };
+      return { statementId: await this.api.submit(plan.stage), phase: 'stage' };
+    },
+    submitApply: (manifest) => this.api.submit(this.statements(manifest, this.stagedPrefixes(manifest)).apply),
+    outcome: async (manifest, statementId) => {
+      const status = await this.api.describe(statementId);
+      return RedshiftWarehouse.outcome(this.statements(manifest, this.stagedPrefixes(manifest)), status.resultRows);
+    },
+    status: async (statementId: string) => {
+      const s = await this.api.describe(statementId);
+      return { status: s.status, ...(s.error ? { error: s.error } : {}) };
+    },
+  };
+
+  private stagedPrefixes(manifest: TransformManifest): Array<{ table: string; prefix: string }> {
+    return [...this.model.dimensions, ...this.model.facts].filter((t) => manifest.tables[t.name]).map((t) => ({ table: t.name, prefix: stagePrefix(manifest.source, manifest.runId, t.name) }));
   }
 
   /** The same checks as the PostgreSQL warehouse's (ANSI SQL), run as one statement. */

@@ -36,7 +36,7 @@ export function runLoaded(runId: string): Statement {
 }
 
 export function lastLoadedRun(source: string): Statement {
-  return { sql: `SELECT MAX("RUN_ID") AS "RUN_ID" FROM ${q(LOAD_RUNS)} WHERE "SOURCE" = ?`, binds: [source] };
+  return { sql: `SELECT MAX("RUN_ID") AS "RUN_ID" FROM ${q(LOAD_RUNS)} WHERE "SOURCE" = ? AND "RUN_ID" NOT LIKE '-%'`, binds: [source] };
 }
 
 /** Type-1 upsert: new keys inserted, changed rows updated, equal rows left alone. */
