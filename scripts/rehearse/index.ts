@@ -5,10 +5,10 @@
  * bundle, which posts to a local Slack API. Fails naming the execution and state on a failed or
  * unexpected execution, and on an alert that does not reach Slack with the run link.
  *
- * Not yet here (see README "Rehearsal of the deployed stacks"): IAM evaluation of recorded calls,
- * the Distributed Map's ItemReader, the Recurly → Snowflake pipeline.
+ * Distributed Maps (ItemReader) run through item-reader.ts. Not yet here (see README "Rehearsal
+ * of the deployed stacks"): IAM evaluation of recorded calls, the Recurly → Snowflake pipeline.
  */
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createServer } from 'node:http';
@@ -20,6 +20,7 @@ import { startEmbeddedPostgres } from '../../runtime/cli/embedded';
 import { seedTotesys } from '../../runtime/sources/postgres/seed';
 import { startMoto } from '../../tests/support/moto';
 import { invokeFunction, type InvocationResult } from './invoke';
+import { runDistributedMap, withDistributedMapsAsTasks } from './item-reader';
 import { deployedStack, type DeployedFunction, type DeployedStack } from './stack';
 
 /** The part of aws-local-stepfunctions' API used here (its types are ESM-only; the package ships CommonJS too). */
@@ -214,6 +215,10 @@ async function rehearseStack(stack: string): Promise<{ executions: ExecutionReco
         TRIBUTARY_SECRETS_ENDPOINT: services.motoUrl,
         TRIBUTARY_SNS_ENDPOINT: services.motoUrl,
         TRIBUTARY_SLACK_API_URL: services.slack.url,
+        // Small enough that the seed's initial load is a backfill of several chunks (a Distributed
+        // Map) and a run transformed and loaded in several units (the step loops).
+        TRIBUTARY_CHUNK_ROWS: '5000',
+        TRIBUTARY_UNIT_ROWS: '5000',
       };
     };
     const run = async (fn: DeployedFunction, event: unknown) => {
@@ -257,9 +262,16 @@ async function rehearseStack(stack: string): Promise<{ executions: ExecutionReco
 
       const execute = async (name: string, input: unknown, expect: 'SUCCEEDED' | 'FAILED') => {
         const visited: string[] = [];
-        const sfn = new StateMachine(withJsonToStringWorkaround(machine.definition), { validationOptions: { checkPaths: false, checkArn: false } });
+        const handlers = taskHandlers(machine.definition, run, fnByArn, publish, visited);
+        // Distributed Maps (ItemReader) run through item-reader.ts, their children as local state machines.
+        const { definition: runnable, maps } = withDistributedMapsAsTasks(machine.definition);
+        const runProcessor = (processor: Record<string, unknown>, child: unknown) =>
+          new StateMachine(processor, { validationOptions: { checkPaths: false, checkArn: false } }).run(child, { overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: zeroRetries(processor) } }).result;
+        const getObject = async (bucket: string, key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+        for (const [name, state] of Object.entries(maps)) handlers[name] = (mapInput) => (visited.push(name), runDistributedMap(state, mapInput, { getObject, runProcessor }));
+        const sfn = new StateMachine(withJsonToStringWorkaround(runnable), { validationOptions: { checkPaths: false, checkArn: false } });
         const execution = sfn.run(input, {
-          overrides: { taskResourceLocalHandlers: taskHandlers(machine.definition, run, fnByArn, publish, visited) as never, retryIntervalOverrides: zeroRetries(machine.definition), waitTimeOverrides: {} },
+          overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: zeroRetries(machine.definition), waitTimeOverrides: {} },
           context: { Execution: { Id: `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`, Input: input, StartTime: new Date().toISOString() }, StateMachine: { Id: machine.arn, Name: machine.name } } as never,
         });
         let outcome: string;
