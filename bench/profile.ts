@@ -99,6 +99,11 @@ export function installProfiler(): void {
   }
 }
 
+/** Forgets the timings so far (a probe measuring several variants in one process). */
+export function resetTimings(): void {
+  timings.clear();
+}
+
 /** The slowest statement kinds so far, slowest first. */
 export function topTimings(limit = 12): StatementTiming[] {
   return [...timings.values()]

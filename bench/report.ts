@@ -277,8 +277,16 @@ export function alignColumns(table: string[][]): string {
     .join('\n');
 }
 
-export function formatFigures(rows: FigureRow[]): string {
-  const header = ['step', 'rows', 'time s', 'rows/s', '× base', 'peak RSS MB', 'RSS × base', 'CPU s', 'compared with'];
+/** A table as a header and rows of cells, and which columns are figures (right-aligned). */
+interface Cells {
+  header: string[];
+  body: string[][];
+  right: boolean[];
+}
+
+const FIGURE_HEADER = ['step', 'rows', 'time s', 'rows/s', '× base', 'peak RSS MB', 'RSS × base', 'CPU s', 'compared with'];
+
+function figureCells(rows: FigureRow[]): Cells {
   const body = rows.map((r) => [
     r.label,
     fmtInt(r.rows),
@@ -290,6 +298,11 @@ export function formatFigures(rows: FigureRow[]): string {
     r.cpuMs === null ? '—' : fmtSec(r.cpuMs),
     r.vs,
   ]);
+  return { header: FIGURE_HEADER, body, right: FIGURE_HEADER.map((_, i) => i > 0 && i < FIGURE_HEADER.length - 1) };
+}
+
+export function formatFigures(rows: FigureRow[]): string {
+  const { header, body } = figureCells(rows);
   return alignColumns([header, ...body]);
 }
 
@@ -415,8 +428,9 @@ export function longestUnitMs(r: BenchResult): number {
   return Math.max(...longestUnits(r).filter((u) => u.scenario === 'full').map((u) => u.longest.ms));
 }
 
-export function formatUnits(r: BenchResult): string {
-  const header = ['unit of work', 'units', 'longest s', 'its rows', 'peak RSS MB', 'memory MB', 'peak /tmp MB', '/tmp MB', 'within'];
+const UNIT_HEADER = ['unit of work', 'units', 'longest s', 'its rows', 'peak RSS MB', 'memory MB', 'peak /tmp MB', '/tmp MB', 'within'];
+
+function unitCells(r: BenchResult): Cells {
   const body = longestUnits(r).map((u) => [
     `${u.scenario}: ${u.step}`,
     fmtInt(u.units),
@@ -428,6 +442,11 @@ export function formatUnits(r: BenchResult): string {
     u.tmpLimitMb === null ? '—' : fmtInt(u.tmpLimitMb),
     u.withinLimits === null ? '—' : u.withinLimits ? 'yes' : 'NO',
   ]);
+  return { header: UNIT_HEADER, body, right: UNIT_HEADER.map((_, i) => i > 0 && i < UNIT_HEADER.length - 1) };
+}
+
+export function formatUnits(r: BenchResult): string {
+  const { header, body } = unitCells(r);
   return alignColumns([header, ...body]);
 }
 
@@ -538,43 +557,18 @@ export function formatReport(r: BenchResult, results: ReadonlyMap<number, BenchR
 /** The figures and targets as Markdown tables (docs/benchmarks.md, README). */
 export function formatMarkdown(r: BenchResult, results: ReadonlyMap<number, BenchResult>): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
-  const table = (header: string[], body: string[][], right: boolean[]) =>
+  const table = ({ header, body, right }: Cells) =>
     [
       `| ${header.map(cell).join(' | ')} |`,
       `| ${right.map((r) => (r ? '---:' : '---')).join(' | ')} |`,
       ...body.map((row) => `| ${row.map(cell).join(' | ')} |`),
     ].join('\n');
-  const figures = figureRows(r).map((f) => [
-    f.label,
-    fmtInt(f.rows),
-    fmtSec(f.ms),
-    f.rowsPerSec === null ? '—' : fmtInt(f.rowsPerSec),
-    fmtNum(f.ratio, 2),
-    f.maxRssMb === null ? '—' : fmtInt(f.maxRssMb),
-    fmtNum(f.rssRatio, 2),
-    f.cpuMs === null ? '—' : fmtSec(f.cpuMs),
-    f.vs,
-  ]);
   const targets = [...evaluateTargets(r, results), ...evaluateUnitTargets(r, results)].map((t) => [t.name, t.status, t.figure]);
   return [
-    table(['step', 'rows', 'time s', 'rows/s', '× base', 'peak RSS MB', 'RSS × base', 'CPU s', 'compared with'], figures, [false, true, true, true, true, true, true, true, false]),
+    table(figureCells(figureRows(r))),
     '',
-    table(
-      ['unit of work', 'units', 'longest s', 'its rows', 'peak RSS MB', 'memory MB', 'peak /tmp MB', '/tmp MB', 'within'],
-      longestUnits(r).map((u) => [
-        `${u.scenario}: ${u.step}`,
-        fmtInt(u.units),
-        fmtSec(u.longest.ms),
-        fmtInt(u.longest.rows),
-        fmtInt(u.maxRssMb),
-        u.memoryLimitMb === null ? '—' : fmtInt(u.memoryLimitMb),
-        u.maxTmpMb.toFixed(1),
-        u.tmpLimitMb === null ? '—' : fmtInt(u.tmpLimitMb),
-        u.withinLimits === null ? '—' : u.withinLimits ? 'yes' : 'NO',
-      ]),
-      [false, true, true, true, true, true, true, true, false],
-    ),
+    table(unitCells(r)),
     '',
-    table(['target', 'status', 'figure'], targets, [false, false, false]),
+    table({ header: ['target', 'status', 'figure'], body: targets, right: [false, false, false] }),
   ].join('\n');
 }

@@ -10,11 +10,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../runtime/cli/embedded';
 import { TOTESYS_STAR } from '../runtime/model/totesys/star';
 import { DEFAULT_EPHEMERAL_STORAGE_MB, DEFAULT_MEMORY_MB, LAMBDA_MAX_TIMEOUT_SECONDS } from '../runtime/contract/function-limits';
 import { evaluateTargets, evaluateUnitTargets, figureRows, formatProfile, formatReport, type BenchResult, type ScenarioMeasure, type SmallDataFigures, type StartupFigures, type StepMeasure } from './report';
+import { freshDatabase, withClient } from './pg';
 import { measureSmallData } from './small-data';
 import { measureStartup } from './startup';
 import type { StepName, StepRequest } from './step';
@@ -113,22 +113,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   return opts;
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-async function withClient<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url, application_name: 'tributary-bench' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** The warehouse must start empty; with --reset the star and bookkeeping tables are dropped. */
 async function prepareWarehouse(url: string, reset: boolean): Promise<void> {
   await withClient(url, async (c) => {
@@ -216,12 +200,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     if (!sourceUrl || !warehouseUrl) {
       log(`starting embedded PostgreSQL under ${workDir}`);
       server = await startEmbeddedPostgres({ dataDir: join(workDir, 'pg'), persistent: false });
-      await withClient(server.adminUrl, async (c) => {
-        await c.query('CREATE DATABASE bench_source');
-        await c.query('CREATE DATABASE bench_warehouse');
-      });
-      sourceUrl = withDatabase(server.adminUrl, 'bench_source');
-      warehouseUrl = withDatabase(server.adminUrl, 'bench_warehouse');
+      sourceUrl = await freshDatabase(server.adminUrl, 'bench_source');
+      warehouseUrl = await freshDatabase(server.adminUrl, 'bench_warehouse');
       reset = true;
     }
     await prepareWarehouse(warehouseUrl, reset);

@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
 import { TOTESYS_STAR } from '../runtime/model/totesys/star';
 import { seedTotesys } from '../runtime/sources/postgres/seed';
+import { freshDatabase, withClient } from './pg';
 import type { SmallDataFigures } from './report';
 
 const REPO = resolve(__dirname, '..');
@@ -27,12 +27,6 @@ export function findSeedStyle(env: NodeJS.ProcessEnv = process.env): string | un
   return undefined;
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
 /** libpq key=value form of a URL, for psycopg2. */
 function libpqDsn(url: string, extra = ''): string {
   const u = new URL(url);
@@ -40,26 +34,8 @@ function libpqDsn(url: string, extra = ''): string {
   return [`host=${u.hostname}`, `port=${u.port || '5432'}`, `dbname=${u.pathname.slice(1)}`, `user=${decodeURIComponent(u.username)}`, `password=${quote(decodeURIComponent(u.password))}`, extra].filter(Boolean).join(' ');
 }
 
-async function admin<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url, application_name: 'tributary-bench' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
-  await admin(adminUrl, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${name}`);
-  });
-  return withDatabase(adminUrl, name);
-}
-
 async function starCounts(url: string, schema: string): Promise<Record<string, number>> {
-  return admin(url, async (c) => {
+  return withClient(url, async (c) => {
     const counts: Record<string, number> = {};
     for (const t of [...TOTESYS_STAR.dimensions, ...TOTESYS_STAR.facts]) {
       counts[t.name] = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.${t.name}`)).rows[0].n);
@@ -109,7 +85,7 @@ export async function measureSmallData(adminUrl: string, workDir: string, runs =
   let seedCounts: Record<string, number> = {};
   for (let i = 0; i < runs; i++) {
     const warehouseUrl = await freshDatabase(adminUrl, 'seed_warehouse');
-    await admin(warehouseUrl, async (c) => {
+    await withClient(warehouseUrl, async (c) => {
       await c.query('CREATE SCHEMA seed; SET search_path = seed');
       await c.query(readFileSync(model, 'utf8'));
     });

@@ -20,21 +20,48 @@ export async function createStage(client: Client, table: DimensionTable | FactTa
 }
 
 export async function copyIntoStage(client: Client, table: string, csvPath: string, columns: string[]): Promise<number> {
-  const sql = `COPY ${stageName(table)} (${columns.map(q).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER true)`;
+  return copyInto(client, stageName(table), csvPath, columns);
+}
+
+/**
+ * COPY of a CSV file into `relation` (a stage, or a target the initial load fills directly),
+ * then ANALYZE: temp tables are never auto-analyzed, and a target filled in this transaction
+ * has no statistics yet; without them the planner guesses sizes when joining with dimensions.
+ */
+export async function copyInto(client: Client, relation: string, csvPath: string, columns: string[]): Promise<number> {
+  const sql = `COPY ${q(relation)} (${columns.map(q).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER true)`;
   const stream = client.query(copyFrom(sql));
   await pipeline(createReadStream(csvPath), stream);
-  // Temp tables are never auto-analyzed; without statistics the planner guesses their size when
-  // choosing how to join them with the dimensions.
-  await client.query(`ANALYZE ${stageName(table)}`);
+  await client.query(`ANALYZE ${q(relation)}`);
   return stream.rowCount ?? 0;
 }
 
 /**
- * The distinct non-null values of a staged column, as `k`: anti-joins probe each key once, not
- * once per fact row (a few hundred dates instead of millions of rows).
+ * The distinct non-null values of a batch's column, as `k`: anti-joins probe each key once, not
+ * once per fact row (a few hundred dates instead of millions of rows). The batch is the stage,
+ * or the fact table itself when the initial load copied straight into it (it holds only the batch).
  */
-function distinctKeys(table: string, column: string): string {
-  return `SELECT DISTINCT ${q(column)} AS k FROM ${stageName(table)} WHERE ${q(column)} IS NOT NULL`;
+function distinctKeys(relation: string, column: string): string {
+  return `SELECT DISTINCT ${q(column)} AS k FROM ${q(relation)} WHERE ${q(column)} IS NOT NULL`;
+}
+
+/**
+ * `keys_<fact>`: the distinct non-null values of every reference column of a fact's batch, in
+ * one scan of the batch (hashed grouping sets) instead of one per reference per statement: the
+ * inferred members, the calendar rows and the reference check each read this instead of the
+ * batch (at 1M orders, 19 scans of the staged facts became 3). A row holds one column's value,
+ * the other columns NULL. Returns the relation to pass as their `batch`.
+ */
+export async function collectReferenceKeys(client: Client, model: StarModel, fact: FactTable, batch = stageName(fact.name)): Promise<string> {
+  const columns = [...new Set(factReferences(model, fact).map((r) => r.column))].map(q);
+  const keys = `keys_${fact.name}`;
+  if (columns.length === 0) return batch;
+  await client.query(
+    `CREATE TEMP TABLE ${q(keys)} ON COMMIT DROP AS
+     SELECT ${columns.join(', ')} FROM ${q(batch)} GROUP BY GROUPING SETS (${columns.map((c) => `(${c})`).join(', ')})`,
+  );
+  await client.query(`ANALYZE ${q(keys)}`);
+  return keys;
 }
 
 /**
@@ -60,7 +87,7 @@ export async function upsertDimension(client: Client, dim: DimensionTable): Prom
  * the foreign key, an inferred member holding 'Unknown' is inserted; the dimension's real row
  * overwrites it when it is extracted.
  */
-export async function insertInferredMembers(client: Client, model: StarModel, fact: FactTable): Promise<number> {
+export async function insertInferredMembers(client: Client, model: StarModel, fact: FactTable, batch = stageName(fact.name)): Promise<number> {
   let inserted = 0;
   for (const fk of fact.foreignKeys) {
     const dim = model.dimensions.find((d) => d.name === fk.references);
@@ -74,7 +101,7 @@ export async function insertInferredMembers(client: Client, model: StarModel, fa
     });
     const res = await client.query(
       `INSERT INTO ${q(dim.name)} (${dim.columns.map((c) => q(c.name)).join(', ')})
-       SELECT ${values.join(', ')} FROM (${distinctKeys(fact.name, fk.column)}) s
+       SELECT ${values.join(', ')} FROM (${distinctKeys(batch, fk.column)}) s
        WHERE NOT EXISTS (SELECT 1 FROM ${q(dim.name)} d WHERE d.${q(dim.key)} = s.k)
        ON CONFLICT DO NOTHING`,
     );
@@ -83,11 +110,14 @@ export async function insertInferredMembers(client: Client, model: StarModel, fa
   return inserted;
 }
 
-/** Adds a row of the model's calendar dimension for every date any staged fact references. */
-export async function addReferencedDates(client: Client, model: StarModel, facts: FactTable[]): Promise<number> {
+/**
+ * Adds a row of the model's calendar dimension for every date any staged fact references.
+ * `batchOf` names where a fact's batch is (its stage unless the initial load filled the table).
+ */
+export async function addReferencedDates(client: Client, model: StarModel, facts: FactTable[], batchOf: (fact: FactTable) => string = (f) => stageName(f.name)): Promise<number> {
   const dates = model.dates;
   if (!dates) return 0;
-  const sources = facts.flatMap((f) => f.dateColumns.map((c) => `SELECT k AS d FROM (${distinctKeys(f.name, c)}) x`));
+  const sources = facts.flatMap((f) => f.dateColumns.map((c) => `SELECT k AS d FROM (${distinctKeys(batchOf(f), c)}) x`));
   if (sources.length === 0) return 0;
   const res = await client.query(
     `INSERT INTO ${q(dates.name)} (date_id, year, month, day, day_of_week, day_name, month_name, quarter)
@@ -129,10 +159,10 @@ export type { TableLoad };
  * Inferred members and dim_date rows were added just before, so any hit is a bug; the load
  * rolls back rather than commit a fact pointing nowhere.
  */
-export async function assertReferencesPresent(client: Client, model: StarModel, fact: FactTable): Promise<void> {
+export async function assertReferencesPresent(client: Client, model: StarModel, fact: FactTable, batch = stageName(fact.name)): Promise<void> {
   const checks = factReferences(model, fact).map(
     (r) =>
-      `SELECT ${`'${r.column} -> ${r.dim}'`} AS ref, count(*) AS n FROM (${distinctKeys(fact.name, r.column)}) s
+      `SELECT ${`'${r.column} -> ${r.dim}'`} AS ref, count(*) AS n FROM (${distinctKeys(batch, r.column)}) s
        WHERE NOT EXISTS (SELECT 1 FROM ${q(r.dim)} d WHERE d.${q(r.key)} = s.k)`,
   );
   const res = await client.query<{ ref: string; n: string }>(checks.join(' UNION ALL '));

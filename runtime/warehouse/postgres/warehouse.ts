@@ -6,28 +6,45 @@ import { manifestKey } from '../../lake/keys';
 import type { TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
 import { openDuck } from '../../model/duckdb';
-import type { StarModel } from '../../model/star';
+import type { FactTable, StarModel } from '../../model/star';
 import { connectPostgres } from '../../postgres/connect';
 import type { Checkpoint, LoadResult, LoadedRun, TableLoad, Warehouse } from '../port';
 import { parquetToCsv } from '../staging';
 import { factKeysFor, relaxFactKeys, schemaStatements } from './ddl';
 import { runDataTests, type DataTestResult } from './data-tests';
-import { addReferencedDates, appendFacts, assertReferencesPresent, copyIntoStage, createStage, insertInferredMembers, upsertDimension } from './load';
+import { copyStraightIn, raiseWorkMem } from './bulk';
+import { addReferencedDates, appendFacts, assertReferencesPresent, collectReferenceKeys, copyIntoStage, createStage, insertInferredMembers, stageName, upsertDimension } from './load';
 
 /** Serialises loads (and schema changes) of one warehouse across processes. */
 const LOAD_LOCK = 0x7472_6962; // "trib"
 // 2: fact foreign keys no longer enforced row by row (checked set-based per load).
 const SCHEMA_VERSION = 2;
 
+/**
+ * How a load is carried out; the defaults are what the bench measured fastest. The switches
+ * exist so `bench/probe-initial-load.ts` can measure each idea against the others.
+ */
+export interface LoadTuning {
+  /** COPY straight into tables that are empty (the initial load), indexes of facts built after. */
+  copyStraightIn: boolean;
+  /** Raise work_mem / maintenance_work_mem for the load transaction (SET LOCAL). */
+  raiseWorkMem: boolean;
+  /** Collect each fact batch's distinct reference keys in one scan (`collectReferenceKeys`). */
+  referenceKeys: boolean;
+}
+
+export const DEFAULT_LOAD_TUNING: LoadTuning = { copyStraightIn: true, raiseWorkMem: true, referenceKeys: true };
+
 export class PostgresWarehouse implements Warehouse {
   private constructor(
     private readonly client: Client,
     private readonly model: StarModel,
     private readonly workDir: string,
+    private readonly tuning: LoadTuning,
   ) {}
 
-  static async connect(url: string, model: StarModel, workDir = tmpdir()): Promise<PostgresWarehouse> {
-    return new PostgresWarehouse(await connectPostgres(url, 'warehouse'), model, workDir);
+  static async connect(url: string, model: StarModel, workDir = tmpdir(), tuning: LoadTuning = DEFAULT_LOAD_TUNING): Promise<PostgresWarehouse> {
+    return new PostgresWarehouse(await connectPostgres(url, 'warehouse'), model, workDir, tuning);
   }
 
   async ensureSchema(): Promise<void> {
@@ -82,29 +99,45 @@ export class PostgresWarehouse implements Warehouse {
           await this.client.query('ROLLBACK');
           return result;
         }
+        if (this.tuning.raiseWorkMem) await raiseWorkMem(this.client);
+        // Where each table's batch is: its stage, or the table itself when the initial load
+        // copied straight into it (see bulk.ts).
+        const batch = new Map<string, string>();
+        const direct = new Set<string>();
         const tables: TableLoad[] = [];
         for (const table of [...this.model.dimensions, ...this.model.facts]) {
           await createStage(this.client, table);
+          batch.set(table.name, stageName(table.name));
           const file = staged.get(table.name);
           if (!file) continue;
-          const rows = await copyIntoStage(this.client, table.name, file.path, file.columns);
+          let rows = this.tuning.copyStraightIn ? await copyStraightIn(this.client, table, file.path, file.columns) : undefined;
+          if (rows === undefined) rows = await copyIntoStage(this.client, table.name, file.path, file.columns);
+          else {
+            direct.add(table.name);
+            batch.set(table.name, table.name);
+          }
           if (rows !== file.rows) {
             throw new Error(`load ${manifest.runId}: ${table.name} staged ${rows} rows but its manifest says ${file.rows}; nothing loaded`);
           }
-          tables.push({ table: table.name, kind: table.kind, staged: rows, applied: 0 });
+          tables.push({ table: table.name, kind: table.kind, staged: rows, applied: direct.has(table.name) ? rows : 0 });
         }
         await checkpoint?.('load.after-stage');
         for (const dim of this.model.dimensions) {
           const entry = tables.find((t) => t.table === dim.name);
-          if (entry) entry.applied = await upsertDimension(this.client, dim);
+          if (entry && !direct.has(dim.name)) entry.applied = await upsertDimension(this.client, dim);
         }
         await checkpoint?.('load.after-dimensions');
-        for (const fact of this.model.facts) result.inferred += await insertInferredMembers(this.client, this.model, fact);
-        result.datesAdded = await addReferencedDates(this.client, this.model, this.model.facts);
-        for (const fact of this.model.facts) if (staged.has(fact.name)) await assertReferencesPresent(this.client, this.model, fact);
+        const keys = new Map<string, string>();
+        for (const fact of this.model.facts) {
+          if (this.tuning.referenceKeys && staged.has(fact.name)) keys.set(fact.name, await collectReferenceKeys(this.client, this.model, fact, batch.get(fact.name)));
+        }
+        const batchOf = (fact: FactTable): string => keys.get(fact.name) ?? batch.get(fact.name) ?? stageName(fact.name);
+        for (const fact of this.model.facts) result.inferred += await insertInferredMembers(this.client, this.model, fact, batchOf(fact));
+        result.datesAdded = await addReferencedDates(this.client, this.model, this.model.facts, batchOf);
+        for (const fact of this.model.facts) if (staged.has(fact.name)) await assertReferencesPresent(this.client, this.model, fact, batchOf(fact));
         for (const fact of this.model.facts) {
           const entry = tables.find((t) => t.table === fact.name);
-          if (entry) entry.applied = await appendFacts(this.client, fact, manifest.purpose === 'reconcile');
+          if (entry && !direct.has(fact.name)) entry.applied = await appendFacts(this.client, fact, manifest.purpose === 'reconcile');
         }
         await checkpoint?.('load.after-facts');
         result.tables = tables;
