@@ -8,3 +8,5 @@ export { REQUIRED_TAG_KEYS, missingTagKeys, type PlatformTags } from './tags';
 export type { AwsEnvironment, PlatformArgs } from './common';
 export { DeployRole, StateStore, type DeployRoleArgs, type StateStoreArgs } from './bootstrap';
 export { deliveryBuildRoleName, secretsKeyAlias, stackBackendUrl, statePrefix, type StackDeployers } from './statePolicies';
+export { PrivateNetwork, DEFAULT_AVAILABILITY_ZONES, DEFAULT_NETWORK_CIDR, type PrivateNetworkArgs } from './network';
+export { networkInterfaceStatements, type FunctionNetwork, type NetworkInterfaceTarget } from './vpcAccess';
