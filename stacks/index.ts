@@ -6,7 +6,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { join, resolve } from 'node:path';
-import { AlertingChannel, DataLake, DeliveryPipeline, IngestionPipeline, PrivateNetwork, type FunctionNetwork } from '../infra';
+import { AlertingChannel, DataLake, DeliveryPipeline, IngestionPipeline, PrivateNetwork, registerDefaultTags, type FunctionNetwork } from '../infra';
 import { DEFAULTS } from '../runtime/contract';
 import { pipelineNetworkNeeds } from '../runtime/contract/network';
 import { CONFIG_NAMESPACE, validateStackConfig, type NetworkConfig, type PipelineConfig } from './config';
@@ -34,7 +34,8 @@ const provider = new aws.Provider(`aws-${cfg.environment}`, {
   // Every resource of this provider carries the stack's tags even where a component forgets them.
   defaultTags: { tags: cfg.tags },
 });
-const opts = { providers: [provider] };
+// Tags for what the provider's defaultTags do not reach (infra/tags.ts); the policy pack still checks them.
+const opts = { providers: [provider], ...registerDefaultTags(cfg.tags) };
 
 const lake = new DataLake(
   'lake',
