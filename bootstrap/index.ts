@@ -6,6 +6,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { DeployRole, StateStore } from '../infra/bootstrap';
+import { registerDefaultTags } from '../infra/tags';
 import { BOOTSTRAP_NAMESPACE, validateBootstrapConfig } from './config';
 
 const prefix = `${BOOTSTRAP_NAMESPACE}:`;
@@ -21,7 +22,7 @@ const provider = new aws.Provider(`aws-bootstrap-${cfg.environment}`, {
   allowedAccountIds: [cfg.accountId],
   defaultTags: { tags: cfg.tags },
 });
-const opts = { providers: [provider] };
+const opts = { providers: [provider], ...registerDefaultTags(cfg.tags) };
 
 const deployRole = new DeployRole('deploy', { ...common, trustedPrincipalArns: cfg.deployRole.trustedPrincipalArns, delivery: cfg.deployRole.delivery }, opts);
 const store = cfg.stateStore

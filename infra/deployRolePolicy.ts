@@ -16,6 +16,22 @@ export interface DeployRoleScope {
   readonly delivery?: boolean;
 }
 
+/** Lambda checks a function's VPC configuration as the caller; the rest is PrivateNetwork's reads. */
+const NETWORK_DESCRIBE = [
+  'ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeVpcAttribute', 'ec2:DescribeVpcEndpoints',
+  'ec2:DescribeRouteTables', 'ec2:DescribeNatGateways', 'ec2:DescribeAddresses', 'ec2:DescribeInternetGateways', 'ec2:DescribeAvailabilityZones', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribePrefixLists',
+];
+const NETWORK_CREATE = [
+  'ec2:CreateVpc', 'ec2:CreateSubnet', 'ec2:CreateSecurityGroup', 'ec2:CreateVpcEndpoint', 'ec2:CreateRouteTable', 'ec2:CreateNatGateway', 'ec2:AllocateAddress', 'ec2:CreateInternetGateway',
+  'ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress',
+];
+const NETWORK_MANAGE = [
+  'ec2:DeleteVpc', 'ec2:ModifyVpcAttribute', 'ec2:DeleteSubnet', 'ec2:ModifySubnetAttribute', 'ec2:DeleteSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress',
+  'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress', 'ec2:ModifySecurityGroupRules', 'ec2:DeleteVpcEndpoints', 'ec2:ModifyVpcEndpoint', 'ec2:DeleteRouteTable',
+  'ec2:AssociateRouteTable', 'ec2:DisassociateRouteTable', 'ec2:CreateRoute', 'ec2:DeleteRoute', 'ec2:DeleteNatGateway', 'ec2:ReleaseAddress', 'ec2:AttachInternetGateway',
+  'ec2:DetachInternetGateway', 'ec2:DeleteInternetGateway', 'ec2:CreateTags', 'ec2:DeleteTags',
+];
+
 export function deployRolePolicy(scope: DeployRoleScope): PolicyDocument {
   const p = scope.partition ?? 'aws';
   const { accountId: a, region: r, environment: e } = scope;
@@ -55,7 +71,12 @@ export function deployRolePolicy(scope: DeployRoleScope): PolicyDocument {
     },
     { Sid: 'Layers', Effect: 'Allow', Action: ['lambda:PublishLayerVersion', 'lambda:GetLayerVersion', 'lambda:DeleteLayerVersion'], Resource: [arn('lambda', `layer:${name}`), arn('lambda', `layer:${name}:*`)] },
     // Lambda checks the subnets and security groups of a function's VPC configuration as the caller.
-    { Sid: 'DescribeNetworks', Effect: 'Allow', Action: ['ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs'], Resource: '*' },
+    { Sid: 'DescribeNetworks', Effect: 'Allow', Action: NETWORK_DESCRIBE, Resource: '*' },
+    // A created network (PrivateNetwork): EC2 ids are random, so the stack's resources are told
+    // apart by the environment tag they are created with (aws:RequestTag) and carry (aws:ResourceTag).
+    { Sid: 'CreateNetworks', Effect: 'Allow', Action: NETWORK_CREATE, Resource: '*', Condition: { StringEquals: { 'aws:RequestTag/environment': e } } },
+    { Sid: 'TagNetworksOnCreate', Effect: 'Allow', Action: 'ec2:CreateTags', Resource: '*', Condition: { StringEquals: { 'ec2:CreateAction': NETWORK_CREATE } } },
+    { Sid: 'ManageNetworks', Effect: 'Allow', Action: NETWORK_MANAGE, Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/environment': e } } },
     { Sid: 'LogGroups', Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy', 'logs:AssociateKmsKey', 'logs:DisassociateKmsKey', 'logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource', 'logs:TagLogGroup', 'logs:ListTagsLogGroup'], Resource: logGroups },
     { Sid: 'LogDeliveries', Effect: 'Allow', Action: ['logs:DescribeLogGroups', 'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies'], Resource: '*' },
     { Sid: 'Alarms', Effect: 'Allow', Action: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms', 'cloudwatch:TagResource', 'cloudwatch:UntagResource', 'cloudwatch:ListTagsForResource'], Resource: arn('cloudwatch', `alarm:${name}`) },

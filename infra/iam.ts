@@ -38,6 +38,9 @@ export const AWS_REQUIRES_WILDCARD: readonly string[] = [
   // Redshift Data API: a statement's status and rows are read by its id; the caller sees only its own statements.
   'redshift-data:DescribeStatement',
   'redshift-data:GetStatementResult',
+  // EC2 Describe calls (functions in a VPC: Lambda looks up the function's interfaces and subnets).
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
 ];
 
 /** Key policy statement keeping the key manageable through IAM in its account. */

@@ -49,6 +49,7 @@ import { functionEnvironment, pipelineEnvironment } from './pipelineEnvironment'
 import { createPipelineSchedules } from './pipelineSchedules';
 import { createPipelineStateMachine } from './pipelineStateMachine';
 import type { RetrySettings } from './stateMachine';
+import type { FunctionNetwork } from './vpcAccess';
 import { createRedshiftCopyRole, createSnowflakeStageRole, type SnowflakeIntegrationArgs } from './warehouseAccess';
 
 export { pipelineBranches, type SnowflakeIntegrationArgs, type SourceKind, type WarehouseKind };
@@ -137,6 +138,12 @@ export interface IngestionPipelineArgs extends PlatformArgs {
   readonly retry?: Partial<RetrySettings>;
   /** Prefix of the physical names; default `tributary-<environment>`. */
   readonly namePrefix?: string;
+  /**
+   * Runs every function of the pipeline in a VPC: an existing one's subnets and security groups,
+   * or a PrivateNetwork's `functionNetwork`. Needed to reach a private database (the policy pack
+   * requires it for PostgreSQL sources and warehouses).
+   */
+  readonly network?: FunctionNetwork;
 }
 
 export const DEFAULT_CHUNK_ROWS = DEFAULTS.chunkRows;
@@ -245,6 +252,7 @@ export class IngestionPipeline extends pulumi.ComponentResource {
           logKmsKeyArn: args.lake.keyArn,
           logLevel,
           tags: args.tags,
+          ...(args.network ? { network: { ...args.network, aws: args.aws } } : {}),
         },
         this,
       );

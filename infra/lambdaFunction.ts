@@ -5,8 +5,9 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './common';
-import { trustPolicy, type PolicyDocument } from './iam';
+import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, partitionOf, type AwsEnvironment } from './common';
+import { document, trustPolicy, type PolicyDocument } from './iam';
+import { networkInterfaceStatements, type FunctionNetwork } from './vpcAccess';
 
 export interface PlatformFunctionArgs {
   /** Physical function name (also the log group's `/aws/lambda/<name>`). */
@@ -26,11 +27,15 @@ export interface PlatformFunctionArgs {
   readonly logKmsKeyArn: pulumi.Input<string>;
   readonly logLevel: string;
   readonly tags: Record<string, string>;
+  /** Runs the function in these subnets with these security groups (and grants the ENI permissions). */
+  readonly network?: FunctionNetwork & { readonly aws: AwsEnvironment };
 }
 
 export interface PlatformFunction {
   readonly role: aws.iam.Role;
   readonly rolePolicy: aws.iam.RolePolicy;
+  /** In a VPC: the network-interface permissions, a policy of their own. */
+  readonly networkPolicy?: aws.iam.RolePolicy;
   readonly logGroup: aws.cloudwatch.LogGroup;
   readonly function: aws.lambda.Function;
 }
@@ -52,6 +57,23 @@ export function createPlatformFunction(name: string, args: PlatformFunctionArgs,
     { role: role.name, name: 'least-privilege', policy: args.policy(logGroup.arn).apply((doc) => JSON.stringify(doc)) },
     opts,
   );
+  const network = args.network;
+  // Lambda checks the role's ENI permissions when it creates the function: attached before it.
+  const networkPolicy = network
+    ? new aws.iam.RolePolicy(
+        `${name}-network-policy`,
+        {
+          role: role.name,
+          name: 'vpc-network-interfaces',
+          policy: pulumi.all([network.subnetIds, network.securityGroupIds]).apply(([subnetIds, securityGroupIds]) =>
+            JSON.stringify(
+              document(...networkInterfaceStatements({ partition: partitionOf(network.aws), region: network.aws.region, accountId: network.aws.accountId, subnetIds, securityGroupIds })),
+            ),
+          ),
+        },
+        opts,
+      )
+    : undefined;
   const fn = new aws.lambda.Function(
     name,
     {
@@ -68,9 +90,10 @@ export function createPlatformFunction(name: string, args: PlatformFunctionArgs,
       deadLetterConfig: { targetArn: args.deadLetterTargetArn },
       tracingConfig: { mode: 'Active' },
       loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name, applicationLogLevel: args.logLevel, systemLogLevel: 'WARN' },
+      ...(network ? { vpcConfig: { subnetIds: network.subnetIds, securityGroupIds: network.securityGroupIds } } : {}),
       tags: args.tags,
     },
-    { parent, dependsOn: [rolePolicy, logGroup] },
+    { parent, dependsOn: [rolePolicy, logGroup, ...(networkPolicy ? [networkPolicy] : [])] },
   );
-  return { role, rolePolicy, logGroup, function: fn };
+  return { role, rolePolicy, ...(networkPolicy ? { networkPolicy } : {}), logGroup, function: fn };
 }

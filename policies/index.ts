@@ -9,7 +9,7 @@ new PolicyPack('tributary-guardrails', {
   policies,
   enforcementLevel: 'mandatory',
   description:
-    'Tributary guardrails: encryption, public access, tagging, log retention, Lambda and IAM least privilege.',
+    'Tributary guardrails: encryption, public access, tagging, log retention, Lambda and IAM least privilege, private databases reached from a VPC.',
   provider: 'aws',
   tags: ['aws', 'security', 'tributary'],
 });

@@ -22,6 +22,7 @@ import {
   type SourceKind,
   type WarehouseKind,
 } from '../runtime/contract';
+import { pipelineNetworkNeeds } from '../runtime/contract/network';
 
 export const CONFIG_NAMESPACE = 'tributary';
 
@@ -70,6 +71,26 @@ export interface PipelineConfig {
   readonly logLevel: LogLevel;
   /** Memory per function (MB); absent functions use the component defaults. */
   readonly memoryMb: Readonly<Partial<Record<PipelineFunction, number>>>;
+  /**
+   * Where the functions run: the pipeline's own network, `'stack'` (tributary:network, which
+   * every pipeline with a private source or warehouse uses unless it names its own), or none.
+   */
+  readonly network?: NetworkConfig | 'stack';
+}
+
+/** An existing VPC's subnets and security groups, or a VPC the stack creates (PrivateNetwork). */
+export type NetworkConfig = ExistingNetworkConfig | CreatedNetworkConfig;
+export interface ExistingNetworkConfig {
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+}
+export interface CreatedNetworkConfig {
+  readonly create: {
+    readonly cidrBlock: string;
+    readonly availabilityZones: number;
+    /** Public subnets and one NAT gateway: needed by a REST source or a Snowflake warehouse. */
+    readonly internet: boolean;
+  };
 }
 
 /** A Redshift Serverless workgroup or a provisioned cluster, and the database the pipeline loads. */
@@ -126,6 +147,8 @@ export interface StackConfig {
   };
   readonly pipelines: readonly PipelineConfig[];
   readonly delivery?: DeliveryConfig;
+  /** The stack's network, used by the pipelines with a private source or warehouse. */
+  readonly network?: NetworkConfig;
 }
 
 /** Secret keys (namespace stripped) the stack must have; values never appear in errors. */
@@ -258,8 +281,8 @@ const SNOWFLAKE_IDENT = /^[A-Za-z_][A-Za-z0-9_$]{0,254}(\.[A-Za-z_][A-Za-z0-9_$]
 const IAM_USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user\/[\w+=,.@/-]+$/;
 const STATE_BACKEND = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/?$/;
 
-const TOP_LEVEL_KEYS = ['environment', 'accountId', 'region', 'deployRoleArn', 'logRetentionDays', 'tags', 'lake', 'alerting', 'pipelines', 'delivery'] as const;
-const PIPELINE_KEYS = ['name', 'source', 'warehouse', 'backfill', 'reconcileSchedule', 'schedule', 'scheduleEnabled', 'freshnessSlaMinutes', 'logLevel', 'memoryMb'] as const;
+const TOP_LEVEL_KEYS = ['environment', 'accountId', 'region', 'deployRoleArn', 'logRetentionDays', 'tags', 'lake', 'alerting', 'pipelines', 'delivery', 'network'] as const;
+const PIPELINE_KEYS = ['name', 'source', 'warehouse', 'backfill', 'reconcileSchedule', 'schedule', 'scheduleEnabled', 'freshnessSlaMinutes', 'logLevel', 'memoryMb', 'network'] as const;
 
 /** Validates the raw `tributary:*` config of one stack; throws a ConfigError naming every bad key. */
 export function validateStackConfig(raw: Raw): StackConfig {
@@ -312,6 +335,7 @@ export function validateStackConfig(raw: Raw): StackConfig {
     }
   }
 
+  const stackNetwork = networkConfig(r, raw, 'network');
   const pipelines: PipelineConfig[] = [];
   const seen = new Set<string>();
   const pipelinesRaw = r.list(raw, 'pipelines', 'pipelines', 'the pipelines to deploy') ?? [];
@@ -368,6 +392,14 @@ export function validateStackConfig(raw: Raw): StackConfig {
       const mb = r.number(memRaw, key, `${at}.memoryMb.${key}`, 'MB of memory', { min: 128, max: 10240 });
       if (mb !== undefined) memoryMb[key] = mb;
     }
+    const ownNetwork = networkConfig(r, p, `${at}.network`);
+    const needs = sourceKind && warehouseKind ? pipelineNetworkNeeds(sourceKind, warehouseKind) : undefined;
+    const network = ownNetwork ?? (needs?.private && stackNetwork ? ('stack' as const) : undefined);
+    const chosen = network === 'stack' ? stackNetwork : network;
+    if (chosen && 'create' in chosen && needs?.internet && !chosen.create.internet) {
+      const reaches = sourceKind === 'rest' ? 'a REST API' : `a ${warehouseKind} warehouse`;
+      r.bad(`${ownNetwork ? `${at}.network` : 'network'}.create.internet`, `must be true: pipeline ${JSON.stringify(name)} reaches ${reaches} over the internet, and a created network has no NAT gateway without it`);
+    }
     if (name && sourceKind && sourceName && warehouseKind && schedule) {
       pipelines.push({
         name,
@@ -380,6 +412,7 @@ export function validateStackConfig(raw: Raw): StackConfig {
         freshnessSlaMinutes: sla,
         logLevel,
         memoryMb,
+        ...(network ? { network } : {}),
       });
     }
   });
@@ -403,7 +436,39 @@ export function validateStackConfig(raw: Raw): StackConfig {
     alerting: { slackChannel: slackChannel!, ...(email ? { email } : {}) },
     pipelines,
     ...(delivery ? { delivery } : {}),
+    ...(stackNetwork ? { network: stackNetwork } : {}),
   };
+}
+
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+const PRIVATE_CIDR = /^(10\.\d{1,3}|172\.(1[6-9]|2\d|3[01])|192\.168)\.\d{1,3}\.\d{1,3}\/(1[6-9]|2[0-4])$/;
+
+/** `network`: `{ subnetIds, securityGroupIds }` of an existing VPC, or `{ create: { ... } }`. */
+function networkConfig(r: Reader, obj: Raw, path: string): NetworkConfig | undefined {
+  const n = r.object(obj, 'network', path, 'subnetIds and securityGroupIds of an existing VPC, or create: {...}', { optional: true });
+  if (!n) return undefined;
+  r.onlyKnown(n, path, ['subnetIds', 'securityGroupIds', 'create']);
+  if (n.create !== undefined && n.create !== null) {
+    if (n.subnetIds !== undefined || n.securityGroupIds !== undefined) return r.bad(path, 'names an existing VPC (subnetIds, securityGroupIds) and create: give one or the other');
+    const c = r.object(n, 'create', `${path}.create`, 'cidrBlock, availabilityZones, internet (all optional)') ?? {};
+    r.onlyKnown(c, `${path}.create`, ['cidrBlock', 'availabilityZones', 'internet']);
+    const cidrBlock =
+      r.string(c, 'cidrBlock', `${path}.create.cidrBlock`, 'a private IPv4 range from /16 to /24, such as 10.40.0.0/16', { optional: true, pattern: PRIVATE_CIDR }) ?? '10.40.0.0/16';
+    const availabilityZones = r.number(c, 'availabilityZones', `${path}.create.availabilityZones`, 'availability zones with a private subnet', { optional: true, min: 1, max: 6 }) ?? 2;
+    return { create: { cidrBlock, availabilityZones, internet: r.boolean(c, 'internet', `${path}.create.internet`, false) } };
+  }
+  const ids = (key: 'subnetIds' | 'securityGroupIds', pattern: RegExp, what: string, max: number): string[] | undefined => {
+    const items = r.list(n, key, `${path}.${key}`, what);
+    if (!items) return undefined;
+    const bad = items.filter((i) => typeof i !== 'string' || !pattern.test(i));
+    if (bad.length) return r.bad(`${path}.${key}`, `must list only ${what}, got ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+    if (items.length > max) return r.bad(`${path}.${key}`, `may list at most ${max} (Lambda's limit), got ${items.length}`);
+    return items as string[];
+  };
+  const subnetIds = ids('subnetIds', SUBNET_ID, 'private subnet ids (subnet-0123abcd...)', 16);
+  const securityGroupIds = ids('securityGroupIds', SECURITY_GROUP_ID, 'security group ids (sg-0123abcd...)', 5);
+  return subnetIds && securityGroupIds ? { subnetIds, securityGroupIds } : undefined;
 }
 
 function isPipelineFunction(key: string): key is PipelineFunction {

@@ -6,9 +6,10 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { join, resolve } from 'node:path';
-import { AlertingChannel, DataLake, DeliveryPipeline, IngestionPipeline } from '../infra';
+import { AlertingChannel, DataLake, DeliveryPipeline, IngestionPipeline, PrivateNetwork, registerDefaultTags, type FunctionNetwork } from '../infra';
 import { DEFAULTS } from '../runtime/contract';
-import { CONFIG_NAMESPACE, validateStackConfig } from './config';
+import { pipelineNetworkNeeds } from '../runtime/contract/network';
+import { CONFIG_NAMESPACE, validateStackConfig, type NetworkConfig, type PipelineConfig } from './config';
 
 /** The stack's `tributary:*` config with the namespace stripped (values as the CLI gives them). */
 function rawConfig(): Record<string, unknown> {
@@ -33,7 +34,8 @@ const provider = new aws.Provider(`aws-${cfg.environment}`, {
   // Every resource of this provider carries the stack's tags even where a component forgets them.
   defaultTags: { tags: cfg.tags },
 });
-const opts = { providers: [provider] };
+// Tags for what the provider's defaultTags do not reach (infra/tags.ts); the policy pack still checks them.
+const opts = { providers: [provider], ...registerDefaultTags(cfg.tags) };
 
 const lake = new DataLake(
   'lake',
@@ -62,9 +64,21 @@ const alerts = new AlertingChannel(
   opts,
 );
 
-const pipelines = cfg.pipelines.map(
-  (p) =>
-    new IngestionPipeline(
+/** Existing subnets as they are; a created network once per declaration, with the endpoints its pipelines need. */
+const createdNetworks: Record<string, PrivateNetwork> = {};
+function networkOf(name: string, network: NetworkConfig, users: readonly PipelineConfig[]): FunctionNetwork {
+  if (!('create' in network)) return { subnetIds: [...network.subnetIds], securityGroupIds: [...network.securityGroupIds] };
+  const extra = users.flatMap((p) => pipelineNetworkNeeds(p.source.kind, p.warehouse.kind).extraServices);
+  createdNetworks[name] ??= new PrivateNetwork(name, { ...common, ...network.create, extraInterfaceServices: extra }, opts);
+  return createdNetworks[name].functionNetwork;
+}
+const stackNetwork = cfg.network ? networkOf('network', cfg.network, cfg.pipelines.filter((p) => p.network === 'stack')) : undefined;
+const pipelineNetwork = (p: PipelineConfig): FunctionNetwork | undefined =>
+  p.network === 'stack' ? stackNetwork : p.network ? networkOf(`${p.name}-network`, p.network, [p]) : undefined;
+
+const pipelines = cfg.pipelines.map((p) => {
+  const network = pipelineNetwork(p);
+  return new IngestionPipeline(
       p.name,
       {
         ...common,
@@ -83,10 +97,11 @@ const pipelines = cfg.pipelines.map(
         logRetentionDays: cfg.logRetentionDays,
         logLevel: p.logLevel,
         memoryMb: p.memoryMb,
+        ...(network ? { network } : {}),
       },
       opts,
-    ),
-);
+    );
+});
 
 const delivery = cfg.delivery
   ? new DeliveryPipeline(
@@ -125,6 +140,10 @@ export const snowflakeSetup = Object.fromEntries(
 /** What the Redshift side needs (attach the COPY role to the workgroup's namespace or the cluster), per Redshift pipeline. */
 export const redshiftSetup = Object.fromEntries(
   cfg.pipelines.flatMap((p, i) => (p.warehouse.kind === 'redshift' ? [[p.name, { copyRoleArn: pipelines[i].redshiftCopyRole?.arn ?? null }]] : [])),
+);
+/** Created networks: the VPC, its private subnets and the functions' security group (add rules to reach a database). */
+export const networks = Object.fromEntries(
+  Object.entries(createdNetworks).map(([name, n]) => [name, { vpcId: n.vpcId, privateSubnetIds: n.privateSubnetIds, functionSecurityGroupId: n.functionSecurityGroup.id }]),
 );
 export const deliveryPipeline = delivery?.pipelineName;
 export const gitConnectionArn = delivery?.connectionArn;

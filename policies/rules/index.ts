@@ -4,6 +4,7 @@ import { encryptionPolicies } from './encryption';
 import { iamPolicies } from './iam';
 import { lambdaPolicies } from './lambda';
 import { logPolicies } from './logs';
+import { networkPolicies } from './network';
 import { s3Policies } from './s3';
 import { tagPolicies } from './tags';
 
@@ -13,6 +14,7 @@ export const policies: Policies = [
   ...tagPolicies,
   ...logPolicies,
   ...lambdaPolicies,
+  ...networkPolicies,
   ...iamPolicies,
 ];
 
@@ -20,5 +22,6 @@ export * from './encryption';
 export * from './iam';
 export * from './lambda';
 export * from './logs';
+export * from './network';
 export * from './s3';
 export * from './tags';

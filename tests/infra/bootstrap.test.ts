@@ -48,6 +48,12 @@ it("the deploy role manages the stack's own names only", () => {
   expect(decide(doc as never, role, { action: 'kms:Decrypt', resource: 'arn:aws:kms:eu-west-2:210987654321:key/abc' })).toBe('none');
   expect(decide(doc as never, role, { action: 'kms:Decrypt', resource: 'arn:aws:kms:eu-west-2:210987654321:key/abc', context: { 'kms:ViaService': 'secretsmanager.eu-west-2.amazonaws.com', 'aws:ResourceTag/project': 'tributary' } })).toBe('allow');
   expect(decide(doc as never, role, { action: 'codepipeline:CreatePipeline', resource: 'arn:aws:codepipeline:eu-west-2:210987654321:tributary-dev-delivery' })).toBe('none');
+  // A created network: EC2 resources of its own environment only, told apart by their tag.
+  const vpc = 'arn:aws:ec2:eu-west-2:210987654321:vpc/vpc-0123456789abcdef0';
+  expect(decide(doc as never, role, { action: 'ec2:CreateVpc', resource: vpc, context: { 'aws:RequestTag/environment': 'dev' } })).toBe('allow');
+  expect(decide(doc as never, role, { action: 'ec2:CreateVpc', resource: vpc, context: { 'aws:RequestTag/environment': 'prod' } })).toBe('none');
+  expect(decide(doc as never, role, { action: 'ec2:DeleteVpc', resource: vpc, context: { 'aws:ResourceTag/environment': 'prod' } })).toBe('none');
+  expect(decide(doc as never, role, { action: 'ec2:DeleteVpc', resource: vpc, context: { 'aws:ResourceTag/environment': 'dev' } })).toBe('allow');
 });
 
 it('creates the state bucket with its guardrails and one secrets key per stack', () => {

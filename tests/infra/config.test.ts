@@ -33,7 +33,7 @@ test('the committed dev and prod stack files are valid', () => {
   expect(dev.delivery).toBeUndefined();
   const defaults = { scheduleEnabled: true, backfill: { chunkRows: 1_000_000, maxConcurrency: 10 }, reconcileSchedule: 'rate(1 day)', memoryMb: {} };
   expect(dev.pipelines).toEqual([
-    { name: 'totesys', source: { kind: 'postgres', name: 'totesys' }, warehouse: { kind: 'postgres' }, schedule: 'rate(20 minutes)', freshnessSlaMinutes: 30, logLevel: 'DEBUG', ...defaults },
+    { name: 'totesys', source: { kind: 'postgres', name: 'totesys' }, warehouse: { kind: 'postgres' }, schedule: 'rate(20 minutes)', freshnessSlaMinutes: 30, logLevel: 'DEBUG', ...defaults, network: 'stack' },
     {
       name: 'recurly',
       source: { kind: 'rest', name: 'recurly', apiUrl: 'https://v3.recurly.com', endpoints: ['accounts', 'subscriptions', 'invoices', 'transactions'] },
@@ -51,8 +51,11 @@ test('the committed dev and prod stack files are valid', () => {
       freshnessSlaMinutes: 90,
       logLevel: 'INFO',
       ...defaults,
+      // PostgreSQL source: runs in the stack's network (tributary:network, an existing VPC).
+      network: 'stack',
     },
   ]);
+  expect(dev.network).toEqual({ subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'], securityGroupIds: ['sg-0c3d4e5f607182930'] });
   expect(validateStackConfig(rawConfig('prod')).pipelines.map((p) => p.name)).toEqual(['totesys']);
   expect(prod).toMatchObject({ environment: 'prod', accountId: '123456789012', logRetentionDays: 90, alerting: { email: 'data-oncall@example.com' } });
   expect(prod.delivery?.deployments.map((d) => [d.stack, d.approval])).toEqual([

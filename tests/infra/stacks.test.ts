@@ -190,7 +190,8 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
       LayerVersion: 1,
       Function: 5,
       Role: 7,
-      RolePolicy: 7,
+      // 7 least-privilege policies, and the ENI permissions of the 5 functions in the VPC (networks.test.ts).
+      RolePolicy: 12,
       LogGroup: 6,
       StateMachine: 1,
       ScheduleGroup: 1,
@@ -371,8 +372,9 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
 
   test('no role policy has a wildcard action, or a * resource outside what AWS requires; no managed policies', () => {
     const policies = byType(s(), 'aws:iam/rolePolicy:RolePolicy');
-    // dev: notifier + 3 pipelines (totesys 7, recurly 5, totesys-redshift 7); prod: notifier + totesys 7 + delivery 4.
-    expect(policies.length).toBe(stackName === 'dev' ? 20 : 12);
+    // dev: notifier + 3 pipelines (totesys 7, recurly 5, totesys-redshift 7); prod: notifier + totesys 7 + delivery 4;
+    // and one network policy per function in a VPC (dev: totesys 5, totesys-redshift 4; prod: totesys 5).
+    expect(policies.length).toBe(stackName === 'dev' ? 29 : 17);
     for (const p of policies) {
       for (const st of doc(p.inputs.policy).Statement) {
         for (const action of list(st.Action)) expect(`${p.name}: ${action}`).not.toMatch(/\*/);
@@ -666,6 +668,11 @@ test('prod differs from dev exactly where Pulumi.prod.yaml says', () => {
     ]),
     // pipelines[0].memoryMb.transform
     'aws:lambda/function:Function::totesys-transform.memorySize',
+    // network: each account's own subnets (dev 2, prod 3) and security group, in vpcConfig and the ENI permissions
+    ...FUNCTIONS.flatMap((st) => [
+      ...['securityGroupIds.0', 'subnetIds.0', 'subnetIds.1', 'subnetIds.2'].map((k) => `aws:lambda/function:Function::totesys-${st}.vpcConfig.${k}`),
+      `aws:iam/rolePolicy:RolePolicy::totesys-${st}-network-policy.policy`,
+    ]),
   ].sort();
   expect(changed.map((c) => c.replace(/(\.rules)\..*$/, '$1').replace(/(\.policy)\..*$/, '$1')).filter((c, i, all) => all.indexOf(c) === i).sort()).toEqual(expected);
 });

@@ -33,6 +33,7 @@ const EXPECTED: Array<[string, string]> = [
   ['lambda-no-public-url', 'url-public'],
   ['lambda-no-public-permission', 'permission-public'],
   ['lambda-no-public-permission', 'permission-unscoped-sns'],
+  ['private-pipeline-in-vpc', 'fn-private-no-vpc'],
   ['iam-no-wildcard-action', 'policy-star-action'],
   ['iam-no-wildcard-resource-data-plane', 'policy-star-resource'],
   ['iam-no-admin-managed-policy', 'attach-admin'],

@@ -25,6 +25,7 @@
  * works the same from jest and from a script. Run in this file's own `main` below.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -220,11 +221,38 @@ function fabricate(type: string, name: string, inputs: Record<string, unknown>, 
       return { id: `conn-${name}`, arn: `${p}:codestar-connections:${region}:${account}:connection/mock-${name}` };
     case 'aws:scheduler/scheduleGroup:ScheduleGroup':
       return { id: named, name: named, arn: `${p}:scheduler:${region}:${account}:schedule-group/${named}` };
+    case 'aws:ec2/securityGroup:SecurityGroup':
+      return { id: `sg-${hexOf(name)}`, arn: `${p}:ec2:${region}:${account}:security-group/sg-${hexOf(name)}` };
+    case 'aws:ec2/vpcEndpoint:VpcEndpoint':
+      return { id: `vpce-${hexOf(name)}`, arn: `${p}:ec2:${region}:${account}:vpc-endpoint/vpce-${hexOf(name)}` };
     case 'aws:scheduler/schedule:Schedule':
       return { id: named, name: named, arn: `${p}:scheduler:${region}:${account}:schedule/${str('groupName') ?? 'default'}/${named}` };
     default:
       return { id: `${name}-id`, arn: `${p}:mock:${region}:${account}:${type.split(':').pop()}/${name}` };
   }
+}
+
+/** 17 hex digits from a name, like EC2's resource ids. */
+function hexOf(name: string): string {
+  return createHash('sha256').update(name).digest('hex').slice(0, 17);
+}
+
+/**
+ * Outputs of a remote component (awsx's children run in its own plugin, which mocks never start:
+ * the component is one opaque resource, so the outputs the program reads are fabricated here).
+ */
+function fabricateComponent(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (type !== 'awsx:ec2:Vpc') return {};
+  const zones = typeof inputs.numberOfAvailabilityZones === 'number' ? inputs.numberOfAvailabilityZones : 3;
+  const subnets = (kind: string) => Array.from({ length: zones }, (_, i) => `subnet-${hexOf(`${name}-${kind}-${i}`)}`);
+  const specs = (inputs.subnetSpecs as Array<{ type: string }> | undefined) ?? [{ type: 'Private' }, { type: 'Public' }];
+  const has = (kind: string) => specs.some((s) => s.type === kind);
+  return {
+    vpcId: `vpc-${hexOf(name)}`,
+    privateSubnetIds: has('Private') ? subnets('private') : [],
+    publicSubnetIds: has('Public') ? subnets('public') : [],
+    isolatedSubnetIds: [],
+  };
 }
 
 const SIG_KEY = '4dabf18193072939515e22adb298388d';
@@ -265,7 +293,7 @@ async function childMain(requestFile: string, resultFile: string): Promise<void>
     {
       async newResource(args) {
         const inputs = (await plain(args.inputs)) as Record<string, unknown>;
-        const fabricated = args.custom ? fabricate(args.type, args.name, inputs, account, region) : {};
+        const fabricated = args.custom ? fabricate(args.type, args.name, inputs, account, region) : fabricateComponent(args.type, args.name, inputs);
         const id = (fabricated.id as string | undefined) ?? `${args.name}-id`;
         const state = { ...inputs, ...fabricated };
         delete state.id;

@@ -66,7 +66,7 @@ it('refuses a tarball that does not match the release checksums, installing noth
   const tampered = Buffer.concat([tarball(), Buffer.from('x')]);
   serve(tampered, sha(tarball()));
   const dest = join(work, 'tampered');
-  const result = await install('', dest);
+  const result = await install(sha(tarball()), dest);
   expect(result.code).toBe(1);
   expect(result.stderr).toMatch(/the release publishes [0-9a-f]{64}: refusing it/);
   expect(existsSync(join(dest, 'pulumi'))).toBe(false);
@@ -79,6 +79,22 @@ it('refuses a tarball whose release checksums agree but which is not the pinned 
   expect(result.code).toBe(1);
   expect(result.stderr).toMatch(/pulumi-cli\.lock|lock-.* pins a{64}: refusing it/);
   expect(existsSync(join(dest, 'pulumi'))).toBe(false);
+});
+
+it('refuses to install without a pinned digest, before downloading anything', async () => {
+  served.clear();
+  const dest = join(work, 'no-pin');
+  const result = await install('', dest);
+  expect(result.code).toBe(2);
+  expect(result.stderr).toMatch(/pins no sha256 for Pulumi 3\.248\.0: refusing/);
+  expect(existsSync(join(dest, 'pulumi'))).toBe(false);
+});
+
+it('the committed lock names a version and says how the pin is produced', () => {
+  const lock = readFileSync(join(__dirname, '..', '..', 'buildspecs', 'pulumi-cli.lock'), 'utf8');
+  expect(lock).toMatch(/^version=\d+\.\d+\.\d+$/m);
+  expect(lock).toMatch(/^sha256=([0-9a-f]{64})?$/m);
+  expect(lock).toContain('checksums.txt');
 });
 
 it('the deploy stage installs through the script, never by piping a download into a shell', () => {
