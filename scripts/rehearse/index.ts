@@ -268,7 +268,18 @@ async function rehearseStack(stack: string): Promise<{ executions: ExecutionReco
         const runProcessor = (processor: Record<string, unknown>, child: unknown) =>
           new StateMachine(processor, { validationOptions: { checkPaths: false, checkArn: false } }).run(child, { overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: zeroRetries(processor) } }).result;
         const getObject = async (bucket: string, key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
-        for (const [name, state] of Object.entries(maps)) handlers[name] = (mapInput) => (visited.push(name), runDistributedMap(state, mapInput, { getObject, runProcessor }));
+        // Children at most REHEARSAL_MAP_CONCURRENCY (default 2) at a time: this machine has a few cores, AWS gives each its own.
+        const atOnce = Number(process.env.REHEARSAL_MAP_CONCURRENCY ?? 2);
+        for (const [name, state] of Object.entries(maps)) {
+          const local = { ...state, MaxConcurrency: Math.min(Number(state.MaxConcurrency ?? 0) || atOnce, atOnce) };
+          handlers[name] = (mapInput) => {
+            visited.push(name);
+            return runDistributedMap(local, mapInput, { getObject, runProcessor }).catch((err: Error) => {
+              if (process.env.REHEARSAL_DEBUG) process.stderr.write(`  [${name}] ${err.name}: ${err.message}\n`);
+              throw err;
+            });
+          };
+        }
         const sfn = new StateMachine(withJsonToStringWorkaround(runnable), { validationOptions: { checkPaths: false, checkArn: false } });
         const execution = sfn.run(input, {
           overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: zeroRetries(machine.definition), waitTimeOverrides: {} },
