@@ -12,6 +12,7 @@
  * - runs the `ItemProcessor` once per item, at most `MaxConcurrency` at a time (0: no limit);
  * - fails with `States.ExceedToleratedFailureThreshold` when more children failed than
  *   `ToleratedFailurePercentage` / `ToleratedFailureCount` allow (both absent: none tolerated);
+ * - a child is the processor's `StartAt` and `States` (its `ProcessorConfig` is how it runs);
  * - answers the children's outputs in item order (a `ResultPath: null` then discards them).
  *
  * Paths supported: `$`, `$.a.b.c`, `$$.Map.Item.Value[.a.b]`, `$$.Map.Item.Index`; anything else
@@ -83,7 +84,9 @@ async function readItems(state: State, input: Json, deps: DistributedMapDeps): P
 export async function runDistributedMap(state: State, input: Json, deps: DistributedMapDeps): Promise<Json[]> {
   const items = await readItems(state, input, deps);
   const selector = state.ItemSelector as Record<string, Json> | undefined;
-  const processor = state.ItemProcessor as State;
+  // ProcessorConfig (mode, execution type) says how children run, not what: the child is StartAt + States.
+  const { StartAt, States } = state.ItemProcessor as State;
+  const processor: State = { StartAt, States };
   const limit = Number(state.MaxConcurrency ?? 0) || items.length || 1;
   const results: Json[] = new Array(items.length);
   let failed = 0;
@@ -94,8 +97,9 @@ export async function runDistributedMap(state: State, input: Json, deps: Distrib
       const child = selector ? applyTemplate(selector, input, { value: items[index], index }) : items[index];
       try {
         results[index] = await deps.runProcessor(processor, child);
-      } catch {
+      } catch (err) {
         failed++;
+        if (process.env.REHEARSAL_DEBUG) process.stderr.write(`  [map item ${index}] ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
       }
     }
   };

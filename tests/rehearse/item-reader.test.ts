@@ -26,6 +26,7 @@ describe('Distributed Map ItemReader (rehearsal)', () => {
         return JSON.stringify(chunks);
       },
       runProcessor: async (processor, child) => {
+        expect(Object.keys(processor).sort()).toEqual(['StartAt', 'States']);
         expect(processor.StartAt).toBe('BackfillChunk');
         running++;
         peak = Math.max(peak, running);
