@@ -10,7 +10,8 @@
  */
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,9 @@ import { seedTotesys } from '../../runtime/sources/postgres/seed';
 import { startMoto } from '../../tests/support/moto';
 import { invokeFunction, type InvocationResult } from './invoke';
 import { deployedStack, type DeployedFunction, type DeployedStack } from './stack';
+import type { ResourceCatalog } from './aws-calls';
+import { authorizer, LAMBDA_PAYLOAD_LIMIT, payloadBytes, STATE_PAYLOAD_LIMIT, unreadVariables, unusedGrants } from './checks';
+import { startRecordingProxy, type RecordedCall, type RecordingProxy } from './proxy';
 
 /** The part of aws-local-stepfunctions' API used here (its types are ESM-only; the package ships CommonJS too). */
 interface LocalStateMachine {
@@ -117,9 +121,35 @@ interface ExecutionRecord {
   states: string[];
 }
 
+/** What the state machine does as its role: its integrations' calls are recorded and authorized. */
+interface MachineIdentity {
+  readonly name: string;
+  readonly arn: string;
+  readonly roleArn: string;
+  readonly proxy: RecordingProxy;
+}
+
+/** Fails the execution (as Step Functions would, with States.DataLimitExceeded) on a payload over a limit. */
+function checkPayload(state: string, what: string, value: unknown, limit: number, service: string): void {
+  const bytes = payloadBytes(value);
+  if (bytes > limit) {
+    const err = new Error(`state ${state}: ${what} is ${bytes} bytes, over ${service}'s ${limit / 1024} KB limit`);
+    err.name = 'States.DataLimitExceeded';
+    throw err;
+  }
+}
+
 /** The state-machine side of each Task's integration, by Resource. */
-function taskHandlers(definition: Record<string, unknown>, run: (fn: DeployedFunction, event: unknown) => Promise<InvocationResult>, fnByArn: Map<string, DeployedFunction>, publish: (message: string) => Promise<void>, visited: string[]) {
+function taskHandlers(definition: Record<string, unknown>, run: (fn: DeployedFunction, event: unknown) => Promise<InvocationResult>, fnByArn: Map<string, DeployedFunction>, publish: (input: Record<string, unknown>) => Promise<void>, visited: string[], machine: MachineIdentity, limitErrors: string[]) {
   const handlers: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {};
+  const asMachine = (action: string, resource: string) => {
+    const d = machine.proxy.record({ principal: machine.roleArn, caller: machine.name, service: action.split(':')[0], operation: action.split(':')[1], action, resource, context: { 'aws:SecureTransport': 'true' }, onBehalf: false });
+    if (!d.allowed) {
+      const err = new Error(`User: ${machine.roleArn} is not authorized to perform: ${action} on resource: ${resource} (${d.reason})`);
+      err.name = 'AccessDeniedException';
+      throw err;
+    }
+  };
   const walk = (states: Record<string, Record<string, unknown>>) => {
     for (const [name, state] of Object.entries(states)) {
       if (state.Type === 'Map') walk(((state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> }).States);
@@ -128,13 +158,17 @@ function taskHandlers(definition: Record<string, unknown>, run: (fn: DeployedFun
       handlers[name] = async (input) => {
         visited.push(name);
         return integrate(name, input).catch((err: Error) => {
+          if (err.name === 'States.DataLimitExceeded') limitErrors.push(err.message);
           if (process.env.REHEARSAL_DEBUG) process.stderr.write(`  [${name}] ${err.name}: ${err.message}\n`);
           throw err;
         });
       };
       const integrate = async (name: string, input: Record<string, unknown>): Promise<unknown> => {
+        checkPayload(name, 'the task input', input, STATE_PAYLOAD_LIMIT, 'Step Functions');
         if (resource === 'arn:aws:states:::lambda:invoke') {
           const fn = fnByArn.get(String(input.FunctionName)) ?? fail(`state ${name}: no function ${String(input.FunctionName)} in the stack`);
+          asMachine('lambda:InvokeFunction', String(input.FunctionName));
+          checkPayload(name, `the request to ${fn.name}`, input.Payload, LAMBDA_PAYLOAD_LIMIT, 'Lambda (synchronous invoke)');
           const out = await run(fn, input.Payload);
           if (!out.ok) {
             // As Step Functions reports a function error: Error = errorType, Cause = the error as JSON.
@@ -142,13 +176,19 @@ function taskHandlers(definition: Record<string, unknown>, run: (fn: DeployedFun
             err.name = out.error!.errorType;
             throw err;
           }
-          return { ExecutedVersion: '$LATEST', Payload: out.payload, StatusCode: 200 };
+          checkPayload(name, `the response of ${fn.name}`, out.payload, LAMBDA_PAYLOAD_LIMIT, 'Lambda (synchronous invoke)');
+          const result = { ExecutedVersion: '$LATEST', Payload: out.payload, StatusCode: 200 };
+          checkPayload(name, 'the task result', result, STATE_PAYLOAD_LIMIT, 'Step Functions');
+          return result;
         }
         if (resource === 'arn:aws:states:::sns:publish') {
-          await publish(typeof input.Message === 'string' ? input.Message : JSON.stringify(input.Message));
+          await publish(input);
           return { MessageId: 'rehearsal' };
         }
-        if (resource === 'arn:aws:states:::aws-sdk:sfn:listExecutions') return { Executions: [{ status: 'RUNNING' }] };
+        if (resource === 'arn:aws:states:::aws-sdk:sfn:listExecutions') {
+          asMachine('states:ListExecutions', String(input.StateMachineArn ?? machine.arn));
+          return { Executions: [{ status: 'RUNNING' }] };
+        }
         return fail(`state ${name}: the rehearsal has no integration for ${resource}`);
       };
     }
@@ -173,19 +213,66 @@ function zeroRetries(definition: Record<string, unknown>): Record<string, number
   return out;
 }
 
-async function rehearseStack(stack: string): Promise<{ executions: ExecutionRecord[]; invocations: Map<string, Array<InvocationResult & { memoryMb: number; tmpMb: number }>> }> {
-  const deployed: DeployedStack = await deployedStack(stack);
+type Invocations = Map<string, Array<InvocationResult & { memoryMb: number; tmpMb: number }>>;
+
+export interface StackRehearsal {
+  readonly deployed: DeployedStack;
+  readonly executions: ExecutionRecord[];
+  readonly invocations: Invocations;
+  readonly calls: RecordedCall[];
+  /** Everything that makes the rehearsal fail, each naming its function, state or call. */
+  readonly failures: string[];
+  readonly justifiedGrants: Array<{ role: string; action: string; resource: string; reason: string }>;
+}
+
+export interface RehearsalOptions {
+  /** Changes the stack as captured (tests: remove a grant, rename a field a state reads). */
+  readonly mutate?: (deployed: DeployedStack) => DeployedStack;
+  /** Only these state machines (by name suffix); all by default. */
+  readonly machines?: readonly string[];
+  /** Only these executions (by name); all by default. */
+  readonly executions?: readonly string[];
+}
+
+const accessKeyOf = (roleArn: string) => `rehearsal-${roleArn.split('/').pop()}`;
+
+export async function rehearseStack(stack: string, options: RehearsalOptions = {}): Promise<StackRehearsal> {
+  const captured: DeployedStack = await deployedStack(stack);
+  const deployed = options.mutate ? options.mutate(captured) : captured;
   const services = await startServices(deployed.accountId);
   const executions: ExecutionRecord[] = [];
-  const invocations = new Map<string, Array<InvocationResult & { memoryMb: number; tmpMb: number }>>();
+  const invocations: Invocations = new Map();
+  const failures: string[] = [];
+  const envRead = new Map<string, Set<string>>();
+  const exercisedRoles = new Set<string>();
+  const motoArn = new Map<string, string>();
+  const stackArnOfMoto = () => new Map([...motoArn].map(([stackArn, moto]) => [moto, stackArn]));
+  const catalog: ResourceCatalog = {
+    region: deployed.region,
+    accountId: deployed.accountId,
+    bucketEncryption: (bucket) => deployed.bucketEncryption.get(bucket),
+    secret: (id) => {
+      const stackArn = stackArnOfMoto().get(id) ?? deployed.secrets.find((x) => x.name === id || x.arn === id)?.arn ?? (motoArn.has(id) ? id : undefined);
+      if (!stackArn) return undefined;
+      const keyArn = deployed.secrets.find((x) => x.arn === stackArn)?.keyArn;
+      return { arn: stackArn, ...(keyArn ? { keyArn } : {}) };
+    },
+    topicKey: (arn) => deployed.topicKeys.get(arn),
+    redshiftTarget: () => undefined,
+  };
+  const identities = new Map<string, { roleArn: string; caller: string }>();
+  for (const fn of deployed.functions) identities.set(accessKeyOf(fn.roleArn), { roleArn: fn.roleArn, caller: fn.name });
+  for (const m of deployed.stateMachines) identities.set(accessKeyOf(m.roleArn), { roleArn: m.roleArn, caller: m.name });
+  const proxy = await startRecordingProxy({ target: services.motoUrl, catalog, identities, authorize: authorizer(deployed) });
   try {
     const aws = { region: deployed.region, endpoint: services.motoUrl, credentials: { accessKeyId: 'rehearsal', secretAccessKey: 'rehearsal' } };
     const s3 = new S3Client({ ...aws, forcePathStyle: true });
     for (const bucket of deployed.buckets) await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: deployed.region as 'eu-west-2' } }));
     const sns = new SNSClient(aws);
     for (const topic of deployed.topics) await sns.send(new CreateTopicCommand({ Name: topic }));
+    const logs = new CloudWatchLogsClient(aws);
+    for (const group of deployed.logGroups) await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
     const sm = new SecretsManagerClient(aws);
-    const motoArn = new Map<string, string>();
     for (const secret of deployed.secrets) {
       const created = await sm.send(new CreateSecretCommand({ Name: secret.name, ...(secret.writtenValue !== undefined ? { SecretString: secret.writtenValue } : {}) }));
       motoArn.set(secret.arn, created.ARN!);
@@ -209,32 +296,64 @@ async function rehearseStack(stack: string): Promise<{ executions: ExecutionReco
       const secretArns = Object.fromEntries(Object.entries(fn.environment).filter(([, v]) => motoArn.has(v)).map(([k, v]) => [k, motoArn.get(v)!]));
       return {
         ...secretArns,
-        AWS_ENDPOINT_URL: services.motoUrl,
-        TRIBUTARY_S3_ENDPOINT: services.motoUrl,
-        TRIBUTARY_SECRETS_ENDPOINT: services.motoUrl,
-        TRIBUTARY_SNS_ENDPOINT: services.motoUrl,
+        AWS_ENDPOINT_URL: proxy.url,
+        TRIBUTARY_S3_ENDPOINT: proxy.url,
+        TRIBUTARY_SECRETS_ENDPOINT: proxy.url,
+        TRIBUTARY_SNS_ENDPOINT: proxy.url,
         TRIBUTARY_SLACK_API_URL: services.slack.url,
       };
     };
+    const roleCredentials = (roleArn: string) => ({ accessKeyId: accessKeyOf(roleArn), secretAccessKey: 'rehearsal' });
+    let stream = 0;
     const run = async (fn: DeployedFunction, event: unknown) => {
-      const out = await invokeFunction(fn, event, substitutionsFor(fn), { accessKeyId: `rehearsal-${fn.roleArn.split('/').pop()}`, secretAccessKey: 'rehearsal' });
+      exercisedRoles.add(fn.roleArn);
+      const out = await invokeFunction(fn, event, substitutionsFor(fn), roleCredentials(fn.roleArn));
       invocations.set(fn.name, [...(invocations.get(fn.name) ?? []), { ...out, memoryMb: fn.memoryMb, tmpMb: fn.tmpMb }]);
+      const read = envRead.get(fn.name) ?? new Set<string>();
+      for (const k of out.envRead) read.add(k);
+      envRead.set(fn.name, read);
+      // Lambda delivers the function's output to its log group with the function's role (each
+      // invocation here is a cold start: a new log stream), and, with active tracing, its X-Ray
+      // daemon sends the segments with that role too.
+      const delivery = new CloudWatchLogsClient({ region: deployed.region, endpoint: proxy.url, credentials: roleCredentials(fn.roleArn) });
+      const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]rehearsal${++stream}`;
+      try {
+        await delivery.send(new CreateLogStreamCommand({ logGroupName: fn.logGroup, logStreamName }));
+        const lines = out.logs.split('\n').filter(Boolean).slice(-500);
+        await delivery.send(new PutLogEventsCommand({ logGroupName: fn.logGroup, logStreamName, logEvents: (lines.length ? lines : ['(no output)']).map((message) => ({ timestamp: Date.now(), message })) }));
+      } catch (err) {
+        failures.push(`function ${fn.name}: Lambda's log delivery to ${fn.logGroup} failed: ${(err as Error).message}`);
+      }
+      if (fn.tracing)
+        for (const action of ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'])
+          proxy.record({ principal: fn.roleArn, caller: fn.name, service: 'xray', operation: action.split(':')[1], action, resource: '*', context: { 'aws:SecureTransport': 'true' }, onBehalf: true });
       return out;
     };
     let notifierError = '';
-    const publish = async (message: string) => {
-      const out = await run(notifier, { Records: [{ Sns: { Message: message, Subject: 'run failed', MessageId: 'rehearsal' } }] });
+    const publisher = (machine: { name: string; roleArn: string }) => async (input: Record<string, unknown>) => {
+      // The state machine publishes with its role (recorded and authorized by the proxy), then SNS
+      // delivers the message to the notifier as an SNS event.
+      const message = typeof input.Message === 'string' ? input.Message : JSON.stringify(input.Message);
+      const client = new SNSClient({ region: deployed.region, endpoint: proxy.url, credentials: roleCredentials(machine.roleArn) });
+      const published = await client.send(new PublishCommand({ TopicArn: String(input.TopicArn), Message: message, ...(input.Subject ? { Subject: String(input.Subject) } : {}) }));
+      const out = await run(notifier, { Records: [{ Sns: { Message: message, Subject: String(input.Subject ?? ''), MessageId: published.MessageId ?? 'rehearsal', TopicArn: String(input.TopicArn) } }] });
       if (!out.ok) notifierError = `${out.error!.errorType}: ${out.error!.errorMessage}`;
       if (!out.ok) fail(`notifier ${notifier.name} failed on the state machine's alert: ${out.error!.errorType}: ${out.error!.errorMessage}`);
     };
 
+    try {
     for (const machine of deployed.stateMachines) {
+      if (options.machines && !options.machines.some((m) => machine.name.endsWith(m))) continue;
       const pipelineFns = functions.filter((f) => f.arn.includes(`:function:${machine.name}-`));
       const env = pipelineFns[0]?.environment ?? {};
       if (env.TRIBUTARY_SOURCE_KIND !== 'postgres' || env.TRIBUTARY_WAREHOUSE_KIND !== 'postgres') {
         process.stdout.write(`  ${machine.name}: skipped (${env.TRIBUTARY_SOURCE_KIND} → ${env.TRIBUTARY_WAREHOUSE_KIND} is not rehearsed yet)\n`);
         continue;
       }
+      exercisedRoles.add(machine.roleArn);
+      const identity: MachineIdentity = { name: machine.name, arn: machine.arn, roleArn: machine.roleArn, proxy };
+      const publish = publisher(machine);
+      const limitErrors: string[] = [];
       const db = machine.name.replace(/-/g, '_');
       const source = await createDb(services.pgAdminUrl, `${db}_source`);
       const warehouse = await createDb(services.pgAdminUrl, `${db}_warehouse`);
@@ -256,10 +375,12 @@ async function rehearseStack(stack: string): Promise<{ executions: ExecutionReco
       };
 
       const execute = async (name: string, input: unknown, expect: 'SUCCEEDED' | 'FAILED') => {
+        if (options.executions && !options.executions.includes(name)) return;
+        checkPayload('(execution input)', `the input of ${name}`, input, STATE_PAYLOAD_LIMIT, 'Step Functions');
         const visited: string[] = [];
         const sfn = new StateMachine(withJsonToStringWorkaround(machine.definition), { validationOptions: { checkPaths: false, checkArn: false } });
         const execution = sfn.run(input, {
-          overrides: { taskResourceLocalHandlers: taskHandlers(machine.definition, run, fnByArn, publish, visited) as never, retryIntervalOverrides: zeroRetries(machine.definition), waitTimeOverrides: {} },
+          overrides: { taskResourceLocalHandlers: taskHandlers(machine.definition, run, fnByArn, publish, visited, identity, limitErrors) as never, retryIntervalOverrides: zeroRetries(machine.definition), waitTimeOverrides: {} },
           context: { Execution: { Id: `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`, Input: input, StartTime: new Date().toISOString() }, StateMachine: { Id: machine.arn, Name: machine.name } } as never,
         });
         let outcome: string;
@@ -271,16 +392,21 @@ async function rehearseStack(stack: string): Promise<{ executions: ExecutionReco
           outcome = `FAILED ${e.cause?.name ?? e.name}: ${(e.cause?.message ?? e.message).slice(0, 300)}`;
         }
         executions.push({ stack, stateMachine: machine.name, name, outcome, states: visited });
+        for (const e of limitErrors.splice(0)) failures.push(`execution ${name} of ${machine.name}: ${e}`);
+        // Step Functions' X-Ray tracing sends the execution's segments with the state machine's role.
+        for (const action of ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'])
+          proxy.record({ principal: machine.roleArn, caller: machine.name, service: 'xray', operation: action.split(':')[1], action, resource: '*', context: { 'aws:SecureTransport': 'true' }, onBehalf: true });
         const status = outcome.startsWith('SUCCEEDED') ? 'SUCCEEDED' : 'FAILED';
         process.stdout.write(`  ${machine.name} ${name}: ${outcome} (tasks: ${visited.join(' → ')})\n`);
         if (status !== expect) fail(`execution ${name} of ${machine.name} ended ${outcome} after ${visited.at(-1) ?? 'no task'} (expected ${expect})`);
       };
 
       const scheduled = machine.scheduleInputs[0] ?? {};
+      const ran = (name: string) => !options.executions || options.executions.includes(name);
       await execute('initial-load', scheduled, 'SUCCEEDED');
       const first = await warehouseCounts();
       const want = { fact_sales_order: 11187, fact_purchase_order: 4649, fact_payment: 15836 };
-      if (JSON.stringify(first) !== JSON.stringify(want)) fail(`initial load of ${machine.name}: warehouse facts ${JSON.stringify(first)}, the direct run loads ${JSON.stringify(want)}`);
+      if (ran('initial-load') && JSON.stringify(first) !== JSON.stringify(want)) fail(`initial load of ${machine.name}: warehouse facts ${JSON.stringify(first)}, the direct run loads ${JSON.stringify(want)}`);
       await execute('no-change', scheduled, 'SUCCEEDED');
       if (JSON.stringify(await warehouseCounts()) !== JSON.stringify(first)) fail(`no-change run of ${machine.name} changed the warehouse`);
 
@@ -289,18 +415,67 @@ async function rehearseStack(stack: string): Promise<{ executions: ExecutionReco
       await setSecret(env.TRIBUTARY_WAREHOUSE_SECRET_ARN, JSON.stringify({ ...warehouse.creds, password: 'wrong-password' }));
       await execute('load-fails', scheduled, 'FAILED');
       await setSecret(env.TRIBUTARY_WAREHOUSE_SECRET_ARN, JSON.stringify(warehouse.creds));
+      if (ran('load-fails')) {
       const alert = services.slack.posts.slice(posts).find((p) => p.text.includes(machine.name.split('-').pop()!) || p.blocks.includes('Load'));
       if (!alert) fail(`load-fails of ${machine.name}: no alert reached Slack (${services.slack.posts.length - posts} posts)${notifierError ? `; the notifier ${notifier.name} failed: ${notifierError}` : ''}`);
       if (process.env.REHEARSAL_DEBUG) process.stderr.write(`  [slack] ${JSON.stringify(alert)}\n`);
       if (!/console\.aws\.amazon\.com\/states\/.*execution/.test(`${alert!.text} ${alert!.blocks}`)) fail(`load-fails of ${machine.name}: the Slack alert has no link to the run: ${alert!.text.slice(0, 200)}`);
+      }
 
       const reconcileInput = machine.scheduleInputs.find((i) => (i as { mode?: string }).mode === 'reconcile');
-      if (reconcileInput) await execute('reconcile', reconcileInput, 'SUCCEEDED');
+      if (reconcileInput && ran('reconcile')) {
+        // Drift for the reconcile run to find and repair: payments the warehouse lost.
+        const c = new Client({ connectionString: warehouse.url });
+        await c.connect();
+        const lost = (await c.query<{ id: number }>('DELETE FROM fact_payment WHERE payment_id IN (SELECT payment_id FROM fact_payment ORDER BY payment_id LIMIT 3) RETURNING payment_id AS id')).rows.map((r) => r.id);
+        await execute('reconcile', reconcileInput, 'SUCCEEDED');
+        const back = (await c.query<{ n: string }>('SELECT count(DISTINCT payment_id) AS n FROM fact_payment WHERE payment_id = ANY($1)', [lost])).rows[0].n;
+        await c.end();
+        if (Number(back) !== lost.length) fail(`reconcile of ${machine.name}: ${lost.length - Number(back)} of the payments removed from the warehouse were not repaired`);
+      }
+    }
+    } catch (err) {
+      failures.push((err as Error).message);
     }
   } finally {
+    await proxy.stop();
     await services.stop();
   }
-  return { executions, invocations };
+  for (const c of proxy.calls) if (!c.decision.allowed) failures.push(`denied: ${c.caller} ${c.action} on ${c.resource}${c.onBehalf ? ' (made by AWS for it)' : ''} (${c.operation}): ${c.decision.reason}`);
+  const grants = unusedGrants(deployed, proxy.calls, exercisedRoles);
+  for (const g of grants.unused) failures.push(`unused grant: role ${g.role.split('/').pop()} statement ${g.sid} allows ${g.action} on ${g.resource}, which no call of the rehearsal used`);
+  for (const fn of deployed.functions) {
+    const read = envRead.get(fn.name);
+    if (!read) continue;
+    for (const k of unreadVariables(fn.environment, read)) failures.push(`function ${fn.name}: environment variable ${k} is set by the stack and never read by its bundle`);
+  }
+  return { deployed, executions, invocations, calls: proxy.calls, failures, justifiedGrants: grants.justified };
+}
+
+function printSummary(r: StackRehearsal): void {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const ok = r.executions.filter((e) => e.outcome === 'SUCCEEDED').length;
+  out(`  executions: ${r.executions.length} (${ok} succeeded, ${r.executions.length - ok} failed as expected or not: see above)`);
+  const byCaller = new Map<string, RecordedCall[]>();
+  for (const c of r.calls) byCaller.set(c.caller, [...(byCaller.get(c.caller) ?? []), c]);
+  out(`  caller                                 calls  denied  actions`);
+  for (const [caller, calls] of [...byCaller].sort()) {
+    const actions = new Map<string, number>();
+    for (const c of calls) actions.set(c.action, (actions.get(c.action) ?? 0) + 1);
+    const denied = calls.filter((c) => !c.decision.allowed).length;
+    out(`  ${caller.padEnd(38)} ${String(calls.length).padStart(5)}  ${String(denied).padStart(6)}  ${[...actions].map(([a, n]) => `${a}×${n}`).join(' ')}`);
+  }
+  const denied = r.calls.filter((c) => !c.decision.allowed).length;
+  const unused = r.failures.filter((f) => f.startsWith('unused grant')).length;
+  out(`  denied calls: ${denied}; unused grants: ${unused}; justified as not exercisable offline: ${r.justifiedGrants.length}`);
+  for (const g of r.justifiedGrants) out(`    - ${g.role.split('/').pop()} ${g.action} on ${g.resource}: ${g.reason}`);
+  out(`  function                               calls  init ms  peak RSS / memory   peak /tmp / limit`);
+  for (const [name, runs] of r.invocations) {
+    const init = Math.max(...runs.map((x) => x.initMs));
+    const rss = Math.max(...runs.map((x) => x.peakRssMb));
+    const tmp = Math.max(...runs.map((x) => x.peakTmpBytes));
+    out(`  ${name.padEnd(38)} ${String(runs.length).padStart(5)}  ${init.toFixed(0).padStart(7)}  ${rss.toFixed(0).padStart(5)} / ${runs[0].memoryMb} MB   ${(tmp / 1024 / 1024).toFixed(1).padStart(6)} / ${runs[0].tmpMb} MB`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -310,13 +485,11 @@ async function main(): Promise<void> {
   for (const stack of stacks) {
     process.stdout.write(`rehearsal of stack ${stack}:\n`);
     try {
-      const { invocations } = await rehearseStack(stack);
-      process.stdout.write(`  function                               calls  init ms  peak RSS / memory   peak /tmp / limit\n`);
-      for (const [name, runs] of invocations) {
-        const init = Math.max(...runs.map((r) => r.initMs));
-        const rss = Math.max(...runs.map((r) => r.peakRssMb));
-        const tmp = Math.max(...runs.map((r) => r.peakTmpBytes));
-        process.stdout.write(`  ${name.padEnd(38)} ${String(runs.length).padStart(5)}  ${init.toFixed(0).padStart(7)}  ${rss.toFixed(0).padStart(5)} / ${runs[0].memoryMb} MB   ${(tmp / 1024 / 1024).toFixed(1).padStart(6)} / ${runs[0].tmpMb} MB\n`);
+      const r = await rehearseStack(stack);
+      printSummary(r);
+      if (r.failures.length) {
+        failed = true;
+        process.stdout.write(`REHEARSAL FAILED (${stack}), ${r.failures.length} finding(s):\n${r.failures.map((f) => `  - ${f}`).join('\n')}\n`);
       }
     } catch (err) {
       failed = true;
