@@ -83,8 +83,12 @@ export function parseRequest(req: HttpRequest, catalog: ResourceCatalog): Parsed
       return { service: scope.service, operation, calls: [{ action, resource, context: base }] };
     }
     if (scope.service === 'redshift-data') {
-      const resource = operation === 'ExecuteStatement' || operation === 'BatchExecuteStatement' ? (catalog.redshiftTarget(body as never) ?? '*') : '*';
-      return { service: scope.service, operation, calls: [{ action, resource, context: base }] };
+      const submits = operation === 'ExecuteStatement' || operation === 'BatchExecuteStatement';
+      const resource = submits ? (catalog.redshiftTarget(body as never) ?? '*') : '*';
+      const calls: ParsedRequest['calls'] = [{ action, resource, context: base }];
+      // Without a secret, the Data API fetches temporary database credentials as the caller.
+      if (submits && !body.SecretArn && body.WorkgroupName) calls.push({ action: 'redshift-serverless:GetCredentials', resource, context: base, onBehalf: true });
+      return { service: scope.service, operation, calls };
     }
     return { service: scope.service, operation, calls: [{ action, resource: '*', context: base }] };
   }

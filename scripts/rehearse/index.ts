@@ -20,6 +20,7 @@ import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../../runtime/cli/embedded';
 import { seedTotesys } from '../../runtime/sources/postgres/seed';
 import { startMoto } from '../../tests/support/moto';
+import { FakeRedshiftData } from '../../tests/support/redshift-data-server';
 import { invokeFunction, type InvocationResult } from './invoke';
 import { deployedStack, type DeployedFunction, type DeployedStack } from './stack';
 import type { ResourceCatalog } from './aws-calls';
@@ -79,23 +80,29 @@ interface Services {
   stop: () => Promise<void>;
 }
 
-async function startServices(accountId: string): Promise<Services> {
+/** moto (under the stack's account id), PostgreSQL (embedded, or the one given) and the Slack API. */
+async function startServices(accountId: string, pgAdminUrl?: string): Promise<Services> {
   process.env.MOTO_ACCOUNT_ID = accountId;
+  // The local Redshift Data API reads COPY's objects from moto with this process's credentials.
+  process.env.AWS_ACCESS_KEY_ID ??= 'rehearsal';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'rehearsal';
   const moto = await startMoto();
   const dir = mkdtempSync(join(tmpdir(), 'rehearsal-pg-'));
-  const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), password: 'rehearsal-pw' });
-  const slack = await startSlack();
-  return {
-    motoUrl: moto.url,
-    pgAdminUrl: pg.adminUrl,
-    slack,
-    stop: async () => {
-      await slack.stop();
-      await pg.stop();
-      await moto.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+  const stops: Array<() => Promise<void>> = [() => moto.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    const pg = pgAdminUrl ? undefined : await startEmbeddedPostgres({ dataDir: join(dir, 'data'), password: 'rehearsal-pw' });
+    if (pg) stops.push(() => pg.stop());
+    const slack = await startSlack();
+    stops.push(() => slack.stop());
+    return { motoUrl: moto.url, pgAdminUrl: pgAdminUrl ?? pg!.adminUrl, slack, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 }
 
 async function createDb(adminUrl: string, name: string): Promise<{ url: string; creds: Record<string, string | number> }> {
@@ -234,6 +241,8 @@ export interface RehearsalOptions {
   readonly machines?: readonly string[];
   /** Only these executions (by name); all by default. */
   readonly executions?: readonly string[];
+  /** A PostgreSQL server to use (jest's harness) instead of starting an embedded one. */
+  readonly pgAdminUrl?: string;
 }
 
 const accessKeyOf = (roleArn: string) => `rehearsal-${roleArn.split('/').pop()}`;
@@ -241,7 +250,7 @@ const accessKeyOf = (roleArn: string) => `rehearsal-${roleArn.split('/').pop()}`
 export async function rehearseStack(stack: string, options: RehearsalOptions = {}): Promise<StackRehearsal> {
   const captured: DeployedStack = await deployedStack(stack);
   const deployed = options.mutate ? options.mutate(captured) : captured;
-  const services = await startServices(deployed.accountId);
+  const services = await startServices(deployed.accountId, options.pgAdminUrl);
   const executions: ExecutionRecord[] = [];
   const invocations: Invocations = new Map();
   const failures: string[] = [];
@@ -260,12 +269,22 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       return { arn: stackArn, ...(keyArn ? { keyArn } : {}) };
     },
     topicKey: (arn) => deployed.topicKeys.get(arn),
-    redshiftTarget: () => undefined,
+    // The workgroup or cluster ARN as the stack's own policies resolved it (the Data API authorizes on it).
+    redshiftTarget: ({ WorkgroupName, ClusterIdentifier }) => {
+      const arns = new Set<string>();
+      for (const docs of deployed.rolePolicies.values())
+        for (const d of docs)
+          for (const st of ([] as Array<{ Action?: string | string[]; Resource?: string | string[] }>).concat(d.Statement as never))
+            if (([] as string[]).concat(st.Action ?? []).includes('redshift-data:ExecuteStatement')) for (const r of ([] as string[]).concat(st.Resource ?? [])) arns.add(r);
+      const wanted = [...arns].filter((a) => (WorkgroupName ? a.includes(':workgroup/') : ClusterIdentifier ? a.endsWith(`:cluster:${ClusterIdentifier}`) : false));
+      return wanted.length === 1 ? wanted[0] : undefined;
+    },
   };
+  const routes = new Map<string, string>();
   const identities = new Map<string, { roleArn: string; caller: string }>();
   for (const fn of deployed.functions) identities.set(accessKeyOf(fn.roleArn), { roleArn: fn.roleArn, caller: fn.name });
   for (const m of deployed.stateMachines) identities.set(accessKeyOf(m.roleArn), { roleArn: m.roleArn, caller: m.name });
-  const proxy = await startRecordingProxy({ target: services.motoUrl, catalog, identities, authorize: authorizer(deployed) });
+  const proxy = await startRecordingProxy({ target: services.motoUrl, catalog, identities, authorize: authorizer(deployed), routes });
   try {
     const aws = { region: deployed.region, endpoint: services.motoUrl, credentials: { accessKeyId: 'rehearsal', secretAccessKey: 'rehearsal' } };
     const s3 = new S3Client({ ...aws, forcePathStyle: true });
@@ -343,12 +362,15 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       if (!out.ok) fail(`notifier ${notifier.name} failed on the state machine's alert: ${out.error!.errorType}: ${out.error!.errorMessage}`);
     };
 
+    let stopRedshift: (() => Promise<void>) | undefined;
     try {
     for (const machine of deployed.stateMachines) {
+      await stopRedshift?.();
+      stopRedshift = undefined;
       if (options.machines && !options.machines.some((m) => machine.name.endsWith(m))) continue;
       const pipelineFns = functions.filter((f) => f.arn.includes(`:function:${machine.name}-`));
       const env = pipelineFns[0]?.environment ?? {};
-      if (env.TRIBUTARY_SOURCE_KIND !== 'postgres' || env.TRIBUTARY_WAREHOUSE_KIND !== 'postgres') {
+      if (env.TRIBUTARY_SOURCE_KIND !== 'postgres' || !['postgres', 'redshift'].includes(env.TRIBUTARY_WAREHOUSE_KIND)) {
         process.stdout.write(`  ${machine.name}: skipped (${env.TRIBUTARY_SOURCE_KIND} → ${env.TRIBUTARY_WAREHOUSE_KIND} is not rehearsed yet)\n`);
         continue;
       }
@@ -362,7 +384,13 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       await seedTotesys({ sourceUrl: source.url });
       // As docs/deploy.md tells the operator: {host, port, database, user, password}.
       await setSecret(env.TRIBUTARY_SOURCE_SECRET_ARN, JSON.stringify(source.creds));
-      await setSecret(env.TRIBUTARY_WAREHOUSE_SECRET_ARN, JSON.stringify(warehouse.creds));
+      // Redshift: the local Data API endpoint runs the statements on this database and COPYs from moto.
+      let redshift: FakeRedshiftData | undefined;
+      if (env.TRIBUTARY_WAREHOUSE_KIND === 'redshift') {
+        redshift = await new FakeRedshiftData(warehouse.url, services.motoUrl, { workgroup: env.TRIBUTARY_REDSHIFT_WORKGROUP, clusterIdentifier: env.TRIBUTARY_REDSHIFT_CLUSTER, database: env.TRIBUTARY_REDSHIFT_DATABASE }).start();
+        routes.set('redshift-data', redshift.url);
+        stopRedshift = () => redshift!.stop();
+      } else await setSecret(env.TRIBUTARY_WAREHOUSE_SECRET_ARN, JSON.stringify(warehouse.creds));
       const warehouseCounts = async () => {
         const c = new Client({ connectionString: warehouse.url });
         await c.connect();
@@ -421,9 +449,16 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
 
       // A step that fails after its retries: the warehouse refuses the login.
       const posts = services.slack.posts.length;
-      await setSecret(env.TRIBUTARY_WAREHOUSE_SECRET_ARN, JSON.stringify({ ...warehouse.creds, password: 'wrong-password' }));
-      await execute('load-fails', scheduled, 'FAILED');
-      await setSecret(env.TRIBUTARY_WAREHOUSE_SECRET_ARN, JSON.stringify(warehouse.creds));
+      if (redshift) {
+        // Every statement refused (a revoked grant): the load fails whether or not there is new data.
+        redshift.fail = () => 'permission denied for schema public';
+        await execute('load-fails', scheduled, 'FAILED');
+        redshift.fail = () => undefined;
+      } else {
+        await setSecret(env.TRIBUTARY_WAREHOUSE_SECRET_ARN, JSON.stringify({ ...warehouse.creds, password: 'wrong-password' }));
+        await execute('load-fails', scheduled, 'FAILED');
+        await setSecret(env.TRIBUTARY_WAREHOUSE_SECRET_ARN, JSON.stringify(warehouse.creds));
+      }
       if (ran('load-fails')) {
       const alert = services.slack.posts.slice(posts).find((p) => p.text.includes(machine.name.split('-').pop()!) || p.blocks.includes('Load'));
       if (!alert) fail(`load-fails of ${machine.name}: no alert reached Slack (${services.slack.posts.length - posts} posts)${notifierError ? `; the notifier ${notifier.name} failed: ${notifierError}` : ''}`);
@@ -462,6 +497,7 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
     } catch (err) {
       failures.push((err as Error).message);
     }
+    await stopRedshift?.();
   } finally {
     await proxy.stop();
     await services.stop();
@@ -480,8 +516,8 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
 
 function printSummary(r: StackRehearsal): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  const ok = r.executions.filter((e) => e.outcome === 'SUCCEEDED').length;
-  out(`  executions: ${r.executions.length} (${ok} succeeded, ${r.executions.length - ok} failed as expected or not: see above)`);
+  const unexpected = r.failures.some((f) => f.startsWith('execution '));
+  out(`  executions: ${r.executions.length} (${r.executions.map((e) => `${e.stateMachine.split('-').slice(2).join('-')} ${e.name} ${e.outcome.split(' ')[0]}`).join(', ')}) — ${unexpected ? 'NOT all as expected' : 'all as expected'}`);
   const byCaller = new Map<string, RecordedCall[]>();
   for (const c of r.calls) byCaller.set(c.caller, [...(byCaller.get(c.caller) ?? []), c]);
   out(`  caller                                 calls  denied  actions`);

@@ -34,6 +34,8 @@ export interface ProxyOptions {
   /** Access key → role ARN and the name to report the caller by. */
   readonly identities: ReadonlyMap<string, { roleArn: string; caller: string }>;
   readonly authorize: (call: AwsCall) => Decision;
+  /** Services answered elsewhere than moto (the local Redshift Data API), by signing name. */
+  readonly routes?: ReadonlyMap<string, string>;
 }
 
 function deny(res: ServerResponse, parsed: ParsedRequest, message: string, s3Missing = false): void {
@@ -88,8 +90,10 @@ export async function startRecordingProxy(options: ProxyOptions): Promise<Record
     const denied = decideAll(parsed.calls.filter((c) => !c.onlyIfFound));
     if (denied) return deny(res, parsed, `User: ${identity.roleArn} is not authorized to perform: ${denied.reason}`);
 
+    const route = options.routes?.get(parsed.service);
+    const to = route ? new URL(route) : target;
     const upstream = httpRequest(
-      { host: target.hostname, port: target.port, method: http.method, path: http.url, headers: { ...req.headers, host: target.host } },
+      { host: to.hostname, port: to.port, method: http.method, path: http.url, headers: { ...req.headers, host: to.host } },
       (up) => {
         void (async () => {
           const status = up.statusCode ?? 500;

