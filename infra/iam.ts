@@ -277,7 +277,7 @@ export interface RedshiftAccessTarget {
  * on that workgroup or cluster only, temporary credentials for that database (user), and writing
  * the run's COPY-ready objects under `processed/_redshift/<source>/`.
  */
-export function redshiftLoadStatements(t: RedshiftAccessTarget, processedBucketArn: string, sourceName: string): PolicyStatement[] {
+export function redshiftLoadStatements(t: RedshiftAccessTarget, processedBucketArn: string, sourceName: string, lakeKeyArn?: string): PolicyStatement[] {
   const base = `arn:${t.partition}:redshift`;
   const target = t.workgroupId
     ? `arn:${t.partition}:redshift-serverless:${t.region}:${t.accountId}:workgroup/${t.workgroupId}`
@@ -299,6 +299,8 @@ export function redshiftLoadStatements(t: RedshiftAccessTarget, processedBucketA
     { Sid: 'RedshiftStatements', Effect: 'Allow', Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'], Resource: '*' },
     ...credentials,
     { Sid: 'WriteRedshiftStage', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: `${processedBucketArn}/processed/_redshift/${sourceName}/*` },
+    // The bucket encrypts with the lake key (SSE-KMS): S3 asks KMS for a data key as the writer (found by the rehearsal).
+    ...(lakeKeyArn ? [{ Sid: 'RedshiftStageKey', Effect: 'Allow' as const, Action: 'kms:GenerateDataKey', Resource: lakeKeyArn }] : []),
   ];
 }
 

@@ -244,7 +244,7 @@ export class IngestionPipeline extends pulumi.ComponentResource {
                 });
                 if (fnName !== 'load' || !redshift) return policy;
                 const target = { partition: partitionOf(args.aws), region: args.aws.region, accountId: args.aws.accountId, ...redshift, usesSecret: hasWarehouseSecret };
-                return document(...policy.Statement, ...redshiftLoadStatements(target, processed, args.source.name));
+                return document(...policy.Statement, ...redshiftLoadStatements(target, processed, args.source.name, key));
               }),
           deadLetterTargetArn: args.alerts.topicArn,
           layers: [this.layer.arn],

@@ -19,6 +19,10 @@ export interface InvocationResult {
   readonly peakRssMb: number;
   readonly peakTmpBytes: number;
   readonly durationMs: number;
+  /** Environment variables the bundle read. */
+  readonly envRead: string[];
+  /** What the function wrote to stdout/stderr (its log lines, as Lambda delivers them). */
+  readonly logs: string;
 }
 
 const RUNNER = resolve(__dirname, 'lambda-runner.js');
@@ -83,7 +87,7 @@ export function invokeFunction(fn: DeployedFunction, event: unknown, substitutio
       rmSync(tmp, { recursive: true, force: true });
       const durationMs = Date.now() - started;
       const line = report.trim().split('\n').pop();
-      let parsed: { initMs?: number; maxRssKb?: number; result?: unknown; error?: { errorType: string; errorMessage: string } } = {};
+      let parsed: { envRead?: string[]; initMs?: number; maxRssKb?: number; result?: unknown; error?: { errorType: string; errorMessage: string } } = {};
       try {
         parsed = line ? (JSON.parse(line) as typeof parsed) : {};
       } catch {
@@ -99,7 +103,7 @@ export function invokeFunction(fn: DeployedFunction, event: unknown, substitutio
             : timedOut
               ? { errorType: 'Sandbox.Timedout', errorMessage: `${fn.name} timed out after ${fn.timeoutSeconds} s` }
               : { errorType: 'Runtime.ExitError', errorMessage: `${fn.name} exited without a result: ${logs.slice(-600)}` });
-      done({ ok: !error, ...(error ? { error } : { payload: parsed.result }), initMs: parsed.initMs ?? 0, peakRssMb: (parsed.maxRssKb ?? 0) / 1024, peakTmpBytes: peakTmp, durationMs });
+      done({ ok: !error, ...(error ? { error } : { payload: parsed.result }), initMs: parsed.initMs ?? 0, peakRssMb: (parsed.maxRssKb ?? 0) / 1024, peakTmpBytes: peakTmp, durationMs, envRead: parsed.envRead ?? [], logs });
     });
   });
 }

@@ -5,7 +5,20 @@
 'use strict';
 const { writeSync } = require('node:fs');
 const [bundle, eventJson] = process.argv.slice(2);
-const report = (o) => writeSync(3, `${JSON.stringify({ ...o, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+// Which environment variables the bundle reads (the rehearsal fails on one the stack sets and
+// nothing reads). Enumerating the environment (spreading it into a child's) counts as reading all.
+const envRead = new Set();
+process.env = new Proxy(process.env, {
+  get(target, key) {
+    if (typeof key === 'string') envRead.add(key);
+    return Reflect.get(target, key);
+  },
+  has(target, key) {
+    if (typeof key === 'string') envRead.add(key);
+    return Reflect.has(target, key);
+  },
+});
+const report = (o) => writeSync(3, `${JSON.stringify({ ...o, envRead: [...envRead], maxRssKb: process.resourceUsage().maxRSS })}\n`);
 const started = process.hrtime.bigint();
 let handler;
 try {

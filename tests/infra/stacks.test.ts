@@ -722,6 +722,8 @@ describe('dev: the totesys → Redshift pipeline, from configuration alone', () 
         'redshift-data:DescribeStatement *',
         'redshift-data:GetStatementResult *',
         `s3:PutObject ${processed}/processed/_redshift/totesys-rs/*`,
+        // SSE-KMS on the stage objects (the rehearsal found it missing).
+        `kms:GenerateDataKey ${lakeKey}`,
       ]),
     );
     expect(load.filter((g) => g.startsWith('secretsmanager:'))).toEqual([]);

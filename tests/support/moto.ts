@@ -19,6 +19,8 @@ export async function startMoto(): Promise<{ url: string; stop: () => Promise<vo
   const port = await freePort();
   const python = process.env.TRIBUTARY_PYTHON ?? 'python3';
   const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    // This module's process.env, explicitly: under jest it is the suite's (MOTO_ACCOUNT_ID set by the rehearsal), not the worker's.
+    env: { ...process.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
