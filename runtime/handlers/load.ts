@@ -5,6 +5,7 @@ import { envCheckpoint } from '../pipeline/faults';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordFreshnessLag, recordTableRows } from '../telemetry/metrics';
 import { publishAlert } from '../telemetry/publish';
+import { deployedRunRecorder } from '../state/deployed-run';
 
 export interface LoadEvent {
   runId: string;
@@ -81,5 +82,12 @@ export const handler = instrumentHandler<LoadEvent, LoadOutput>(
       facts_appended: out.factsAppended,
       dimensions_upserted: out.dimensionsUpserted,
     }),
+    runRecord: {
+      recorder: deployedRunRecorder(),
+      report: (out) => ({
+        rowsLoaded: out.factsAppended + out.dimensionsUpserted,
+        problems: out.dataTestFailures ? [`${out.dataTestFailures} data test(s) failed`] : [],
+      }),
+    },
   },
 );

@@ -1,5 +1,6 @@
 import { envCheckpoint } from '../pipeline/faults';
 import { pipelineFromEnv } from '../pipeline/deployed';
+import { deployedRunRecorder } from '../state/deployed-run';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordTableRows } from '../telemetry/metrics';
 
@@ -46,5 +47,5 @@ export async function transformStage(
 export const handler = instrumentHandler<TransformEvent, TransformOutput>(
   'transform',
   (event, telemetry) => transformStage(event, process.env, (table, rows) => recordTableRows(telemetry.metrics, MetricName.RowsTransformed, table, rows)),
-  { summarize: (out) => ({ rows: out.rows, transformed_runs: out.transformedRuns, quarantined: out.quarantined }) },
+  { summarize: (out) => ({ rows: out.rows, transformed_runs: out.transformedRuns, quarantined: out.quarantined }), runRecord: { recorder: deployedRunRecorder() } },
 );

@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DeployedRunRecorder, StepReport } from '../state/deployed-run';
 import { createLogger, type Logger } from './logger';
 import { MetricName, createMetrics, flushMetrics, recordRunDuration, type Metrics } from './metrics';
 import { errorMessage, redactedError } from './redact';
@@ -30,6 +31,12 @@ export interface InstrumentOptions<R> {
    * (ISO timestamp the extract stage returns and the state machine passes along).
    */
   endsRun?: boolean;
+  /**
+   * Keeps the run's record (runs/<source>/<runId>.json) for the docs site and `tributary status`:
+   * the step's start, duration, outcome and what `report` takes from its result. A record that
+   * cannot be written is logged as a warning; the step's own outcome stands.
+   */
+  runRecord?: { recorder: DeployedRunRecorder; report?: (result: R) => StepReport };
   now?: () => number;
 }
 
@@ -72,11 +79,17 @@ export function instrumentHandler<E, R>(
     const telemetry: StageTelemetry = { stage, logger, metrics, runId: () => runId, setRunId };
     const started = now();
     logger.info('stage started');
+    const record = async (write: (recorder: DeployedRunRecorder) => Promise<void>): Promise<void> => {
+      if (!options.runRecord) return;
+      await write(options.runRecord.recorder).catch((err: unknown) => logger.warn('run record not written', { error_message: errorMessage(err) }));
+    };
+    if (runId) await record((r) => r.started(stage, runId!, new Date(started)));
     try {
       const result = await fn(event, telemetry);
       const fromResult = stringField(result, 'runId');
       if (fromResult && fromResult !== runId) setRunId(fromResult);
       const durationMs = now() - started;
+      if (runId) await record((r) => r.succeeded(stage, runId!, durationMs, options.runRecord?.report?.(result) ?? {}, options.endsRun === true));
       metrics.addMetric(MetricName.StageDuration, MetricUnit.Milliseconds, durationMs);
       const runStartedAt = stringField(event, 'runStartedAt');
       if (options.endsRun && runStartedAt && !Number.isNaN(Date.parse(runStartedAt))) {
@@ -93,6 +106,7 @@ export function instrumentHandler<E, R>(
       metrics.addMetric(MetricName.StageDuration, MetricUnit.Milliseconds, durationMs);
       // The logger redacts every string; the message is also redacted here for the summary key.
       logger.error('stage failed', { duration_ms: durationMs, error_message: errorMessage(err), error: err });
+      if (runId) await record((r) => r.failed(stage, runId!, new Date(now()), durationMs, errorMessage(err)));
       throw redactedError(err);
     } finally {
       flushMetrics(metrics);
