@@ -206,7 +206,7 @@ export function renderSite(site: SiteData): SiteFiles {
 /** The element id a page gets in the single-file site. */
 export function pageAnchor(path: string): string {
   // A run's page is named by its run id alone, so an alert that knows only the run id links to it.
-  const run = path.startsWith('runs/') ? /-(\d{8}T\d{9}Z-[a-z0-9]+)\.html$/.exec(path) : null;
+  const run = path.startsWith('runs/') ? /-(\d{8}T\d{9}Z-[a-z0-9]{1,32})\.html$/.exec(path) : null;
   return run ? runAnchor(run[1]) : `p-${path.replace(/[^A-Za-z0-9-]/g, '_')}`;
 }
 
@@ -235,7 +235,7 @@ export function singleFileSite(files: SiteFiles): string {
     const body = /<body>([\s\S]*)<\/body>/.exec(html)?.[1] ?? '';
     head ||= /<head>([\s\S]*)<\/head>/.exec(html)?.[1] ?? '';
     // A fragment inside a page would hide its section (:target moves to it): links go to pages.
-    const linked = body.replace(/href="([^"#:]+\.html)(#[^"]*)?"/g, (_, href: string) => `href="#${pageAnchor(resolveLink(path, href))}"`);
+    const linked = body.replace(/href="([^"#:]+)"/g, (link: string, href: string) => (href.endsWith('.html') ? `href="#${pageAnchor(resolveLink(path, href))}"` : link));
     sections.push(`<section class="page" id="${pageAnchor(path)}">${linked}</section>`);
   }
   const index = pageAnchor('index.html');
