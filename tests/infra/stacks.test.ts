@@ -294,6 +294,8 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
         `s3:DeleteObject ${raw}/raw/totesys/*`,
         `s3:ListBucket ${raw}`,
         `secretsmanager:GetSecretValue ${secrets.source}`,
+        ...rw(raw, ['runs/totesys/']),
+        `s3:ListBucket ${raw}`,
         ...commonGrants('extract', ['kms:Decrypt', 'kms:GenerateDataKey']),
       ].sort(),
     );
@@ -303,6 +305,8 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
         ...rw(raw, ['state/totesys/']),
         `s3:ListBucket ${raw}`,
         ...write(processed, ['processed/', 'manifests/transform/']),
+        ...rw(raw, ['runs/totesys/']),
+        `s3:ListBucket ${raw}`,
         ...commonGrants('transform', ['kms:Decrypt', 'kms:GenerateDataKey']),
       ].sort(),
     );
@@ -311,7 +315,9 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
         ...read(processed, ['processed/', 'manifests/transform/']),
         `s3:ListBucket ${processed}`,
         `secretsmanager:GetSecretValue ${secrets.warehouse}`,
-        ...commonGrants('load', ['kms:Decrypt']),
+        ...rw(raw, ['runs/totesys/']),
+        `s3:ListBucket ${raw}`,
+        ...commonGrants('load', ['kms:Decrypt', 'kms:GenerateDataKey']),
       ].sort(),
     );
     expect(grants(rolePolicy(s(), 'totesys-backfill-policy'))).toEqual(
