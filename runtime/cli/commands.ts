@@ -90,6 +90,8 @@ function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const pipeline = pipelineNamed(argv);
   const { values } = parseCommand(runSpec(pipeline.kind), argv);
+  const lineageUrl = optionalString(values['openlineage-url']) ?? io.env.TRIBUTARY_OPENLINEAGE_URL;
+  if (lineageUrl && !/^https?:\/\//.test(lineageUrl)) throw new UsageError(`--openlineage-url: expected an http(s) URL, got ${JSON.stringify(redactSecrets(lineageUrl, io.env))}`);
   const local = new LocalServices();
   try {
     const targets = await targetsFrom(pipeline.kind, pipeline.name, values, io.env, local);
@@ -98,7 +100,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     const runId = newRunId(startedAt);
     let summary: PipelineRunSummary;
     try {
-      summary = await runPipeline({ ...targets, runId, onStep: (step) => progress.step(step), onProgress: (name, n) => progress.amount(name, n, pipeline.kind === 'rest' ? 'records' : 'bytes') });
+      summary = await runPipeline({ ...targets, runId, lineageUrl, onStep: (step) => progress.step(step), onProgress: (name, n) => progress.amount(name, n, pipeline.kind === 'rest' ? 'records' : 'bytes') });
     } catch (err) {
       progress.done();
       if (!(err instanceof RunInProgressError)) {
@@ -227,6 +229,8 @@ export async function reconcileCommand(argv: string[], io: CliIo): Promise<numbe
   const pipeline = pipelineNamed(argv);
   const { values } = parseCommand(reconcileSpec(pipeline.kind), argv);
   const chunkSize = optionalWholeNumber(values['chunk-size']);
+  const lineageUrl = optionalString(values['openlineage-url']) ?? io.env.TRIBUTARY_OPENLINEAGE_URL;
+  if (lineageUrl && !/^https?:\/\//.test(lineageUrl)) throw new UsageError(`--openlineage-url: expected an http(s) URL, got ${JSON.stringify(redactSecrets(lineageUrl, io.env))}`);
   const local = new LocalServices();
   try {
     const targets = await targetsFrom(pipeline.kind, pipeline.name, values, io.env, local);
