@@ -9,6 +9,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { partitionOf, withName, type PlatformArgs } from './common';
 import { accountAdminStatement, alertTopicPolicy, document, logStatements, logsKeyStatement, xrayStatement, type PolicyDocument } from './iam';
 import { createPlatformFunction } from './lambdaFunction';
+import type { SiteReadAccess } from './docsSite';
 
 export interface AlertingChannelArgs extends PlatformArgs {
   /** Slack channel the notifier posts to, e.g. `#tributary-alerts`. */
@@ -24,6 +25,8 @@ export interface AlertingChannelArgs extends PlatformArgs {
   readonly logLevel?: string;
   /** Prefix of the physical names; default `tributary-<environment>`. */
   readonly namePrefix?: string;
+  /** The deployed docs site (docsSite.ts siteReadAccess): alerts link to it, presigned. */
+  readonly site?: SiteReadAccess;
 }
 
 export class AlertingChannel extends pulumi.ComponentResource {
@@ -125,13 +128,15 @@ export class AlertingChannel extends pulumi.ComponentResource {
           POWERTOOLS_SERVICE_NAME: 'tributary-notify',
           POWERTOOLS_METRICS_NAMESPACE: 'Tributary',
           POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
+          ...(args.site ? { TRIBUTARY_SITE_LOCATION: args.site.location } : {}),
         },
         policy: (logGroupArn) =>
-          pulumi.all([logGroupArn, this.slackSecret.arn, this.key.arn, this.deadLetterQueue.arn]).apply(([logs, secret, key, dlq]) =>
+          pulumi.all([logGroupArn, this.slackSecret.arn, this.key.arn, this.deadLetterQueue.arn, args.site?.statements ?? []]).apply(([logs, secret, key, dlq, site]) =>
             document(
               { Sid: 'SlackToken', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret },
               { Sid: 'AlertKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: key },
               { Sid: 'DeadLetters', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: dlq },
+              ...site,
               ...logStatements(logs),
               xrayStatement(),
             ),

@@ -143,6 +143,19 @@ function common(r: PipelineFunctionResources, kms: readonly string[]): PolicySta
   ];
 }
 
+/**
+ * Each step keeps its run's record (runs/<source>/<runId>.json, raw bucket) for the docs site and
+ * `tributary status`; it reads the record first, so it may list its prefix (S3 answers 403, not
+ * 404, for a missing key to a caller that may not list).
+ */
+function runRecordStatements(r: PipelineFunctionResources): PolicyStatement[] {
+  const prefixes = [`runs/${r.sourceName}/`];
+  return [
+    { Sid: 'RunRecords', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.rawBucketArn, prefixes) },
+    listWithin('ListRunRecords', r.rawBucketArn, prefixes),
+  ];
+}
+
 /** Extract: reads the source, writes raw objects, the extract manifest and the watermarks. */
 export function extractPolicy(r: PipelineFunctionResources): PolicyDocument {
   const prefixes = [`raw/${r.sourceName}/`, 'manifests/extract/', `state/${r.sourceName}/`];
@@ -152,6 +165,7 @@ export function extractPolicy(r: PipelineFunctionResources): PolicyDocument {
     { Sid: 'DiscardPartialRawObjects', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects(r.rawBucketArn, [`raw/${r.sourceName}/`]) },
     listWithin('ListRawZone', r.rawBucketArn, prefixes),
     { Sid: 'SourceSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.sourceSecretArn },
+    ...runRecordStatements(r),
     ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
   );
 }
@@ -166,6 +180,7 @@ export function transformPolicy(r: PipelineFunctionResources): PolicyDocument {
     { Sid: 'State', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.rawBucketArn, statePrefixes) },
     listWithin('ListRawZone', r.rawBucketArn, [...readPrefixes, ...statePrefixes]),
     { Sid: 'WriteProcessedZone', Effect: 'Allow', Action: WRITE, Resource: objects(r.processedBucketArn, writePrefixes) },
+    ...runRecordStatements(r),
     ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
   );
 }
@@ -178,8 +193,9 @@ export function loadPolicy(r: PipelineFunctionResources): PolicyDocument {
     listWithin('ListProcessedZone', r.processedBucketArn, prefixes),
     // A Redshift warehouse with IAM authentication has no secret.
     ...(r.warehouseSecretArn ? [{ Sid: 'WarehouseSecret', Effect: 'Allow' as const, Action: 'secretsmanager:GetSecretValue', Resource: r.warehouseSecretArn }] : []),
-    // Load only reads the lake: decrypting is enough.
-    ...common(r, ['kms:Decrypt']),
+    // Load reads the lake and writes only its run's record.
+    ...runRecordStatements(r),
+    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
   );
 }
 

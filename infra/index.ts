@@ -1,6 +1,7 @@
 /** The platform's building blocks. */
 export { DataLake, type DataLakeArgs, type DataLakeLifecycleArgs } from './dataLake';
 export { AlertingChannel, type AlertingChannelArgs } from './alertingChannel';
+export { DocsSite, SITE_KEY, docsSitePolicy, siteReadAccess, type DocsSiteArgs, type SiteReadAccess } from './docsSite';
 export { IngestionPipeline, pipelineBranches, type IngestionPipelineArgs, type LakeRef, type AlertsRef, type PipelineFunctionName, type SnowflakeIntegrationArgs } from './ingestionPipeline';
 export { DeliveryPipeline, type DeliveryPipelineArgs, type DeliveryDeploymentArgs } from './deliveryPipeline';
 export { buildStateMachineDefinition, RECONCILE_INPUT, type StateMachineDefinitionArgs, type BackfillBranchArgs, type ReconcileBranchArgs } from './stateMachine';

@@ -16,7 +16,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statS
 import { join, relative, resolve } from 'node:path';
 import { ZipFile } from 'yazl';
 
-export const HANDLERS = ['extract', 'transform', 'load', 'notify', 'backfill', 'reconcile'] as const;
+export const HANDLERS = ['extract', 'transform', 'load', 'notify', 'backfill', 'reconcile', 'site'] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 /** Packages with native code: never bundled, shipped in the layer instead. */

@@ -6,7 +6,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { join, resolve } from 'node:path';
-import { AlertingChannel, DataLake, DeliveryPipeline, IngestionPipeline, PrivateNetwork, registerDefaultTags, type FunctionNetwork } from '../infra';
+import { AlertingChannel, DataLake, DeliveryPipeline, DocsSite, IngestionPipeline, PrivateNetwork, registerDefaultTags, siteReadAccess, type FunctionNetwork } from '../infra';
 import { DEFAULTS } from '../runtime/contract';
 import { pipelineNetworkNeeds } from '../runtime/contract/network';
 import { CONFIG_NAMESPACE, validateStackConfig, type NetworkConfig, type PipelineConfig } from './config';
@@ -60,6 +60,7 @@ const alerts = new AlertingChannel(
     ...(cfg.alerting.email ? { email: cfg.alerting.email } : {}),
     notifierCodeDir: join(bundleDir, 'notify'),
     logRetentionDays: cfg.logRetentionDays,
+    site: siteReadAccess(lake),
   },
   opts,
 );
@@ -103,6 +104,12 @@ const pipelines = cfg.pipelines.map((p) => {
     );
 });
 
+const site = new DocsSite(
+  'site',
+  { ...common, lake, alerts, pipelines: cfg.pipelines.map((p, i) => ({ stateMachineArn: pipelines[i].stateMachineArn, source: p.source.name })), bundleDir, logRetentionDays: cfg.logRetentionDays },
+  opts,
+);
+
 const delivery = cfg.delivery
   ? new DeliveryPipeline(
       'delivery',
@@ -125,6 +132,8 @@ export const rawLake = lake.rawLakeUrl;
 export const processedLake = lake.processedLakeUrl;
 export const lakeKeyArn = lake.keyArn;
 export const alertTopicArn = alerts.topicArn;
+/** The deployed run-history site (alerts link to it presigned). */
+export const siteLocation = site.location;
 export const stateMachines = Object.fromEntries(pipelines.map((p, i) => [cfg.pipelines[i].name, p.stateMachineArn]));
 export const pipelineSecrets = Object.fromEntries(
   pipelines.map((p, i) => [cfg.pipelines[i].name, { source: p.sourceSecretArn, warehouse: p.warehouseSecretArn }]),

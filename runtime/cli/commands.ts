@@ -6,7 +6,8 @@ import { seedTotesys } from '../sources/postgres/seed';
 import { readState, type TableState } from '../state/watermarks';
 import { explainAwsError } from '../config/aws-credentials';
 import { newRunId } from '../lake/keys';
-import { lastRunRecords, recordRun } from '../state/run-history';
+import { lastRunRecords } from '../state/run-history';
+import { updateRunRecord } from '../state/run-record';
 import { RunInProgressError } from '../state/run-lock';
 import { bytes, seconds, table } from './format';
 import { RunProgress } from './progress';
@@ -89,6 +90,8 @@ function printRunSummary(summary: PipelineRunSummary, io: CliIo): void {
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const pipeline = pipelineNamed(argv);
   const { values } = parseCommand(runSpec(pipeline.kind), argv);
+  const lineageUrl = optionalString(values['openlineage-url']) ?? io.env.TRIBUTARY_OPENLINEAGE_URL;
+  if (lineageUrl && !/^https?:\/\//.test(lineageUrl)) throw new UsageError(`--openlineage-url: expected an http(s) URL, got ${JSON.stringify(redactSecrets(lineageUrl, io.env))}`);
   const local = new LocalServices();
   try {
     const targets = await targetsFrom(pipeline.kind, pipeline.name, values, io.env, local);
@@ -97,28 +100,40 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     const runId = newRunId(startedAt);
     let summary: PipelineRunSummary;
     try {
-      summary = await runPipeline({ ...targets, runId, onStep: (step) => progress.step(step), onProgress: (name, n) => progress.amount(name, n, pipeline.kind === 'rest' ? 'records' : 'bytes') });
+      summary = await runPipeline({ ...targets, runId, lineageUrl, onStep: (step) => progress.step(step), onProgress: (name, n) => progress.amount(name, n, pipeline.kind === 'rest' ? 'records' : 'bytes') });
     } catch (err) {
       progress.done();
       if (!(err instanceof RunInProgressError)) {
         const error = redactSecrets(explainAwsError(err, io.env).message, io.env).split('\n')[0];
-        await recordRun(targets.lake, pipeline.name, { runId, outcome: 'failed', startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), error }).catch(() => undefined);
+        // The run observer wrote the record if the run got past its checks; a run stopped before has none yet.
+        const finishedAt = new Date().toISOString();
+        await updateRunRecord(
+          targets.lake,
+          pipeline.name,
+          runId,
+          (r) => Object.assign(r, { status: 'failed', error, finishedAt: r.finishedAt ?? finishedAt }),
+          () => ({ startedAt: startedAt.toISOString(), status: 'failed', steps: [] }),
+        ).catch(() => undefined);
       }
       throw err;
     }
     progress.done();
     const problems = [...summary.failedTables.map((f) => f.error), ...summary.dataTests.filter((d) => d.failures > 0).map((t) => `data test failed: ${t.table} ${t.name}: ${t.failures} row(s)`)];
     const code = problems.length ? 1 : 0;
-    await recordRun(targets.lake, pipeline.name, {
-      runId: summary.runId,
-      outcome: code ? 'failed' : 'succeeded',
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      timingsMs: summary.timingsMs,
-      rowsExtracted: Object.values(summary.extract.manifest.tables).reduce((n, t) => n + t.rows, 0),
-      rowsLoaded: summary.loads.flatMap((l) => l.tables).reduce((n, t) => n + t.applied, 0),
-      ...(problems.length ? { error: redactSecrets(problems[0], io.env).split('\n')[0] } : {}),
-    });
+    const applied = summary.loads.flatMap((l) => l.tables);
+    await updateRunRecord(
+      targets.lake,
+      pipeline.name,
+      summary.runId,
+      (r) =>
+        Object.assign(r, {
+          timingsMs: summary.timingsMs,
+          rowsExtracted: Object.values(summary.extract.manifest.tables).reduce((n, t) => n + t.rows, 0),
+          rowsLoaded: applied.reduce((n, t) => n + t.applied, 0),
+          ...(problems.length ? { problems: problems.map((p) => redactSecrets(p, io.env).split('\n')[0]) } : {}),
+        }),
+      () => ({ startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), status: 'succeeded', steps: [] }),
+    );
     if (values.json) io.out(JSON.stringify({ exitCode: code, ...summary }, null, 2));
     else printRunSummary(summary, io);
     return code;
@@ -173,7 +188,7 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
         history.length
           ? table(
               ['run', 'outcome', 'started', 'took', 'rows extracted', 'rows loaded', 'error'],
-              history.map((r) => [r.runId, r.outcome === 'failed' ? 'FAILED' : 'ok', r.startedAt, r.timingsMs ? seconds(r.timingsMs.total) : seconds(Date.parse(r.finishedAt) - Date.parse(r.startedAt)), r.rowsExtracted ?? '-', r.rowsLoaded ?? '-', r.error ?? '']),
+              history.map((r) => [r.runId, r.outcome === 'failed' ? 'FAILED' : r.outcome === 'running' ? 'running' : 'ok', r.startedAt, r.timingsMs ? seconds(r.timingsMs.total) : r.finishedAt ? seconds(Date.parse(r.finishedAt) - Date.parse(r.startedAt)) : '-', r.rowsExtracted ?? '-', r.rowsLoaded ?? '-', r.error ?? '']),
             )
           : 'no runs recorded in this lake yet',
       );
@@ -214,6 +229,8 @@ export async function reconcileCommand(argv: string[], io: CliIo): Promise<numbe
   const pipeline = pipelineNamed(argv);
   const { values } = parseCommand(reconcileSpec(pipeline.kind), argv);
   const chunkSize = optionalWholeNumber(values['chunk-size']);
+  const lineageUrl = optionalString(values['openlineage-url']) ?? io.env.TRIBUTARY_OPENLINEAGE_URL;
+  if (lineageUrl && !/^https?:\/\//.test(lineageUrl)) throw new UsageError(`--openlineage-url: expected an http(s) URL, got ${JSON.stringify(redactSecrets(lineageUrl, io.env))}`);
   const local = new LocalServices();
   try {
     const targets = await targetsFrom(pipeline.kind, pipeline.name, values, io.env, local);

@@ -24,6 +24,11 @@ const WAREHOUSE_KIND_OPTIONS: OptionSpecs = {
   'redshift-copy-role': { type: 'string', value: '<role arn>', help: 'Redshift warehouse: the IAM role its COPY reads the processed bucket with' },
 };
 const PIPELINE = { type: 'string', value: '<name>', help: 'totesys (default) or recurly (`tributary run --pipeline recurly --help`)' } as const;
+const OPENLINEAGE_URL = {
+  type: 'string',
+  value: '<url>',
+  help: 'also POST the run\'s OpenLineage events to this endpoint (Marquez-style; /api/v1/lineage is added to a base URL; env TRIBUTARY_OPENLINEAGE_URL)',
+} as const;
 const JSON_OUTPUT = { type: 'boolean', help: 'print one JSON document on stdout instead of tables (no progress)' } as const;
 
 export const RUN: CommandSpec = {
@@ -48,6 +53,7 @@ export const RUN: CommandSpec = {
       check: positiveWholeNumber('rows'),
     },
     concurrency: { type: 'string', value: '<chunks>', help: 'backfill chunks extracted at once', check: positiveWholeNumber('chunks') },
+    'openlineage-url': OPENLINEAGE_URL,
     pipeline: PIPELINE,
     json: JSON_OUTPUT,
   },
@@ -70,6 +76,7 @@ export const RECURLY_RUN: CommandSpec = {
     warehouse: { type: 'string', value: '<snowflake://… | postgres://…>', help: 'the warehouse (env TRIBUTARY_WAREHOUSE_URL; required)' },
     'warehouse-secret': WAREHOUSE_SECRET,
     ...WAREHOUSE_KIND_OPTIONS,
+    'openlineage-url': OPENLINEAGE_URL,
     json: JSON_OUTPUT,
   },
   notes: ['Secrets Manager is reached with the standard AWS settings: AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_REGION.', EXIT_CODES_NOTE],

@@ -33,4 +33,11 @@ export const DEFAULTS = {
     reconcile: LAMBDA_MAX_TIMEOUT_SECONDS,
   } satisfies Record<PipelineFunction, number>,
   metricsNamespace: 'Tributary',
+  /** The deployed docs site shows this many newest runs (its build reads their manifests and records only). */
+  siteMaxRuns: 200,
+  /**
+   * Seconds the site link in an alert asks to be valid (SigV4's maximum is 7 days); it stops
+   * working sooner when the notifier's temporary role credentials expire.
+   */
+  siteLinkSeconds: 7 * 24 * 3600,
 } as const;

@@ -39,6 +39,14 @@ export const ENV = {
   redshiftSecretArn: 'TRIBUTARY_REDSHIFT_SECRET_ARN',
   redshiftCopyRoleArn: 'TRIBUTARY_REDSHIFT_COPY_ROLE_ARN',
   alertTopicArn: 'TRIBUTARY_ALERT_TOPIC_ARN',
+  /** The deployed docs site: `s3://<processed bucket>/site/index.html` (site function writes it, notifier presigns it). */
+  siteLocation: 'TRIBUTARY_SITE_LOCATION',
+  /** Site function: `{"<state machine ARN>": "<source>"}`, to close the run of an execution that failed. */
+  siteSources: 'TRIBUTARY_SITE_SOURCES',
+  /** Site function: newest runs shown (bounds the build); default DEFAULTS.siteMaxRuns. */
+  siteMaxRuns: 'TRIBUTARY_SITE_MAX_RUNS',
+  /** OpenLineage endpoint (Marquez-style `/api/v1/lineage`) the run's events are POSTed to. */
+  openLineageUrl: 'TRIBUTARY_OPENLINEAGE_URL',
   fault: 'TRIBUTARY_FAULT',
   slackSecretArn: 'TRIBUTARY_SLACK_SECRET_ARN',
   slackChannel: 'TRIBUTARY_SLACK_CHANNEL',

@@ -35,6 +35,10 @@ export interface RunView {
   /** Source tables the run stopped (schema drift) while it went on with the others. */
   stopped: Array<{ table: string; error: string }>;
   load?: { loadedAt: string; inferred: number; datesAdded: number };
+  /** Rows the run's load step applied, as its run record says (a site built without the warehouse). */
+  rowsLoaded?: number;
+  /** Problems the run finished with (tables stopped, data tests failed), from its run record. */
+  problems?: string[];
   dataTests?: DataTestResult[];
 }
 
@@ -74,6 +78,11 @@ export interface CollectOptions {
   /** Minutes without new rows after which a source table is stale (the pipeline's freshness SLA). */
   slaMinutes?: number;
   now?: Date;
+  /**
+   * Only the newest this many runs (manifests and run records) are read, so a build stays
+   * bounded however long the history grows (the deployed site); every run when unset.
+   */
+  maxRuns?: number;
 }
 
 export const DEFAULT_SLA_MINUTES = 30;
@@ -83,7 +92,7 @@ function span(from: string, to: string): number {
 }
 
 function outcomeOf(record: RunRecord | undefined, load: LoadRecord | undefined, lockRunId: string | undefined, view: Pick<RunView, 'stopped' | 'dataTests'>): Outcome {
-  const problems = view.stopped.length > 0 || (view.dataTests ?? []).some((t) => t.failures > 0);
+  const problems = view.stopped.length > 0 || (view.dataTests ?? []).some((t) => t.failures > 0) || (record?.problems?.length ?? 0) > 0;
   if (record) {
     if (record.status === 'failed') return 'failed';
     if (record.status === 'running') return lockRunId === record.runId ? 'running' : 'interrupted';
@@ -94,12 +103,12 @@ function outcomeOf(record: RunRecord | undefined, load: LoadRecord | undefined, 
   return problems ? 'partial' : 'succeeded';
 }
 
-function tableRows(extract: ExtractManifest | undefined, transform: TransformManifest | undefined, load: LoadRecord | undefined): TableRows[] {
+function tableRows(extract: ExtractManifest | undefined, transform: TransformManifest | undefined, load: LoadRecord | undefined, record: RunRecord | undefined): TableRows[] {
   const rows = new Map<string, TableRows>();
   const row = (table: string) => rows.get(table) ?? rows.set(table, { table }).get(table)!;
   for (const [table, t] of Object.entries(extract?.tables ?? {})) row(table).extracted = t.rows;
   for (const [table, t] of Object.entries(transform?.tables ?? {})) row(table).transformed = t.rows;
-  for (const t of load?.tables ?? []) {
+  for (const t of load?.tables ?? record?.applied ?? []) {
     if (t.kind === 'fact' || t.kind === 'table') row(t.table).appended = t.applied;
     else if (t.kind === 'dimension') row(t.table).upserted = t.applied;
   }
@@ -132,10 +141,12 @@ function runView(
     failedStep: record?.failedStep,
     error: record?.error,
     steps,
-    tables: tableRows(extract, transform, load),
+    tables: tableRows(extract, transform, load, record),
     quarantined: transform?.quarantined ?? [],
     stopped,
     load: load ? { loadedAt: load.loadedAt, inferred: load.inferred, datesAdded: load.datesAdded } : undefined,
+    rowsLoaded: record?.rowsLoaded,
+    problems: record?.problems,
     dataTests: record?.dataTests,
   };
   view.outcome = outcomeOf(record, load, parts.lockRunId, view);
@@ -218,21 +229,22 @@ export async function collectSiteData(options: CollectOptions): Promise<SiteData
     },
     { history: [] as LoadRecord[], counts: new Map<string, Record<string, number> | undefined>() },
   );
-  const extractIds = await listManifestRunIds(lake, 'extract');
+  const newest = (ids: string[]) => (options.maxRuns === undefined ? ids : ids.slice(-options.maxRuns));
+  const extractIds = newest(await listManifestRunIds(lake, 'extract'));
   const extracts: ExtractManifest[] = [];
   for (const id of extractIds) {
     const m = await readManifest<ExtractManifest>(lake, 'extract', id);
     if (m) extracts.push(m);
   }
   const transforms = new Map<string, TransformManifest>();
-  for (const id of await listManifestRunIds(lake, 'transform')) {
+  for (const id of newest(await listManifestRunIds(lake, 'transform'))) {
     const m = await readManifest<TransformManifest>(lake, 'transform', id);
     if (m) transforms.set(id, m);
   }
   const sourceNames = new Set([...(await sourcesInLake(lake)), ...extracts.map((m) => m.source), ...warehouse.history.map((h) => h.source)]);
   const sources: SourceView[] = [];
   for (const source of [...sourceNames].sort()) {
-    const records = new Map((await readRunRecords(lake, source)).map((r) => [r.runId, r]));
+    const records = new Map((await readRunRecords(lake, source, options.maxRuns)).map((r) => [r.runId, r]));
     const ownExtracts = extracts.filter((m) => m.source === source);
     const byRun = new Map(ownExtracts.map((m) => [m.runId, m]));
     const loads = new Map(warehouse.history.filter((h) => h.source === source).map((h) => [h.runId, h]));

@@ -1,4 +1,5 @@
 import type { FreshnessRow, RunView, SiteData, SourceView } from './collect';
+import { runAnchor } from './site-link';
 import { esc, groupedBarChart, lineageGraph, stepDurationChart } from './svg';
 
 /** The site as files: relative path → HTML. Every link is relative, so it opens from disk. */
@@ -119,7 +120,9 @@ function runPage(site: SiteData, run: RunView, index: number): string {
     }`,
   );
   if (run.load) parts.push(`<p>Loaded into the warehouse at ${esc(time(run.load.loadedAt))}: ${esc(n(run.load.datesAdded))} dim_date rows added, ${esc(n(run.load.inferred))} inferred dimension members.</p>`);
+  else if (run.rowsLoaded !== undefined) parts.push(`<p>The load step applied ${esc(n(run.rowsLoaded))} rows (facts appended and dimension rows upserted).</p>`);
   else parts.push('<p class="muted">Not loaded into the warehouse (yet).</p>');
+  if (run.problems?.length) parts.push(`<h2>Finished with problems</h2><ul>${run.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>`);
   if (run.quarantined.length) parts.push(`<h2>Quarantined rows</h2>${table(['source table', 'rows', 'reason'], run.quarantined.map((q) => [esc(q.table), esc(n(q.rows)), esc(q.reason)]), [1])}`);
   if (run.stopped.length) parts.push(`<h2>Tables stopped</h2>${table(['source table', 'why'], run.stopped.map((s) => [esc(s.table), esc(s.error)]))}`);
   if (run.dataTests?.length) {
@@ -198,4 +201,44 @@ export function renderSite(site: SiteData): SiteFiles {
   files.set('lineage.html', lineagePage(site));
   files.set('tests.html', testsPage(site));
   return files;
+}
+
+/** The element id a page gets in the single-file site. */
+export function pageAnchor(path: string): string {
+  // A run's page is named by its run id alone, so an alert that knows only the run id links to it.
+  const run = path.startsWith('runs/') ? /-(\d{8}T\d{9}Z-[a-z0-9]{1,32})\.html$/.exec(path) : null;
+  return run ? runAnchor(run[1]) : `p-${path.replace(/[^A-Za-z0-9-]/g, '_')}`;
+}
+
+
+/** Where a relative link of a page at `from` points, as a site path (`runs/x.html`, `index.html#a`). */
+function resolveLink(from: string, href: string): string {
+  const parts = from.split('/').slice(0, -1);
+  for (const segment of href.split('/')) {
+    if (segment === '..') parts.pop();
+    else if (segment !== '.') parts.push(segment);
+  }
+  return parts.join('/');
+}
+
+/**
+ * The whole site as one HTML file, each page a section shown when the URL's fragment names it
+ * (CSS :target, no script): what the deployed site is, because a presigned URL signs one
+ * object only, and relative links to other objects would be refused. A link to a run is the
+ * file's URL with `#` and runAnchor(runId).
+ */
+export function singleFileSite(files: SiteFiles): string {
+  const sections: string[] = [];
+  let head = '';
+  for (const [path, html] of files) {
+    if (!path.endsWith('.html')) continue;
+    const body = /<body>([\s\S]*)<\/body>/.exec(html)?.[1] ?? '';
+    head ||= /<head>([\s\S]*)<\/head>/.exec(html)?.[1] ?? '';
+    // A fragment inside a page would hide its section (:target moves to it): links go to pages.
+    const linked = body.replace(/href="([^"#:]+)"/g, (link: string, href: string) => (href.endsWith('.html') ? `href="#${pageAnchor(resolveLink(path, href))}"` : link));
+    sections.push(`<section class="page" id="${pageAnchor(path)}">${linked}</section>`);
+  }
+  const index = pageAnchor('index.html');
+  const style = `<style>.page{display:none}.page:target{display:block}body:not(:has(.page:target)) #${index}{display:block}</style>`;
+  return `<!doctype html><html lang="en"><head>${head.replace(/<title>[^<]*<\/title>/, '<title>Tributary</title>')}${style}</head><body>${sections.join('')}</body></html>\n`;
 }

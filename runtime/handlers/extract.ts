@@ -4,6 +4,7 @@ import { envCheckpoint } from '../pipeline/faults';
 import { publishAlert } from '../telemetry/publish';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordTableRows } from '../telemetry/metrics';
+import { deployedRunRecorder } from '../state/deployed-run';
 
 export interface ExtractEvent {
   runId?: string;
@@ -58,5 +59,9 @@ export const handler = instrumentHandler<ExtractEvent, ExtractOutput>('extract',
   return output;
 }, {
   summarize: (out) => ({ rows: out.rows, tables: out.tables, failed_tables: out.failedTables }),
+  runRecord: {
+    recorder: deployedRunRecorder(),
+    report: (out) => ({ runStartedAt: out.runStartedAt, rowsExtracted: out.rows, problems: out.failedTables.map((t) => `table stopped: ${t}`) }),
+  },
 });
 

@@ -9,6 +9,7 @@ import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordFreshnessLag, recordTableRows } from '../telemetry/metrics';
 import { publishAlert } from '../telemetry/publish';
 import type { DataTestResult, LoadResult } from '../warehouse/port';
+import { deployedRunRecorder } from '../state/deployed-run';
 
 export interface LoadEvent {
   runId: string;
@@ -163,5 +164,12 @@ export const handler = instrumentHandler<LoadEvent, LoadOutput>(
       more: out.more,
       statement_id: out.statementId,
     }),
+    runRecord: {
+      recorder: deployedRunRecorder(),
+      report: (out) => ({
+        rowsLoaded: out.factsAppended + out.dimensionsUpserted,
+        problems: out.dataTestFailures ? [`${out.dataTestFailures} data test(s) failed`] : [],
+      }),
+    },
   },
 );

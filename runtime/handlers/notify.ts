@@ -1,3 +1,5 @@
+import { ENV } from '../contract';
+import { siteLink } from '../docs/site-link';
 import { formatAlert, parseAlert, type LinkContext } from '../telemetry/alerts';
 import { createLogger, type Logger } from '../telemetry/logger';
 import { errorMessage } from '../telemetry/redact';
@@ -27,6 +29,11 @@ export interface NotifierConfig {
   retryConfig?: RetryOptions;
   timeoutMs?: number;
   links: LinkContext;
+  /**
+   * The deployed site's presigned URL for an alert (the run's page when it names a run); a link
+   * that cannot be made leaves the alert without it, never undelivered.
+   */
+  siteLink?: (runId: string | undefined) => Promise<string>;
   logger?: Logger;
 }
 
@@ -43,7 +50,13 @@ export function createNotifier(config: NotifierConfig): (event: SnsEvent) => Pro
       const alert = parseAlert(record.Sns.Message, record.Sns.Subject);
       const runId = 'runId' in alert ? alert.runId : undefined;
       if (runId) logger.setCorrelationId(runId);
-      const message = formatAlert(alert, config.links);
+      const siteUrl = config.siteLink
+        ? await config.siteLink(runId).catch((err: unknown) => {
+            logger.warn('site link not made', { error_message: errorMessage(err) });
+            return undefined;
+          })
+        : undefined;
+      const message = formatAlert(alert, siteUrl ? { ...config.links, siteUrl } : config.links);
       try {
         const token = await config.getToken();
         const client = createSlackClient({
@@ -86,11 +99,13 @@ function requiredEnv(name: string): string {
 export function notifierConfigFromEnv(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
   const secretArn = requiredEnv('TRIBUTARY_SLACK_SECRET_ARN');
   const channel = requiredEnv('TRIBUTARY_SLACK_CHANNEL');
+  const site = env[ENV.siteLocation] || undefined;
   return {
     channel,
     getToken: () => getSlackToken(secretArn),
     onAuthFailure: () => clearSecretCache(secretArn),
     slackApiUrl: env.TRIBUTARY_SLACK_API_URL || undefined,
+    ...(site ? { siteLink: (runId: string | undefined) => siteLink(site, { runId, endpoint: env[ENV.s3Endpoint], region: env.AWS_REGION }) } : {}),
     links: {
       region: env.AWS_REGION ?? 'eu-west-2',
       logGroupPrefix: env.TRIBUTARY_LOG_GROUP_PREFIX || DEFAULT_LOG_GROUP_PREFIX,

@@ -1,6 +1,7 @@
 import { envCheckpoint } from '../pipeline/faults';
 import { pipelineFromEnv } from '../pipeline/deployed';
 import { transformNextUnit, type TransformResult } from '../model/pending';
+import { deployedRunRecorder } from '../state/deployed-run';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordTableRows } from '../telemetry/metrics';
 
@@ -69,5 +70,8 @@ export async function transformStage(
 export const handler = instrumentHandler<TransformEvent, TransformOutput>(
   'transform',
   (event, telemetry) => transformStage(event, process.env, (table, rows) => recordTableRows(telemetry.metrics, MetricName.RowsTransformed, table, rows)),
-  { summarize: (out) => ({ rows: out.rows, transformed_runs: out.transformedRuns, quarantined: out.quarantined, more: out.more, unit: out.unit }) },
+  {
+    summarize: (out) => ({ rows: out.rows, transformed_runs: out.transformedRuns, quarantined: out.quarantined, more: out.more, unit: out.unit }),
+    runRecord: { recorder: deployedRunRecorder() },
+  },
 );

@@ -69,11 +69,12 @@ export async function startRunObserver(options: RunObserverOptions): Promise<Run
   const ns = namespaces(options);
   const model = starModelFor(options.source);
   const events: RunEvent[] = [];
+  const lineageRunId = randomUUID();
   const record: RunRecord = {
     version: 1,
     runId: options.runId,
     source: options.source,
-    lineageRunId: randomUUID(),
+    lineageRunId,
     startedAt: new Date().toISOString(),
     status: 'running',
     steps: [],
@@ -86,7 +87,7 @@ export async function startRunObserver(options: RunObserverOptions): Promise<Run
     if (open && open.durationMs === undefined) open.durationMs = Date.now() - stepStarted;
   };
   const emit = async (input: Omit<RunEventInput, 'lineageRunId' | 'source' | 'namespaces' | 'sourceTables' | 'model'>) => {
-    const event = runEvent({ ...input, lineageRunId: record.lineageRunId, source: options.source, namespaces: ns, sourceTables: options.sourceTables, model });
+    const event = runEvent({ ...input, lineageRunId, source: options.source, namespaces: ns, sourceTables: options.sourceTables, model });
     events.push(event);
     await writeLineage(options.lake, record.runId, events);
     if (endpoint) {

@@ -32,6 +32,8 @@ export interface RunPipelineOptions extends PipelineTargets {
   onProgress?: (table: string, amount: number) => void;
   /** Called at each fault point; by default armed from TRIBUTARY_FAULT. */
   checkpoint?: Checkpoint;
+  /** OpenLineage endpoint for the run's events; by default TRIBUTARY_OPENLINEAGE_URL. */
+  lineageUrl?: string;
 }
 
 export interface PipelineRunSummary {
@@ -113,7 +115,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   const settings = options.source;
   const sourceUrl = settings.kind === 'postgres' ? settings.url : (settings.apiUrl ?? RECURLY_API_URL);
   const warehouseUrl = options.warehouse.kind === 'postgres' ? options.warehouse.url : undefined;
-  const observer = await startRunObserver({ lake, source, runId, sourceTables: pipeline.source.tables, sourceUrl, warehouseUrl }).catch(async (err: unknown) => {
+  const observer = await startRunObserver({ lake, source, runId, sourceTables: pipeline.source.tables, sourceUrl, warehouseUrl, lineageUrl: options.lineageUrl }).catch(async (err: unknown) => {
     await release();
     throw err;
   });

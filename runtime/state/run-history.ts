@@ -1,38 +1,45 @@
-import { stateKey } from '../lake/keys';
-import { parseLakeJson } from '../lake/json';
 import type { ObjectStore } from '../lake/port';
+import { readLegacyRunRecords, readRunRecords, type RunRecord } from './run-record';
 
 /**
- * One local run as `tributary status` reports it. The warehouse records only runs it loaded, so
- * a run that failed before (or during) the load left no trace and `status` looked clean; the
- * CLI writes one of these for every run, whatever its outcome.
+ * One run as `tributary status` reports it, read from the run records (runs/<source>/) every
+ * runner writes. The warehouse records only runs it loaded, so a run that failed before (or
+ * during) the load left no trace there: the record shows it.
  */
-export interface RunRecord {
+export interface RunHistoryEntry {
   runId: string;
-  outcome: 'succeeded' | 'failed';
+  /** `failed` too for a run that finished with stopped tables or failed data tests (exit code 1). */
+  outcome: 'succeeded' | 'failed' | 'running';
   startedAt: string;
-  finishedAt: string;
-  timingsMs?: { extract: number; transform: number; load: number; total: number };
+  finishedAt?: string;
+  timingsMs?: RunRecord['timingsMs'];
   rowsExtracted?: number;
   rowsLoaded?: number;
   /** One line, secrets removed. */
   error?: string;
 }
 
-const prefix = (source: string) => stateKey(source, '_runs/').replace(/\.json$/, '');
-const recordKey = (source: string, runId: string) => stateKey(source, `_runs/${runId}`);
-
-export async function recordRun(lake: ObjectStore, source: string, record: RunRecord): Promise<void> {
-  await lake.put(recordKey(source, record.runId), JSON.stringify(record, null, 2), 'application/json');
+export function historyEntry(record: RunRecord): RunHistoryEntry {
+  const problem = record.problems?.[0];
+  return {
+    runId: record.runId,
+    outcome: record.status === 'failed' || problem ? 'failed' : record.status,
+    startedAt: record.startedAt,
+    ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
+    ...(record.timingsMs ? { timingsMs: record.timingsMs } : {}),
+    ...(record.rowsExtracted !== undefined ? { rowsExtracted: record.rowsExtracted } : {}),
+    ...(record.rowsLoaded !== undefined ? { rowsLoaded: record.rowsLoaded } : {}),
+    ...(record.error ?? problem ? { error: record.error ?? problem } : {}),
+  };
 }
 
-/** The latest `limit` runs, newest first (run ids sort in time order). */
-export async function lastRunRecords(lake: ObjectStore, source: string, limit: number): Promise<RunRecord[]> {
-  const keys = (await lake.list(prefix(source))).filter((k) => k.endsWith('.json')).slice(-limit).reverse();
-  const records: RunRecord[] = [];
-  for (const key of keys) {
-    const text = await lake.getText(key);
-    if (text !== undefined) records.push(parseLakeJson<RunRecord>(lake, key, text));
-  }
-  return records;
+/** The latest `limit` runs, newest first (run ids sort in time order); records of older lakes included. */
+export async function lastRunRecords(lake: ObjectStore, source: string, limit: number): Promise<RunHistoryEntry[]> {
+  const byRun = new Map<string, RunRecord>();
+  for (const record of await readLegacyRunRecords(lake, source, limit)) byRun.set(record.runId, record);
+  for (const record of await readRunRecords(lake, source, limit)) byRun.set(record.runId, record);
+  return [...byRun.values()]
+    .sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0))
+    .slice(0, limit)
+    .map(historyEntry);
 }

@@ -1,4 +1,4 @@
-import { runIdFromManifestKey, runRecordKey, runRecordPrefix } from '../lake/keys';
+import { runIdFromManifestKey, runRecordKey, runRecordPrefix, stateKey } from '../lake/keys';
 import type { ObjectStore } from '../lake/port';
 import type { DataTestResult } from '../warehouse/port';
 
@@ -10,18 +10,27 @@ export interface RunStep {
   durationMs?: number;
 }
 
+/** Rows one run applied to a warehouse table (summed over the pending runs its load step applied). */
+export interface AppliedRows {
+  table: string;
+  kind: string;
+  applied: number;
+}
+
 /**
  * What one pipeline run did, beside what its manifests and the warehouse already hold: when each
  * step started and how long it took, the outcome, the error of a failed run and the data tests
  * run after its load. Written when the run starts and again when it ends, so a run that died
- * half-way is left `running`.
+ * half-way is left `running`. The one record of a run, whoever ran it: `tributary run` (through
+ * the run observer), the deployed step functions (runtime/state/deployed-run.ts), and read by
+ * `tributary status` and the docs site alike.
  */
 export interface RunRecord {
   version: 1;
   runId: string;
   source: string;
-  /** The OpenLineage run id (a UUID) of this run's events in lineage/<runId>.json. */
-  lineageRunId: string;
+  /** The OpenLineage run id (a UUID) of this run's events in lineage/<runId>.json; absent for deployed runs. */
+  lineageRunId?: string;
   startedAt: string;
   finishedAt?: string;
   status: RunStatus;
@@ -33,23 +42,102 @@ export interface RunRecord {
   dataTests?: DataTestResult[];
   /** Set when lineage events could not be posted to the configured endpoint. */
   lineageError?: string;
+  /** Tables stopped and data tests failed, one redacted line each: a run that finished with problems. */
+  problems?: string[];
+  timingsMs?: { extract: number; transform: number; load: number; total: number };
+  rowsExtracted?: number;
+  rowsLoaded?: number;
+  /** Rows applied per warehouse table, for a site built without the warehouse (deployed). */
+  applied?: AppliedRows[];
 }
 
 export async function writeRunRecord(lake: ObjectStore, record: RunRecord): Promise<void> {
   await lake.put(runRecordKey(record.source, record.runId), JSON.stringify(record, null, 2), 'application/json');
 }
 
-/** Every run record of a source, oldest first; an unreadable record is skipped, not fatal. */
-export async function readRunRecords(lake: ObjectStore, source: string): Promise<RunRecord[]> {
+function parseRecord(key: string, text: string | undefined): RunRecord | undefined {
+  try {
+    const parsed = text ? (JSON.parse(text) as RunRecord) : undefined;
+    return parsed && parsed.runId === runIdFromManifestKey(key) ? parsed : undefined;
+  } catch {
+    // A torn write of a record leaves the run to be shown from its manifests alone.
+    return undefined;
+  }
+}
+
+export async function readRunRecord(lake: ObjectStore, source: string, runId: string): Promise<RunRecord | undefined> {
+  const key = runRecordKey(source, runId);
+  return parseRecord(key, await lake.getText(key));
+}
+
+/**
+ * Reads, changes and writes one run's record (a fresh one from `create` when it has none). Runs
+ * of one source never overlap (the run lock, the state machine's single-flight guard), so a plain
+ * read-modify-write is enough.
+ */
+export async function updateRunRecord(
+  lake: ObjectStore,
+  source: string,
+  runId: string,
+  change: (record: RunRecord) => void,
+  create: () => Omit<RunRecord, 'version' | 'runId' | 'source'>,
+): Promise<RunRecord> {
+  const record = (await readRunRecord(lake, source, runId)) ?? { version: 1 as const, runId, source, ...create() };
+  change(record);
+  await writeRunRecord(lake, record);
+  return record;
+}
+
+/**
+ * Run records of a source, oldest first; an unreadable record is skipped, not fatal. `limit`
+ * keeps the newest ones only, so a reader of a long history lists keys but reads a bounded few.
+ */
+export async function readRunRecords(lake: ObjectStore, source: string, limit?: number): Promise<RunRecord[]> {
+  const keys = (await lake.list(runRecordPrefix(source))).filter((k) => k.endsWith('.json'));
   const records: RunRecord[] = [];
-  for (const key of await lake.list(runRecordPrefix(source))) {
-    if (!key.endsWith('.json')) continue;
+  for (const key of limit === undefined ? keys : keys.slice(-limit)) {
+    const record = parseRecord(key, await lake.getText(key));
+    if (record) records.push(record);
+  }
+  return records;
+}
+
+/** The format `tributary run` wrote before run records were unified (state/<source>/_runs/<runId>.json). */
+interface LegacyRunRecord {
+  runId: string;
+  outcome: 'succeeded' | 'failed';
+  startedAt: string;
+  finishedAt: string;
+  timingsMs?: RunRecord['timingsMs'];
+  rowsExtracted?: number;
+  rowsLoaded?: number;
+  error?: string;
+}
+
+/** Records of lakes written before the unification, as unified records; they are read, never written. */
+export async function readLegacyRunRecords(lake: ObjectStore, source: string, limit: number): Promise<RunRecord[]> {
+  const keys = (await lake.list(stateKey(source, '_runs/').replace(/\.json$/, ''))).filter((k) => k.endsWith('.json')).slice(-limit);
+  const records: RunRecord[] = [];
+  for (const key of keys) {
     const text = await lake.getText(key);
     try {
-      const parsed = text ? (JSON.parse(text) as RunRecord) : undefined;
-      if (parsed && parsed.runId === runIdFromManifestKey(key)) records.push(parsed);
+      const old = text ? (JSON.parse(text) as LegacyRunRecord) : undefined;
+      if (!old || old.runId !== runIdFromManifestKey(key)) continue;
+      records.push({
+        version: 1,
+        runId: old.runId,
+        source,
+        startedAt: old.startedAt,
+        finishedAt: old.finishedAt,
+        status: old.outcome,
+        steps: [],
+        ...(old.error ? { error: old.error } : {}),
+        ...(old.timingsMs ? { timingsMs: old.timingsMs } : {}),
+        ...(old.rowsExtracted !== undefined ? { rowsExtracted: old.rowsExtracted } : {}),
+        ...(old.rowsLoaded !== undefined ? { rowsLoaded: old.rowsLoaded } : {}),
+      });
     } catch {
-      // A torn write of a record leaves the run to be shown from its manifests alone.
+      // An unreadable old record is left out, as a torn new one is.
     }
   }
   return records;

@@ -170,6 +170,8 @@ export interface LinkContext {
   region: string;
   /** Log group name prefix of a pipeline's functions; `{environment}` and `{pipeline}` are replaced. */
   logGroupPrefix: string;
+  /** The deployed run-history site (a presigned URL, the run's page when the alert names one). */
+  siteUrl?: string;
 }
 
 export interface SlackMessage {
@@ -206,6 +208,10 @@ function linksBlock(links: Array<[string, string]>): Record<string, unknown> {
     type: 'context',
     elements: [{ type: 'mrkdwn', text: links.map(([label, url]) => `<${url}|${label}>`).join('  ·  ') }],
   };
+}
+
+function siteLink(ctx: LinkContext): Array<[string, string]> {
+  return ctx.siteUrl ? [['Run history', ctx.siteUrl]] : [];
 }
 
 function prefixFor(ctx: LinkContext, environment: string, pipeline?: string): string {
@@ -256,6 +262,7 @@ export function formatAlert(original: Alert, ctx: LinkContext): SlackMessage {
         linksBlock([
           ['Execution', executionConsoleUrl(alert.executionArn, ctx.region)],
           ['Logs', logs],
+          ...siteLink(ctx),
         ]),
       );
       break;
@@ -272,7 +279,7 @@ export function formatAlert(original: Alert, ctx: LinkContext): SlackMessage {
         ]),
       );
       if (alert.reason) blocks.push(textBlock(esc(clip(alert.reason))));
-      blocks.push(linksBlock([['Alarm', alarmConsoleUrl(region, alert.alarmName)]]));
+      blocks.push(linksBlock([['Alarm', alarmConsoleUrl(region, alert.alarmName)], ...siteLink(ctx)]));
       break;
     }
     case 'data-quality': {
@@ -295,6 +302,7 @@ export function formatAlert(original: Alert, ctx: LinkContext): SlackMessage {
       blocks.push(
         linksBlock([
           ['Logs', logGroupsConsoleUrl(ctx.region, prefixFor(ctx, alert.environment, alert.pipeline))],
+          ...siteLink(ctx),
         ]),
       );
       break;

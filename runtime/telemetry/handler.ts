@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DeployedRunRecorder, StepReport } from '../state/deployed-run';
 import { createLogger, type Logger } from './logger';
 import { MetricName, createMetrics, flushMetrics, recordRunDuration, type Metrics } from './metrics';
 import { errorMessage, redactedError } from './redact';
@@ -31,6 +32,12 @@ export interface InstrumentOptions<R> {
    * whether this result ends it (a load taken in units ends with its last one).
    */
   endsRun?: boolean | ((result: R) => boolean);
+  /**
+   * Keeps the run's record (runs/<source>/<runId>.json) for the docs site and `tributary status`:
+   * the step's start, duration, outcome and what `report` takes from its result. A record that
+   * cannot be written is logged as a warning; the step's own outcome stands.
+   */
+  runRecord?: { recorder: DeployedRunRecorder; report?: (result: R) => StepReport };
   now?: () => number;
 }
 
@@ -73,14 +80,20 @@ export function instrumentHandler<E, R>(
     const telemetry: StageTelemetry = { stage, logger, metrics, runId: () => runId, setRunId };
     const started = now();
     logger.info('stage started');
+    const record = async (write: (recorder: DeployedRunRecorder) => Promise<void>): Promise<void> => {
+      if (!options.runRecord) return;
+      await write(options.runRecord.recorder).catch((err: unknown) => logger.warn('run record not written', { error_message: errorMessage(err) }));
+    };
+    if (runId) await record((r) => r.started(stage, runId!, new Date(started)));
     try {
       const result = await fn(event, telemetry);
       const fromResult = stringField(result, 'runId');
       if (fromResult && fromResult !== runId) setRunId(fromResult);
       const durationMs = now() - started;
+      const ends = typeof options.endsRun === 'function' ? options.endsRun(result) : options.endsRun === true;
+      if (runId) await record((r) => r.succeeded(stage, runId!, durationMs, options.runRecord?.report?.(result) ?? {}, ends));
       metrics.addMetric(MetricName.StageDuration, MetricUnit.Milliseconds, durationMs);
       const runStartedAt = stringField(event, 'runStartedAt');
-      const ends = typeof options.endsRun === 'function' ? options.endsRun(result) : options.endsRun;
       if (ends && runStartedAt && !Number.isNaN(Date.parse(runStartedAt))) {
         recordRunDuration(metrics, (now() - Date.parse(runStartedAt)) / 1000);
       }
@@ -95,6 +108,7 @@ export function instrumentHandler<E, R>(
       metrics.addMetric(MetricName.StageDuration, MetricUnit.Milliseconds, durationMs);
       // The logger redacts every string; the message is also redacted here for the summary key.
       logger.error('stage failed', { duration_ms: durationMs, error_message: errorMessage(err), error: err });
+      if (runId) await record((r) => r.failed(stage, runId!, new Date(now()), durationMs, errorMessage(err)));
       throw redactedError(err);
     } finally {
       flushMetrics(metrics);

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 test('builds every handler of runtime/handlers and the layer', () => {
-  expect([...HANDLERS]).toEqual(['extract', 'transform', 'load', 'notify', 'backfill', 'reconcile']);
+  expect([...HANDLERS]).toEqual(['extract', 'transform', 'load', 'notify', 'backfill', 'reconcile', 'site']);
   expect(report.bundles.map((b) => b.name)).toEqual([...HANDLERS]);
   // No entry point left out: every file in runtime/handlers has its bundle.
   expect(readdirSync(join(__dirname, '..', '..', 'runtime', 'handlers')).map((f) => f.replace(/\.ts$/, '')).sort()).toEqual([...HANDLERS].sort());

@@ -172,12 +172,60 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
         `kms:Decrypt ${arnOf(key)}`,
         `kms:GenerateDataKey ${arnOf(key)}`,
         `sqs:SendMessage ${arnOf(one(s(), 'aws:sqs/queue:Queue', 'alerts-notifier-dlq'))}`,
+        // The alerts' link to the deployed site: presigned with the notifier's role, which reads site/* only.
+        `s3:GetObject ${arnOf(one(s(), 'aws:s3/bucket:Bucket', 'lake-processed'))}/site/*`,
+        `kms:Decrypt ${arnOf(one(s(), 'aws:kms/key:Key', 'lake-key'))}`,
         `logs:CreateLogStream ${arnOf(one(s(), 'aws:cloudwatch/logGroup:LogGroup', 'alerts-notifier-logs'))}:*`,
         `logs:PutLogEvents ${arnOf(one(s(), 'aws:cloudwatch/logGroup:LogGroup', 'alerts-notifier-logs'))}:*`,
         'xray:PutTraceSegments *',
         'xray:PutTelemetryRecords *',
       ].sort(),
     );
+  });
+
+  test('DocsSite: rebuilt after every execution and hourly; reads run history, writes site/* (and closes runs/*) only', () => {
+    const raw = arnOf(one(s(), 'aws:s3/bucket:Bucket', 'lake-raw'));
+    const processed = one(s(), 'aws:s3/bucket:Bucket', 'lake-processed');
+    const lakeKey = arnOf(one(s(), 'aws:kms/key:Key', 'lake-key'));
+    const logs = `${arnOf(one(s(), 'aws:cloudwatch/logGroup:LogGroup', 'site-function-logs'))}:*`;
+    expect(grants(rolePolicy(s(), 'site-function-policy'))).toEqual(
+      [
+        ...['manifests/extract/', 'runs/', 'state/'].map((p) => `s3:GetObject ${raw}/${p}*`),
+        `s3:ListBucket ${raw}`,
+        `s3:PutObject ${raw}/runs/*`,
+        `s3:GetObject ${arnOf(processed)}/manifests/transform/*`,
+        `s3:ListBucket ${arnOf(processed)}`,
+        `s3:PutObject ${arnOf(processed)}/site/*`,
+        `kms:Decrypt ${lakeKey}`,
+        `kms:GenerateDataKey ${lakeKey}`,
+        `sns:Publish ${arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic'))}`,
+        `kms:GenerateDataKey ${arnOf(one(s(), 'aws:kms/key:Key', 'alerts-key'))}`,
+        `kms:Decrypt ${arnOf(one(s(), 'aws:kms/key:Key', 'alerts-key'))}`,
+        `logs:CreateLogStream ${logs}`,
+        `logs:PutLogEvents ${logs}`,
+        'xray:PutTraceSegments *',
+        'xray:PutTelemetryRecords *',
+      ].sort(),
+    );
+    const machines = byType(s(), 'aws:sfn/stateMachine:StateMachine').map(arnOf).sort();
+    const pattern = JSON.parse(one(s(), 'aws:cloudwatch/eventRule:EventRule', 'site-after-runs').inputs.eventPattern as string) as { source: string[]; detail: { status: string[]; stateMachineArn: string[] } };
+    expect(pattern.source).toEqual(['aws.states']);
+    expect(pattern.detail.status).toEqual(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
+    expect([...pattern.detail.stateMachineArn].sort()).toEqual(machines);
+    expect(one(s(), 'aws:cloudwatch/eventRule:EventRule', 'site-schedule').inputs.scheduleExpression).toBe('rate(1 hour)');
+    const vars = (one(s(), 'aws:lambda/function:Function', 'site-function').inputs.environment as { variables: Record<string, string> }).variables;
+    const location = `s3://${processed.outputs.bucket as string}/site/index.html`;
+    expect(vars.TRIBUTARY_SITE_LOCATION).toBe(location);
+    expect(Object.keys(JSON.parse(vars.TRIBUTARY_SITE_SOURCES) as Record<string, string>).sort()).toEqual(machines);
+    // No secret reaches the site function: it renders from the lake alone.
+    expect(Object.keys(vars).filter((k) => k.includes('SECRET'))).toEqual([]);
+    expect((one(s(), 'aws:lambda/function:Function', 'alerts-notifier').inputs.environment as { variables: Record<string, string> }).variables.TRIBUTARY_SITE_LOCATION).toBe(location);
+    expect(s().outputs.siteLocation).toBe(location);
+    for (const id of ['after-runs', 'schedule']) {
+      expect(one(s(), 'aws:lambda/permission:Permission', `site-${id}-invoke`).inputs).toEqual(
+        expect.objectContaining({ principal: 'events.amazonaws.com', sourceArn: arnOf(one(s(), 'aws:cloudwatch/eventRule:EventRule', `site-${id}`)) }),
+      );
+    }
   });
 
   test('IngestionPipeline: functions, roles, logs, state machine, schedule, alarms', () => {
@@ -295,6 +343,8 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
         `s3:DeleteObject ${raw}/raw/totesys/*`,
         `s3:ListBucket ${raw}`,
         `secretsmanager:GetSecretValue ${secrets.source}`,
+        ...rw(raw, ['runs/totesys/']),
+        `s3:ListBucket ${raw}`,
         ...commonGrants('extract', ['kms:Decrypt', 'kms:GenerateDataKey']),
       ].sort(),
     );
@@ -304,6 +354,8 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
         ...rw(raw, ['state/totesys/']),
         `s3:ListBucket ${raw}`,
         ...write(processed, ['processed/', 'manifests/transform/']),
+        ...rw(raw, ['runs/totesys/']),
+        `s3:ListBucket ${raw}`,
         ...commonGrants('transform', ['kms:Decrypt', 'kms:GenerateDataKey']),
       ].sort(),
     );
@@ -312,7 +364,9 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
         ...read(processed, ['processed/', 'manifests/transform/']),
         `s3:ListBucket ${processed}`,
         `secretsmanager:GetSecretValue ${secrets.warehouse}`,
-        ...commonGrants('load', ['kms:Decrypt']),
+        ...rw(raw, ['runs/totesys/']),
+        `s3:ListBucket ${raw}`,
+        ...commonGrants('load', ['kms:Decrypt', 'kms:GenerateDataKey']),
       ].sort(),
     );
     expect(grants(rolePolicy(s(), 'totesys-backfill-policy'))).toEqual(
@@ -372,9 +426,9 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
 
   test('no role policy has a wildcard action, or a * resource outside what AWS requires; no managed policies', () => {
     const policies = byType(s(), 'aws:iam/rolePolicy:RolePolicy');
-    // dev: notifier + 3 pipelines (totesys 7, recurly 5, totesys-redshift 7); prod: notifier + totesys 7 + delivery 4;
+    // dev: notifier + site + 3 pipelines (totesys 7, recurly 5, totesys-redshift 7); prod: notifier + site + totesys 7 + delivery 4;
     // and one network policy per function in a VPC (dev: totesys 5, totesys-redshift 4; prod: totesys 5).
-    expect(policies.length).toBe(stackName === 'dev' ? 29 : 17);
+    expect(policies.length).toBe(stackName === 'dev' ? 30 : 18);
     for (const p of policies) {
       for (const st of doc(p.inputs.policy).Statement) {
         for (const action of list(st.Action)) expect(`${p.name}: ${action}`).not.toMatch(/\*/);
@@ -424,8 +478,8 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     const retention = Number(config()['tributary:logRetentionDays']);
     const keys = new Map(byType(s(), 'aws:kms/key:Key').map((k) => [arnOf(k), k]));
     const groups = byType(s(), 'aws:cloudwatch/logGroup:LogGroup');
-    // dev: notifier + totesys 6 + recurly 4 + totesys-redshift 5; prod: notifier + totesys 6 + delivery 3.
-    expect(groups.length).toBe(stackName === 'dev' ? 16 : 10);
+    // dev: notifier + site + totesys 6 + recurly 4 + totesys-redshift 5; prod: notifier + site + totesys 6 + delivery 3.
+    expect(groups.length).toBe(stackName === 'dev' ? 17 : 11);
     const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
     for (const g of groups) {
       expect(g.inputs.retentionInDays).toBe(retention);
@@ -647,7 +701,7 @@ test('prod differs from dev exactly where Pulumi.prod.yaml says', () => {
 
   const expected = [
     // logRetentionDays: 14 → 90, every log group
-    ...['alerts-notifier-logs', ...FUNCTIONS.map((f) => `totesys-${f}-logs`), 'totesys-state-machine-logs'].map(
+    ...['alerts-notifier-logs', 'site-function-logs', ...FUNCTIONS.map((f) => `totesys-${f}-logs`), 'totesys-state-machine-logs'].map(
       (n) => `aws:cloudwatch/logGroup:LogGroup::${n}.retentionInDays`,
     ),
     // lake: lifecycle days and forceDestroy
@@ -666,6 +720,9 @@ test('prod differs from dev exactly where Pulumi.prod.yaml says', () => {
       `aws:lambda/function:Function::totesys-${st}.environment.variables.POWERTOOLS_LOG_LEVEL`,
       `aws:lambda/function:Function::totesys-${st}.loggingConfig.applicationLogLevel`,
     ]),
+    // the pipelines (dev has three): the state machines the site is rebuilt after
+    'aws:cloudwatch/eventRule:EventRule::site-after-runs.eventPattern',
+    'aws:lambda/function:Function::site-function.environment.variables.TRIBUTARY_SITE_SOURCES',
     // pipelines[0].memoryMb.transform
     'aws:lambda/function:Function::totesys-transform.memorySize',
     // network: each account's own subnets (dev 2, prod 3) and security group, in vpcConfig and the ENI permissions

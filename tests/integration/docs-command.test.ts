@@ -64,6 +64,10 @@ describe('tributary docs', () => {
     const port = capture();
     expect(await main(['docs', '--serve', '--port', 'http'], port)).toBe(2);
     expect(port.stderr[0]).toMatch(/--port: expected a whole number from 0 to 65535/);
+    // run's lineage endpoint is checked before anything starts.
+    const lineage = capture();
+    expect(await main(['run', '--openlineage-url', 'marquez:5000', '--lake', mkdtempSync(join(tmpdir(), 'lake-'))], lineage)).toBe(2);
+    expect(lineage.stderr).toEqual(['tributary run: --openlineage-url: expected an http(s) URL, got "marquez:5000"']);
   });
 
   it('shows interrupted, running and not-loaded runs, and serves the pages on 127.0.0.1', async () => {

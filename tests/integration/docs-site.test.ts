@@ -9,6 +9,9 @@ import type { CliIo } from '../../runtime/cli/commands';
 import { main } from '../../runtime/cli/main';
 import type { RunEvent } from '../../runtime/lineage/openlineage';
 import { OPENLINEAGE_URL_ENV } from '../../runtime/lineage/emit';
+import { collectSiteData } from '../../runtime/docs/collect';
+import { renderSite, singleFileSite } from '../../runtime/docs/render';
+import { writeFileSync } from 'node:fs';
 import { runPipeline } from '../../runtime/pipeline/run';
 import { totesys } from '../support/pipelines';
 import { totesysFixture, withClient, type TotesysFixture } from '../support/totesys';
@@ -115,6 +118,20 @@ describe('the run history and data-docs site', () => {
     // The two charts are drawn, one bar group per run.
     await expect(page.locator('svg[aria-label^="Rows per run"]').count()).resolves.toBe(1);
     await expect(page.locator('svg[aria-label^="Step durations"] text', { hasText: '#4' }).count()).resolves.toBe(1);
+  });
+
+  it('as one file (the deployed site): each page a section the link fragment shows', async () => {
+    const file = join(siteDir, 'single.html');
+    writeFileSync(file, singleFileSite(renderSite(await collectSiteData({ lake: fx.lake, warehouseUrl: fx.warehouseUrl }))));
+    await page.goto(`file://${file}`);
+    await expect(page.locator('section.page:visible h1').allInnerTexts()).resolves.toEqual(['Runs']);
+    await page.getByRole('link', { name: runIds[2] }).click();
+    expect(new URL(page.url()).hash).toBe(`#run-${runIds[2]}`);
+    await shot(page, 'single-file-run-3');
+    await expect(page.locator('section.page:visible h1').allInnerTexts()).resolves.toEqual([`Run ${runIds[2]}`]);
+    await expect(page.locator('section.page:visible .error').innerText()).resolves.toMatch(/^Failed during load: fact_sales_order: disk full/);
+    await page.locator('section.page:visible header').getByRole('link', { name: 'Lineage' }).click();
+    await expect(page.locator('section.page:visible h1').allInnerTexts()).resolves.toEqual(['Lineage']);
   });
 
   it("shows the first load's fact counts on its run page", async () => {
