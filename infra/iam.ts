@@ -145,14 +145,16 @@ function common(r: PipelineFunctionResources, kms: readonly string[]): PolicySta
 
 /**
  * Each step keeps its run's record (runs/<source>/<runId>.json, raw bucket) for the docs site and
- * `tributary status`; it reads the record first, so it may list its prefix (S3 answers 403, not
- * 404, for a missing key to a caller that may not list).
+ * `tributary status`. Extract creates it: its first read finds nothing, so it may list the prefix
+ * (S3 answers 403, not 404, for a missing key to a caller that may not list). Transform and load
+ * only update the record extract made; without the list grant a missing one is a 403, which the
+ * recorder logs as a warning (the rehearsal proved the grant unused for them).
  */
-function runRecordStatements(r: PipelineFunctionResources): PolicyStatement[] {
+function runRecordStatements(r: PipelineFunctionResources, createsRecord = false): PolicyStatement[] {
   const prefixes = [`runs/${r.sourceName}/`];
   return [
     { Sid: 'RunRecords', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.rawBucketArn, prefixes) },
-    listWithin('ListRunRecords', r.rawBucketArn, prefixes),
+    ...(createsRecord ? [listWithin('ListRunRecords', r.rawBucketArn, prefixes)] : []),
   ];
 }
 
@@ -165,7 +167,7 @@ export function extractPolicy(r: PipelineFunctionResources): PolicyDocument {
     { Sid: 'DiscardPartialRawObjects', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects(r.rawBucketArn, [`raw/${r.sourceName}/`]) },
     listWithin('ListRawZone', r.rawBucketArn, prefixes),
     { Sid: 'SourceSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.sourceSecretArn },
-    ...runRecordStatements(r),
+    ...runRecordStatements(r, true),
     ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
   );
 }

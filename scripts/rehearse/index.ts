@@ -536,7 +536,7 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
     if (!read) continue;
     for (const k of unreadVariables(fn.environment, read)) failures.push(`function ${fn.name}: environment variable ${k} is set by the stack and never read by its bundle`);
   }
-  const { failing, known } = triage(failures, undefined, !options.machines && !options.executions && !options.mutate);
+  const { failing, known } = triage(failures, undefined, !options.machines && !options.executions && !options.mutate, stack);
   return { deployed, executions, invocations, calls: proxy.calls, failures: failing, justifiedGrants: grants.justified, known };
 }
 

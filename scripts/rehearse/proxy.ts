@@ -100,7 +100,11 @@ export async function startRecordingProxy(options: ProxyOptions): Promise<Record
           if (status === 404 && parsed.s3Object) {
             // S3: 404 only for a caller that may list the key's prefix; anyone else learns nothing.
             const { bucket, key } = parsed.s3Object;
-            const list = options.authorize({ principal: identity.roleArn, action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, context: { 'aws:SecureTransport': 'true', 's3:prefix': key } });
+            const listCall = { principal: identity.roleArn, action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, context: { 'aws:SecureTransport': 'true', 's3:prefix': key } };
+            const list = options.authorize(listCall);
+            // S3 consulted the caller's s3:ListBucket to answer 404: an allowed one is a grant in use
+            // (code that reads "absent" as 404 needs it); a refused one is S3's 403, not a denied call.
+            if (list.allowed) record({ ...listCall, caller: identity.caller, service: 's3', operation: parsed.operation, onBehalf: true });
             if (!list.allowed) {
               up.resume();
               return deny(res, parsed, 'Access Denied', true);
