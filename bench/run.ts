@@ -18,6 +18,12 @@ import { freshDatabase, withClient } from './pg';
 import { measureSmallData } from './small-data';
 import { measureStartup } from './startup';
 import type { StepName, StepRequest } from './step';
+import { combineUnits, type UnitRun } from './units';
+import { LocalObjectStore } from '../runtime/lake/local';
+import { activePlan } from '../runtime/sources/postgres/backfill';
+
+/** A step's units per scenario at most (the state machine's maxPerStep is 1,000). */
+const MAX_UNITS = 1000;
 
 const RESULTS_DIR = resolve(__dirname, 'results');
 const STEP_SCRIPT = resolve(__dirname, 'step.ts');
@@ -32,6 +38,9 @@ export interface BenchOptions {
   out: string;
   /** DuckDB memory_limit for transform and load (TRIBUTARY_DUCKDB_MEMORY; else the runtime's default). */
   duckdbMemory?: string;
+  /** Rows per unit of work and per backfill chunk (TRIBUTARY_UNIT_ROWS / chunk rows; else DEFAULTS). */
+  unitRows?: number;
+  chunkRows?: number;
   /** Also measure start-up (CLI, Lambda bundle init) and the real extract's first load vs seed-style. */
   extras: boolean;
 }
@@ -48,6 +57,8 @@ const USAGE = `usage: npm run bench -- [--rows N] [--source-url URL] [--warehous
   --duckdb-memory M   DuckDB memory_limit for transform/load, e.g. 256MB (sets TRIBUTARY_DUCKDB_MEMORY);
                       a run with it is kept as rows-<N>-duckdb-<M>.json, not as the run of record
   --no-extras         skip start-up (--help, Lambda bundle init) and the real extract vs seed-style
+  --unit-rows N       rows per transform/load unit of work (default: the runtime's, 1,000,000)
+  --chunk-rows N      rows per backfill chunk (default: the runtime's, 1,000,000)
   --out FILE          JSON result (default bench/results/latest.json)`;
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions | 'help' {
@@ -99,6 +110,14 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
         opts.duckdbMemory = value();
         if (!/^\d+(\.\d+)?\s*[KMGT]i?B$/i.test(opts.duckdbMemory)) throw new Error('--duckdb-memory: expected a size such as 256MB or 1GB');
         break;
+      case '--unit-rows':
+      case '--chunk-rows': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive whole number of rows`);
+        if (flag === '--unit-rows') opts.unitRows = n;
+        else opts.chunkRows = n;
+        break;
+      }
       case '--out':
         opts.out = resolve(value());
         break;
@@ -210,8 +229,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const stepsDir = join(workDir, 'steps');
     mkdirSync(stepsDir, { recursive: true });
     let seq = 0;
-    const step = async (name: StepName, label: string): Promise<StepMeasure> => {
-      log(`${label} …`);
+    const step = async (name: StepName, label: string, extra: Partial<StepRequest> = {}, quiet = false): Promise<StepMeasure> => {
+      if (!quiet) log(`${label} …`);
       const m = await runChild({
         step: name,
         sourceUrl: sourceUrl!,
@@ -221,14 +240,46 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         salesOrders: opts.rows,
         reset,
         resultFile: join(stepsDir, `${++seq}-${name}.json`),
+        ...(opts.unitRows ? { unitRows: opts.unitRows } : {}),
+        ...(opts.chunkRows ? { chunkRows: opts.chunkRows } : {}),
+        ...extra,
       }, opts.duckdbMemory);
-      log(`${label}: ${m.rows.toLocaleString('en-US')} rows in ${(m.ms / 1000).toFixed(2)} s, peak RSS ${Math.round(m.maxRssMb)} MB`);
+      if (!quiet) log(`${label}: ${m.rows.toLocaleString('en-US')} rows in ${(m.ms / 1000).toFixed(2)} s, peak RSS ${Math.round(m.maxRssMb)} MB`);
       return m;
     };
+    // Each unit is its own process, as each Lambda invocation is its own sandbox (its RSS and /tmp
+    // are its own); a step's units run until the unit answers `more: 0`, as the machine's loops do.
+    const unitLoop = async (name: 'transform-unit' | 'load-unit', label: string): Promise<StepMeasure> => {
+      const runs: UnitRun[] = [];
+      for (;;) {
+        const m = await step(name, label, {}, true);
+        runs.push({ label: `${name.replace('-unit', '')} #${runs.length + 1}`, measure: m });
+        if (!m.detail?.more || runs.length >= MAX_UNITS) break;
+      }
+      const all = combineUnits(name === 'transform-unit' ? 'transform' : 'load', runs);
+      log(`${label}: ${all.rows.toLocaleString('en-US')} rows in ${(all.ms / 1000).toFixed(2)} s over ${runs.length} unit(s), longest ${(Math.max(...runs.map((r) => r.measure.ms)) / 1000).toFixed(2)} s, peak RSS ${Math.round(all.maxRssMb)} MB`);
+      return all;
+    };
+    // The deployed extract: BackfillPlan, one invocation per chunk (the Distributed Map's
+    // children, run one after another here), BackfillFinish, then Extract for what is left.
+    const deployedExtract = async (label: string): Promise<StepMeasure> => {
+      const runs: UnitRun[] = [];
+      const plan = await step('backfill-plan', `${label} backfill plan`, {}, true);
+      runs.push({ label: 'backfill plan', measure: plan });
+      if (plan.detail?.chunks) {
+        const chunks = (await activePlan(new LocalObjectStore(lakeDir), 'totesys'))?.chunks ?? [];
+        for (const chunk of chunks) runs.push({ label: `backfill chunk ${chunk.table}#${chunk.index}`, measure: await step('backfill-chunk', label, { chunk }, true) });
+        runs.push({ label: 'backfill finish', measure: await step('backfill-finish', label, {}, true) });
+      }
+      runs.push({ label: 'extract', measure: await step('extract', `${label} extract`, {}, true) });
+      const all = combineUnits('extract', runs);
+      log(`${label}: ${all.rows.toLocaleString('en-US')} rows in ${(all.ms / 1000).toFixed(2)} s over ${runs.length} unit(s), longest ${(Math.max(...runs.map((r) => r.measure.ms)) / 1000).toFixed(2)} s, peak RSS ${Math.round(all.maxRssMb)} MB`);
+      return all;
+    };
     const scenario = async (name: string): Promise<ScenarioMeasure> => ({
-      extract: await step('extract', `${name} extract`),
-      transform: await step('transform', `${name} transform`),
-      load: await step('load', `${name} load`),
+      extract: await deployedExtract(`${name} extract`),
+      transform: await unitLoop('transform-unit', `${name} transform`),
+      load: await unitLoop('load-unit', `${name} load`),
       dataTests: await step('data-tests', `${name} data tests`),
     });
 
@@ -249,7 +300,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     return {
       version: 1,
       date: new Date().toISOString(),
-      command: `npm run bench -- --rows ${opts.rows}${opts.duckdbMemory ? ` --duckdb-memory ${opts.duckdbMemory}` : ''}${opts.sourceUrl ? ' --source-url … --warehouse-url …' : ''}`,
+      command: `npm run bench -- --rows ${opts.rows}${opts.duckdbMemory ? ` --duckdb-memory ${opts.duckdbMemory}` : ''}${opts.unitRows ? ` --unit-rows ${opts.unitRows}` : ''}${opts.chunkRows ? ` --chunk-rows ${opts.chunkRows}` : ''}${opts.sourceUrl ? ' --source-url … --warehouse-url …' : ''}`,
       salesOrders: opts.rows,
       sourceRows: seed.rows,
       warehouseRows: copyIn.rows,

@@ -8,19 +8,28 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { LocalObjectStore } from '../runtime/lake/local';
-import { transformPending } from '../runtime/model/transform';
+import { transformPending, totesysUnits } from '../runtime/model/transform';
+import { transformNextUnit } from '../runtime/model/pending';
+import { activePlan, finishBackfill, planBackfill, runBackfillChunk, type BackfillChunk } from '../runtime/sources/postgres/backfill';
+import { DEFAULTS } from '../runtime/contract';
 import { TOTESYS_STAR } from '../runtime/model/totesys/star';
 import { extractPostgres } from '../runtime/sources/postgres/extract';
 import { seedTotesys } from '../runtime/sources/postgres/seed';
 import { TOTESYS_TABLES } from '../runtime/sources/postgres/tables';
 import { PostgresWarehouse } from '../runtime/warehouse/postgres/warehouse';
-import { loadPendingRuns } from '../runtime/pipeline/load-step';
+import { loadNextUnit, loadPendingRuns } from '../runtime/pipeline/load-step';
 import { copyInAll, copyOutAll } from './baseline';
 import { watchPeakBytes } from './disk';
 import { installProfiler, topTimings } from './profile';
 import type { StepMeasure } from './report';
 
-export type StepName = 'seed' | 'baseline-out' | 'baseline-in' | 'extract' | 'transform' | 'load' | 'data-tests' | 'change';
+/**
+ * The `*-unit`, `backfill-*` steps are one invocation's work each, as the deployed state machine
+ * runs them (BackfillPlan, one BackfillChunks child per chunk, BackfillFinish, Transform ⟲,
+ * Load ⟲); `extract`, `transform`, `load` are the CLI's whole steps.
+ */
+export type StepName = 'seed' | 'baseline-out' | 'baseline-in' | 'extract' | 'transform' | 'load' | 'data-tests' | 'change'
+  | 'backfill-plan' | 'backfill-chunk' | 'backfill-finish' | 'transform-unit' | 'load-unit';
 
 export interface StepRequest {
   step: StepName;
@@ -32,6 +41,11 @@ export interface StepRequest {
   /** Let seeding replace totesys tables already in the source database. */
   reset: boolean;
   resultFile: string;
+  /** backfill-chunk: the chunk, as the Distributed Map's ItemReader hands it over. */
+  chunk?: BackfillChunk;
+  /** Rows per backfill chunk and per unit of work (DEFAULTS otherwise). */
+  chunkRows?: number;
+  unitRows?: number;
 }
 
 const SOURCE = 'totesys';
@@ -125,6 +139,54 @@ async function runStep(req: StepRequest, scratch: string, timed: <T>(work: () =>
           detail[t.table] = (detail[t.table] ?? 0) + t.staged;
           rows += t.staged;
         }
+      }
+      return { rows, detail };
+    }
+    case 'backfill-plan': {
+      const plan = await timed(() => planBackfill({ sourceUrl: req.sourceUrl, lake, source: SOURCE, tables: TOTESYS_TABLES, chunkRows: req.chunkRows ?? DEFAULTS.chunkRows }));
+      return { rows: 0, detail: { chunks: plan?.chunks.length ?? 0 } };
+    }
+    case 'backfill-chunk': {
+      const out = await timed(async () => {
+        const plan = await activePlan(lake, SOURCE);
+        if (!plan) throw new Error('backfill-chunk: no active backfill plan');
+        return runBackfillChunk({ sourceUrl: req.sourceUrl, lake, tables: TOTESYS_TABLES }, plan, req.chunk);
+      });
+      return { rows: out.rows, detail: { [req.chunk!.table]: out.rows } };
+    }
+    case 'backfill-finish': {
+      await timed(async () => {
+        const plan = await activePlan(lake, SOURCE);
+        if (!plan) throw new Error('backfill-finish: no active backfill plan');
+        return finishBackfill(lake, plan, TOTESYS_TABLES);
+      });
+      return { rows: 0 };
+    }
+    case 'transform-unit': {
+      const step = await timed(() => transformNextUnit(lake, SOURCE, totesysUnits({ lake, source: SOURCE, workDir: scratch }), req.unitRows ?? DEFAULTS.unitRows));
+      let rows = 0;
+      const detail: Record<string, number> = { more: step.more ? 1 : 0, runs: step.finished ? 1 : 0 };
+      for (const [name, t] of Object.entries(step.finished?.manifest.tables ?? {})) {
+        detail[name] = t.rows;
+        rows += t.rows;
+      }
+      return { rows, detail };
+    }
+    case 'load-unit': {
+      const step = await timed(async () => {
+        const warehouse = await PostgresWarehouse.connect(req.warehouseUrl, TOTESYS_STAR, scratch);
+        try {
+          await warehouse.ensureSchema();
+          return await loadNextUnit(warehouse, lake, SOURCE, { model: TOTESYS_STAR, unitRows: req.unitRows ?? DEFAULTS.unitRows });
+        } finally {
+          await warehouse.close();
+        }
+      });
+      const detail: Record<string, number> = { more: step.more ? 1 : 0, runs: step.finished ? 1 : 0 };
+      let rows = 0;
+      for (const t of step.load?.tables ?? []) {
+        detail[t.table] = t.staged;
+        rows += t.staged;
       }
       return { rows, detail };
     }
