@@ -8,7 +8,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clearSecretCache } from '../../runtime/config/secrets';
 import { siteLink } from '../../runtime/docs/site-link';
 import { handler as extractHandler } from '../../runtime/handlers/extract';
@@ -21,19 +20,8 @@ import { lastRunRecords } from '../../runtime/state/run-history';
 import { readRunRecords } from '../../runtime/state/run-record';
 import { s3ClientFor } from '../../runtime/lake/s3';
 import { motoUrl, uniqueName, useMotoCredentials } from '../support/services';
+import { postgresSecretFor } from '../support/secrets';
 import { totesysFixture, withClient, type TotesysFixture } from '../support/totesys';
-
-async function secretFor(url: string): Promise<string> {
-  const u = new URL(url);
-  const client = new SecretsManagerClient({ endpoint: motoUrl(), region: 'eu-west-2' });
-  const res = await client.send(
-    new CreateSecretCommand({
-      Name: uniqueName('tributary/site'),
-      SecretString: JSON.stringify({ host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }),
-    }),
-  );
-  return res.ARN!;
-}
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-2:123456789012:stateMachine:tributary-dev-totesys';
 const silent = { write: () => true };
@@ -60,8 +48,8 @@ describe('deployed docs site (moto)', () => {
       TRIBUTARY_PROCESSED_LAKE: `s3://${processedBucket}`,
       TRIBUTARY_S3_ENDPOINT: motoUrl(),
       TRIBUTARY_SECRETS_ENDPOINT: motoUrl(),
-      TRIBUTARY_SOURCE_SECRET_ARN: await secretFor(fx.sourceUrl),
-      TRIBUTARY_WAREHOUSE_SECRET_ARN: await secretFor(fx.warehouseUrl),
+      TRIBUTARY_SOURCE_SECRET_ARN: await postgresSecretFor(fx.sourceUrl, 'tributary/site'),
+      TRIBUTARY_WAREHOUSE_SECRET_ARN: await postgresSecretFor(fx.warehouseUrl, 'tributary/site'),
       TRIBUTARY_WAREHOUSE_KIND: 'postgres',
       TRIBUTARY_SITE_LOCATION: `s3://${processedBucket}/site/index.html`,
       TRIBUTARY_SITE_SOURCES: JSON.stringify({ [STATE_MACHINE]: 'totesys' }),

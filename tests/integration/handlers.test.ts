@@ -7,22 +7,11 @@ import { loadStage } from '../../runtime/handlers/load';
 import { clearSecretCache } from '../../runtime/config/secrets';
 import { count, totesysFixture, type TotesysFixture } from '../support/totesys';
 import { createDatabase, motoUrl, uniqueName, useMotoCredentials } from '../support/services';
+import { postgresSecretFor } from '../support/secrets';
 import { FakeRecurly } from '../support/recurly-server';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-async function secretFor(url: string): Promise<string> {
-  const u = new URL(url);
-  const client = new SecretsManagerClient({ endpoint: motoUrl(), region: 'eu-west-2' });
-  const res = await client.send(
-    new CreateSecretCommand({
-      Name: uniqueName('tributary/db'),
-      SecretString: JSON.stringify({ host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }),
-    }),
-  );
-  return res.ARN!;
-}
 
 describe('Lambda handlers over S3 buckets and Secrets Manager (moto)', () => {
   let fx: TotesysFixture;
@@ -48,8 +37,8 @@ describe('Lambda handlers over S3 buckets and Secrets Manager (moto)', () => {
       TRIBUTARY_PROCESSED_LAKE: `s3://${processedBucket}`,
       TRIBUTARY_S3_ENDPOINT: motoUrl(),
       TRIBUTARY_SECRETS_ENDPOINT: motoUrl(),
-      TRIBUTARY_SOURCE_SECRET_ARN: await secretFor(fx.sourceUrl),
-      TRIBUTARY_WAREHOUSE_SECRET_ARN: await secretFor(fx.warehouseUrl),
+      TRIBUTARY_SOURCE_SECRET_ARN: await postgresSecretFor(fx.sourceUrl),
+      TRIBUTARY_WAREHOUSE_SECRET_ARN: await postgresSecretFor(fx.warehouseUrl),
       TRIBUTARY_WAREHOUSE_KIND: 'postgres',
     };
   });

@@ -1,4 +1,5 @@
 import { statementLabel } from '../../bench/profile';
+import { combineUnits } from '../../bench/units';
 import {
   alignColumns,
   e2eRatio,
@@ -191,5 +192,35 @@ describe('bench statement labels', () => {
     );
     expect(statementLabel('duckdb', `CREATE TABLE src_payment AS SELECT * FROM read_csv(['x.csv.gz'])`)).toBe('duckdb: CREATE TABLE [src_payment]');
     expect(statementLabel('pg', 'COPY (SELECT "a" FROM "sales_order" WHERE TRUE) TO STDOUT WITH (FORMAT csv)')).toBe('pg: COPY (SELECT [sales_order]');
+  });
+});
+
+describe('combineUnits: a step run as several invocations', () => {
+  const unit = (rows: number, ms: number, rss: number, tmp: number, detail: Record<string, number>, label = 'x'): StepMeasure => ({
+    ...step('transform', rows, ms, rss),
+    tmpPeakMb: tmp,
+    statements: [{ label, calls: 1, ms }],
+    detail,
+  });
+
+  it('adds time and rows, keeps the largest unit peak, and every unit for the longest-unit table', () => {
+    const all = combineUnits('transform', [
+      { label: 'transform #1', measure: unit(700, 900, 140, 30, { more: 1, fact_sales_order: 700 }, 'a') },
+      { label: 'transform #2', measure: unit(300, 400, 180, 10, { more: 0, fact_sales_order: 300, runs: 1 }, 'a') },
+    ]);
+    expect(all.rows).toBe(1000);
+    expect(all.ms).toBe(1300);
+    expect(all.maxRssMb).toBe(180);
+    expect(all.tmpPeakMb).toBe(30);
+    expect(all.units?.map((u) => [u.label, u.ms])).toEqual([['transform #1', 900], ['transform #2', 400]]);
+    expect(all.detail).toEqual({ fact_sales_order: 1000, runs: 1, units: 2 });
+    expect(all.statements).toEqual([{ label: 'a', calls: 2, ms: 1300 }]);
+    const longest = longestUnits(result({ full: { ...scenario(1000, [10, 20, 30]), transform: all } })).find((u) => u.scenario === 'full' && u.step === 'transform');
+    expect(longest?.longest.ms).toBe(900);
+    expect(longest?.units).toBe(2);
+  });
+
+  it('refuses an empty step', () => {
+    expect(() => combineUnits('load', [])).toThrow(/no unit ran/);
   });
 });
