@@ -196,6 +196,7 @@ export async function rehearseRestSnowflake(ctx: PipelineContext): Promise<void>
   const fail = (msg: string): never => {
     throw new Error(msg);
   };
+  const started = Date.now();
   const api = await startRecurly(API_KEY);
   const sf = await new FakeSnowflake().start();
   try {
@@ -264,7 +265,7 @@ export async function rehearseRestSnowflake(ctx: PipelineContext): Promise<void>
     const caughtUp = { ...first, RECURLY_INVOICES: first.RECURLY_INVOICES + late.length };
     if (ctx.ran('catch-up') && ctx.ran('initial-load') && JSON.stringify(warehouse.counts()) !== JSON.stringify(caughtUp)) fail(`catch-up of ${ctx.machineName}: Snowflake tables ${JSON.stringify(warehouse.counts())}, expected ${JSON.stringify(caughtUp)}`);
     if (warehouse.unmodelled.length) fail(`${ctx.machineName}: statements the local Snowflake does not model: ${warehouse.unmodelled.slice(0, 3).join(' | ')}`);
-    process.stdout.write(`  ${ctx.machineName}: Snowflake ${JSON.stringify(warehouse.counts())}; ${warehouse.committedRuns} run(s) recorded; ${warehouse.copies.length} COPY; ${api.requests.length} Recurly requests\n`);
+    process.stdout.write(`  ${ctx.machineName}: Snowflake ${JSON.stringify(warehouse.counts())}; ${warehouse.committedRuns} run(s) recorded; ${warehouse.copies.length} COPY; ${api.requests.length} Recurly requests; ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   } finally {
     await sf.stop();
     await api.stop();
