@@ -114,6 +114,8 @@ export interface PipelineFunctionResources {
   readonly alertKeyArn: string;
   readonly sourceSecretArn: string;
   readonly warehouseSecretArn: string;
+  /** Snowflake reads the processed objects through its stage: its load reads only the manifests. */
+  readonly warehouseKind?: string;
 }
 
 const READ = ['s3:GetObject'];
@@ -189,7 +191,8 @@ export function transformPolicy(r: PipelineFunctionResources): PolicyDocument {
 
 /** Load: reads the processed zone and writes the warehouse (credentials from its secret). */
 export function loadPolicy(r: PipelineFunctionResources): PolicyDocument {
-  const prefixes = ['processed/', 'manifests/transform/'];
+  // A Snowflake COPY reads processed/ with the storage integration's role (snowflakeStagePolicy), not the load's.
+  const prefixes = r.warehouseKind === 'snowflake' ? ['manifests/transform/'] : ['processed/', 'manifests/transform/'];
   return document(
     { Sid: 'ReadProcessedZone', Effect: 'Allow', Action: READ, Resource: objects(r.processedBucketArn, prefixes) },
     listWithin('ListProcessedZone', r.processedBucketArn, prefixes),

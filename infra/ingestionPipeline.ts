@@ -226,7 +226,7 @@ export class IngestionPipeline extends pulumi.ComponentResource {
           codeDir: join(args.bundleDir, fnName),
           memoryMb: memory[fnName],
           timeoutSeconds: timeout[fnName],
-          environment: { ...environment, ...functionEnvironment(fnName, { chunkRows: args.backfill?.chunkRows }) },
+          environment: { ...environment, ...functionEnvironment(fnName, { chunkRows: args.backfill?.chunkRows, warehouse: args.warehouse }) },
           policy: (logGroupArn) =>
             pulumi
               .all([logGroupArn, args.lake.rawBucketArn, args.lake.processedBucketArn, args.lake.keyArn, args.alerts.topicArn, args.alerts.keyArn, this.sourceSecretArn, this.warehouseSecretArn])
@@ -241,6 +241,7 @@ export class IngestionPipeline extends pulumi.ComponentResource {
                   alertKeyArn: topicKey,
                   sourceSecretArn: sourceSecret,
                   warehouseSecretArn: warehouseSecret,
+                  warehouseKind: args.warehouse.kind,
                 });
                 if (fnName !== 'load' || !redshift) return policy;
                 const target = { partition: partitionOf(args.aws), region: args.aws.region, accountId: args.aws.accountId, ...redshift, usesSecret: hasWarehouseSecret };

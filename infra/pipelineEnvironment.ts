@@ -38,7 +38,6 @@ export function pipelineEnvironment(args: PipelineEnvironmentArgs): Record<strin
     [ENV.processedLake]: args.processedLakeUrl,
     [ENV.sourceSecretArn]: args.sourceSecretArn,
     [ENV.warehouseKind]: args.warehouse.kind,
-    ...(args.warehouse.stage ? { [ENV.snowflakeStage]: args.warehouse.stage } : {}),
     ...(args.warehouse.kind === 'redshift' ? redshiftEnvironment(args) : { [ENV.warehouseSecretArn]: args.warehouseSecretArn }),
     // Extract, load and reconcile publish data-quality alerts themselves (runtime/telemetry/publish.ts).
     [ENV.alertTopicArn]: args.alertTopicArn,
@@ -62,9 +61,11 @@ function redshiftEnvironment(args: PipelineEnvironmentArgs): Record<string, pulu
 }
 
 /** Variables only some functions get, on top of the shared ones. */
-export function functionEnvironment(fn: PipelineFunction, args: Pick<PipelineEnvironmentArgs, 'chunkRows'>): Record<string, string> {
+export function functionEnvironment(fn: PipelineFunction, args: Pick<PipelineEnvironmentArgs, 'chunkRows'> & { readonly warehouse?: { readonly stage?: string } }): Record<string, string> {
   return {
     [ENV.powertoolsServiceName]: `tributary-${fn}`,
+    // Only the load opens Snowflake (the rehearsal found extract and transform never read it).
+    ...(fn === 'load' && args.warehouse?.stage ? { [ENV.snowflakeStage]: args.warehouse.stage } : {}),
     ...(fn === 'backfill' ? { [ENV.chunkRows]: String(args.chunkRows ?? DEFAULTS.chunkRows) } : {}),
   };
 }

@@ -7,8 +7,8 @@
  * or unexpected execution, an alert that does not reach Slack with the run link, a denied call, an
  * unused grant, an unread environment variable, or a payload over its limit.
  *
- * Distributed Maps (ItemReader) run through item-reader.ts. Not yet here (see README "Rehearsal
- * of the deployed stacks"): the Recurly → Snowflake pipeline.
+ * Distributed Maps (ItemReader) run through item-reader.ts; the Recurly → Snowflake pipeline
+ * against a local Recurly API and Snowflake endpoint through snowflake.ts.
  */
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -29,6 +29,7 @@ import { deployedStack, type DeployedFunction, type DeployedStack } from './stac
 import type { ResourceCatalog } from './aws-calls';
 import { authorizer, LAMBDA_PAYLOAD_LIMIT, payloadBytes, STATE_PAYLOAD_LIMIT, triage, unreadVariables, unusedGrants } from './checks';
 import { startRecordingProxy, type RecordedCall, type RecordingProxy } from './proxy';
+import { rehearseRestSnowflake } from './snowflake';
 
 /** The part of aws-local-stepfunctions' API used here (its types are ESM-only; the package ships CommonJS too). */
 interface LocalStateMachine {
@@ -315,6 +316,7 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
     const functions = deployed.functions;
     const fnByArn = new Map(functions.map((f) => [f.arn, f]));
     const notifier = functions.find((f) => f.environment.TRIBUTARY_SLACK_SECRET_ARN) ?? fail('the stack has no notifier function');
+    const pipelineSubstitutions = new Map<string, Record<string, string>>();
     const substitutionsFor = (fn: DeployedFunction): Record<string, string> => {
       // The function's secret ARNs are the stack's; moto named its copies itself.
       const secretArns = Object.fromEntries(Object.entries(fn.environment).filter(([, v]) => motoArn.has(v)).map(([k, v]) => [k, motoArn.get(v)!]));
@@ -330,6 +332,8 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
         // the Distributed Map (item-reader.ts); not the default yet: it failed intermittently here.
         TRIBUTARY_UNIT_ROWS: '5000',
         ...(process.env.REHEARSAL_CHUNK_ROWS ? { TRIBUTARY_CHUNK_ROWS: process.env.REHEARSAL_CHUNK_ROWS } : {}),
+        // A pipeline's own local endpoints (the Recurly API for a REST source).
+        ...pipelineSubstitutions.get(fn.name),
       };
     };
     const roleCredentials = (roleArn: string) => ({ accessKeyId: accessKeyOf(roleArn), secretAccessKey: 'rehearsal' });
@@ -378,7 +382,8 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       if (options.machines && !options.machines.some((m) => machine.name.endsWith(m))) continue;
       const pipelineFns = functions.filter((f) => f.arn.includes(`:function:${machine.name}-`));
       const env = pipelineFns[0]?.environment ?? {};
-      if (env.TRIBUTARY_SOURCE_KIND !== 'postgres' || !['postgres', 'redshift'].includes(env.TRIBUTARY_WAREHOUSE_KIND)) {
+      const restSnowflake = env.TRIBUTARY_SOURCE_KIND === 'rest' && env.TRIBUTARY_WAREHOUSE_KIND === 'snowflake';
+      if (!restSnowflake && (env.TRIBUTARY_SOURCE_KIND !== 'postgres' || !['postgres', 'redshift'].includes(env.TRIBUTARY_WAREHOUSE_KIND))) {
         process.stdout.write(`  ${machine.name}: skipped (${env.TRIBUTARY_SOURCE_KIND} → ${env.TRIBUTARY_WAREHOUSE_KIND} is not rehearsed yet)\n`);
         continue;
       }
@@ -386,32 +391,6 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       const identity: MachineIdentity = { name: machine.name, arn: machine.arn, roleArn: machine.roleArn, proxy };
       const publish = publisher(machine);
       const limitErrors: string[] = [];
-      const db = machine.name.replace(/-/g, '_');
-      const source = await createDb(services.pgAdminUrl, `${db}_source`);
-      const warehouse = await createDb(services.pgAdminUrl, `${db}_warehouse`);
-      await seedTotesys({ sourceUrl: source.url });
-      // As docs/deploy.md tells the operator: {host, port, database, user, password}.
-      await setSecret(env.TRIBUTARY_SOURCE_SECRET_ARN, JSON.stringify(source.creds));
-      // Redshift: the local Data API endpoint runs the statements on this database and COPYs from moto.
-      let redshift: FakeRedshiftData | undefined;
-      if (env.TRIBUTARY_WAREHOUSE_KIND === 'redshift') {
-        redshift = await new FakeRedshiftData(warehouse.url, services.motoUrl, { workgroup: env.TRIBUTARY_REDSHIFT_WORKGROUP, clusterIdentifier: env.TRIBUTARY_REDSHIFT_CLUSTER, database: env.TRIBUTARY_REDSHIFT_DATABASE }).start();
-        routes.set('redshift-data', redshift.url);
-        stopRedshift = () => redshift!.stop();
-      } else await setSecret(env.TRIBUTARY_WAREHOUSE_SECRET_ARN, JSON.stringify(warehouse.creds));
-      const warehouseCounts = async () => {
-        const c = new Client({ connectionString: warehouse.url });
-        await c.connect();
-        try {
-          const facts = ['fact_sales_order', 'fact_purchase_order', 'fact_payment'];
-          const out: Record<string, number> = {};
-          for (const t of facts) out[t] = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
-          return out;
-        } finally {
-          await c.end();
-        }
-      };
-
       const execute = async (name: string, input: unknown, expect: 'SUCCEEDED' | 'FAILED') => {
         if (options.executions && !options.executions.includes(name)) return;
         checkPayload('(execution input)', `the input of ${name}`, input, STATE_PAYLOAD_LIMIT, 'Step Functions');
@@ -462,6 +441,51 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
         const status = outcome.startsWith('SUCCEEDED') ? 'SUCCEEDED' : 'FAILED';
         process.stdout.write(`  ${machine.name} ${name}: ${outcome} (tasks: ${visited.join(' → ')})\n`);
         if (status !== expect) fail(`execution ${name} of ${machine.name} ended ${outcome} after task ${visited.at(-1) ?? '(none)'} (expected ${expect})`);
+      };
+
+      if (restSnowflake) {
+        // Recurly API and Snowflake endpoint on 127.0.0.1 (scripts/rehearse/snowflake.ts).
+        await rehearseRestSnowflake({
+          machineName: machine.name,
+          environment: env,
+          scheduleInput: machine.scheduleInputs[0] ?? {},
+          s3,
+          setSecret,
+          substitute: (vars) => {
+            for (const fn of pipelineFns) pipelineSubstitutions.set(fn.name, vars);
+          },
+          execute,
+          ran: (name) => !options.executions || options.executions.includes(name),
+          slackPosts: () => services.slack.posts,
+          notifierError: () => notifierError,
+          calls: () => proxy.calls,
+        });
+        continue;
+      }
+      const db = machine.name.replace(/-/g, '_');
+      const source = await createDb(services.pgAdminUrl, `${db}_source`);
+      const warehouse = await createDb(services.pgAdminUrl, `${db}_warehouse`);
+      await seedTotesys({ sourceUrl: source.url });
+      // As docs/deploy.md tells the operator: {host, port, database, user, password}.
+      await setSecret(env.TRIBUTARY_SOURCE_SECRET_ARN, JSON.stringify(source.creds));
+      // Redshift: the local Data API endpoint runs the statements on this database and COPYs from moto.
+      let redshift: FakeRedshiftData | undefined;
+      if (env.TRIBUTARY_WAREHOUSE_KIND === 'redshift') {
+        redshift = await new FakeRedshiftData(warehouse.url, services.motoUrl, { workgroup: env.TRIBUTARY_REDSHIFT_WORKGROUP, clusterIdentifier: env.TRIBUTARY_REDSHIFT_CLUSTER, database: env.TRIBUTARY_REDSHIFT_DATABASE }).start();
+        routes.set('redshift-data', redshift.url);
+        stopRedshift = () => redshift!.stop();
+      } else await setSecret(env.TRIBUTARY_WAREHOUSE_SECRET_ARN, JSON.stringify(warehouse.creds));
+      const warehouseCounts = async () => {
+        const c = new Client({ connectionString: warehouse.url });
+        await c.connect();
+        try {
+          const facts = ['fact_sales_order', 'fact_purchase_order', 'fact_payment'];
+          const out: Record<string, number> = {};
+          for (const t of facts) out[t] = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
+          return out;
+        } finally {
+          await c.end();
+        }
       };
 
       const scheduled = machine.scheduleInputs[0] ?? {};
@@ -535,6 +559,12 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
     const read = envRead.get(fn.name);
     if (!read) continue;
     for (const k of unreadVariables(fn.environment, read)) failures.push(`function ${fn.name}: environment variable ${k} is set by the stack and never read by its bundle`);
+    // snowflake-sdk reads its SF_OCSP_* settings when it is loaded (and probed STS and cloud metadata
+    // on load before runtime/warehouse/snowflake/kind.ts turned that off): only a Snowflake load may load it.
+    const sdk = [...read].filter((k) => k.startsWith('SF_OCSP_'));
+    const opensSnowflake = fn.environment.TRIBUTARY_WAREHOUSE_KIND === 'snowflake' && fn.name.endsWith('-load');
+    if (sdk.length && !opensSnowflake) failures.push(`function ${fn.name}: its bundle loaded snowflake-sdk (read ${sdk.join(', ')}), which its pipeline never uses`);
+    if (opensSnowflake && !sdk.length) failures.push(`function ${fn.name}: opened Snowflake without snowflake-sdk reading its SF_OCSP_* settings: the check above cannot tell whether other functions load it`);
   }
   const { failing, known } = triage(failures, undefined, !options.machines && !options.executions && !options.mutate, stack);
   return { deployed, executions, invocations, calls: proxy.calls, failures: failing, justifiedGrants: grants.justified, known };

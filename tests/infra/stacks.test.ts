@@ -578,16 +578,18 @@ describe('dev: the Recurly (REST) → Snowflake pipeline, from configuration alo
           TRIBUTARY_ENDPOINTS: 'accounts,subscriptions,invoices,transactions',
           TRIBUTARY_SOURCE_SECRET_ARN: secrets.source,
           TRIBUTARY_WAREHOUSE_KIND: 'snowflake',
-          TRIBUTARY_SNOWFLAKE_STAGE: 'TRIBUTARY_PROCESSED_STAGE',
           TRIBUTARY_WAREHOUSE_SECRET_ARN: secrets.warehouse,
           TRIBUTARY_ALERT_TOPIC_ARN: arnOf(one(dev, 'aws:sns/topic:Topic', 'alerts-topic')),
           POWERTOOLS_LOG_LEVEL: 'INFO',
         }),
       );
       expect(recurlyVars(step)).not.toHaveProperty('TRIBUTARY_CHUNK_ROWS');
+      // Only the load opens Snowflake (the rehearsal proved the stage unread by extract and transform).
+      if (step === 'load') expect(recurlyVars(step)).toHaveProperty('TRIBUTARY_SNOWFLAKE_STAGE', 'TRIBUTARY_PROCESSED_STAGE');
+      else expect(recurlyVars(step)).not.toHaveProperty('TRIBUTARY_SNOWFLAKE_STAGE');
     }
     // The totesys functions keep the PostgreSQL contract (no REST variables).
-    expect(Object.keys(recurlyVars('extract')).length).toBe(16);
+    expect(Object.keys(recurlyVars('extract')).length).toBe(15);
     const totesysVars = (one(dev, 'aws:lambda/function:Function', 'totesys-extract').inputs.environment as { variables: Record<string, string> }).variables;
     expect(totesysVars).not.toHaveProperty('TRIBUTARY_API_URL');
     expect(totesysVars).not.toHaveProperty('TRIBUTARY_SNOWFLAKE_STAGE');
@@ -599,7 +601,12 @@ describe('dev: the Recurly (REST) → Snowflake pipeline, from configuration alo
     const extract = grants(rolePolicy(dev, 'recurly-extract-policy'));
     expect(extract).toEqual(expect.arrayContaining([`s3:PutObject ${raw}/raw/recurly/*`, `s3:DeleteObject ${raw}/raw/recurly/*`, `secretsmanager:GetSecretValue ${secrets.source}`]));
     expect(extract.filter((g) => g.includes('totesys'))).toEqual([]);
-    expect(grants(rolePolicy(dev, 'recurly-load-policy'))).toContain(`secretsmanager:GetSecretValue ${secrets.warehouse}`);
+    const load = grants(rolePolicy(dev, 'recurly-load-policy'));
+    expect(load).toContain(`secretsmanager:GetSecretValue ${secrets.warehouse}`);
+    // Snowflake's stage reads processed/ (its integration's role); the load reads only the manifests.
+    const processed = arnOf(one(dev, 'aws:s3/bucket:Bucket', 'lake-processed'));
+    expect(load).toContain(`s3:GetObject ${processed}/manifests/transform/*`);
+    expect(load.filter((g) => g.includes('/processed/'))).toEqual([]);
     const sfn = grants(rolePolicy(dev, 'recurly-state-machine-policy'));
     expect(sfn.filter((g) => g.startsWith('states:'))).toEqual([`states:ListExecutions ${arnOf(one(dev, 'aws:sfn/stateMachine:StateMachine', 'recurly-state-machine'))}`]);
     expect(sfn.filter((g) => g.startsWith('lambda:'))).toHaveLength(3);

@@ -19,7 +19,10 @@ export class FakeSnowflake {
   readonly logins: Array<Record<string, unknown>> = [];
   sessionsClosed = 0;
   loginError?: string;
-  answer: (q: Query) => Answer = () => ({ rows: [] });
+  /** When set, a login whose PASSWORD differs is refused as Snowflake refuses it (the rehearsal's wrong-password run). */
+  password?: string;
+  /** May answer asynchronously (the rehearsal reads the staged Parquet from moto). */
+  answer: (q: Query) => Answer | Promise<Answer> = () => ({ rows: [] });
   private server?: Server;
   url = '';
 
@@ -58,6 +61,9 @@ export class FakeSnowflake {
     const body = await this.body(req);
     if (path === '/session/v1/login-request') {
       this.logins.push(body.data as Record<string, unknown>);
+      const given = (body.data as { PASSWORD?: string } | undefined)?.PASSWORD;
+      if (this.password !== undefined && given !== this.password)
+        return this.json(res, { success: false, code: '390100', message: 'Incorrect username or password was specified.', data: null });
       if (this.loginError) return this.json(res, { success: false, code: '390100', message: this.loginError, data: null });
       return this.json(res, {
         success: true,
@@ -68,7 +74,7 @@ export class FakeSnowflake {
       const bindings = (body.bindings ?? {}) as Record<string, { value: string | null }>;
       const q: Query = { sql: String(body.sqlText), binds: Object.keys(bindings).sort((a, b) => Number(a) - Number(b)).map((k) => bindings[k].value) };
       this.queries.push(q);
-      const answer = this.answer(q);
+      const answer = await this.answer(q);
       if ('error' in answer) {
         return this.json(res, { success: false, code: answer.code ?? '100038', message: answer.error, data: { sqlState: answer.sqlState ?? '22018', queryId: `q${this.queries.length}`, errorCode: answer.code ?? '100038', internalError: false } });
       }

@@ -8,6 +8,16 @@ export interface SnowflakeWarehouseSettings {
   config: SnowflakeConfig;
 }
 
+/**
+ * snowflake-sdk (3.x) detects its platform when it is loaded, for login telemetry only: it calls
+ * STS GetCallerIdentity with the function's credentials and probes the EC2, Azure and GCE
+ * metadata endpoints (200 ms timeout each). The rehearsal recorded that call on every cold start
+ * of the Recurly load. The SDK's own switch turns it off, unless the operator set it.
+ */
+export function disablePlatformDetection(env: NodeJS.ProcessEnv): void {
+  env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION ??= 'true';
+}
+
 export const snowflakeWarehouse: WarehouseKindAdapter<SnowflakeWarehouseSettings> = {
   kind: 'snowflake',
   schemes: ['snowflake:'],
@@ -27,7 +37,10 @@ export const snowflakeWarehouse: WarehouseKindAdapter<SnowflakeWarehouseSettings
     }
   },
   fromSecret: async (secretId) => ({ kind: 'snowflake', config: await getSnowflakeSecret(secretId) }),
-  // snowflake-sdk costs ~1 s to load and probes cloud metadata when loaded: only a Snowflake load pays for it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use
-  open: (settings, model) => (require('./warehouse') as typeof import('./warehouse')).SnowflakeWarehouse.connect(settings.config, model),
+  // snowflake-sdk costs ~1 s to load: only a Snowflake load pays for it.
+  open: (settings, model) => {
+    disablePlatformDetection(process.env);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, after the line above
+    return (require('./warehouse') as typeof import('./warehouse')).SnowflakeWarehouse.connect(settings.config, model);
+  },
 };
