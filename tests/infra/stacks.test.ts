@@ -759,8 +759,8 @@ describe('dev: the totesys → Redshift pipeline, from configuration alone', () 
       expect(vars(step)).not.toHaveProperty('TRIBUTARY_WAREHOUSE_SECRET_ARN');
       expect(vars(step)).not.toHaveProperty('TRIBUTARY_REDSHIFT_SECRET_ARN');
       // Only load reaches the warehouse: the others get no Redshift target.
-      const redshiftVars = Object.keys(vars(step)).filter((k) => k.startsWith('TRIBUTARY_REDSHIFT_'));
-      expect(redshiftVars).toEqual(step === 'load' ? ['TRIBUTARY_REDSHIFT_WORKGROUP', 'TRIBUTARY_REDSHIFT_DATABASE', 'TRIBUTARY_REDSHIFT_COPY_ROLE_ARN'] : []);
+      const redshiftVars = Object.keys(vars(step)).filter((k) => k.startsWith('TRIBUTARY_REDSHIFT_')).sort();
+      expect(redshiftVars).toEqual(step === 'load' ? ['TRIBUTARY_REDSHIFT_COPY_ROLE_ARN', 'TRIBUTARY_REDSHIFT_DATABASE', 'TRIBUTARY_REDSHIFT_WORKGROUP'] : []);
     }
     expect(vars('load')).toEqual(expect.objectContaining({ TRIBUTARY_REDSHIFT_WORKGROUP: 'tributary-dev', TRIBUTARY_REDSHIFT_DATABASE: 'dev', TRIBUTARY_REDSHIFT_COPY_ROLE_ARN: copyRole }));
   });
