@@ -193,6 +193,11 @@ export function transformPolicy(r: PipelineFunctionResources): PolicyDocument {
     { Sid: 'State', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.rawBucketArn, statePrefixes) },
     listWithin('ListRawZone', r.rawBucketArn, [...readPrefixes, ...statePrefixes]),
     { Sid: 'WriteProcessedZone', Effect: 'Allow', Action: WRITE, Resource: objects(r.processedBucketArn, writePrefixes) },
+    // The totesys model (PostgreSQL sources) merges each run's reference rows into the current
+    // reference tables it wrote before (processed/<source>_current/), read back by the keys its
+    // state holds: without this every run after the first with a change failed AccessDenied
+    // (found by the rehearsal's data-test-breach run).
+    ...(r.sourceKind === 'postgres' ? [{ Sid: 'ReadCurrentReferenceTables', Effect: 'Allow' as const, Action: READ, Resource: objects(r.processedBucketArn, [`processed/${r.sourceName}_current/`]) }] : []),
     ...runRecordStatements(r),
     ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey'], false),
   );

@@ -359,6 +359,8 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
         ...rw(raw, ['state/totesys/']),
         `s3:ListBucket ${raw}`,
         ...write(processed, ['processed/', 'manifests/transform/']),
+        // Reads back the current reference tables it wrote (the rehearsal's data-test-breach run found it missing).
+        ...read(processed, ['processed/totesys_current/']),
         // Updates the run record extract made: no list grant (the rehearsal found it unused).
         ...rw(raw, ['runs/totesys/']),
         ...commonGrants('transform', ['kms:Decrypt', 'kms:GenerateDataKey']),
