@@ -599,20 +599,23 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       }
 
       if (ran('data-test-breach')) {
-        // The warehouse lost a dimension row that loaded facts reference; a source change gives
-        // the next run something to load, after which the data tests find the dangling facts:
-        // load publishes the data-quality alert itself and SNS delivers it to the notifier.
+        // The warehouse lost a design (dim_design) that loaded sales facts reference, and another
+        // design changes in the source: the next run loads that one only (dim_design is built from
+        // the run's designs; the reference dimensions are rebuilt whole from their current tables,
+        // which would repair a lost row), after which the data tests find the dangling facts. Load
+        // publishes the data-quality alert itself and SNS delivers it to the notifier.
         const fact = TOTESYS_STAR.facts.find((f) => f.name === 'fact_sales_order') ?? fail('the totesys model has no fact_sales_order');
-        const ref = factReferences(TOTESYS_STAR, fact).find((r) => r.dim !== TOTESYS_STAR.dates?.name && r.dim !== 'dim_design') ?? fail('fact_sales_order references no dimension');
+        const ref = factReferences(TOTESYS_STAR, fact).find((r) => r.dim === 'dim_design') ?? fail('fact_sales_order references no dim_design');
         const wh = new Client({ connectionString: warehouse.url });
         await wh.connect();
-        const lost = await wh.query(`DELETE FROM ${ref.dim} WHERE ${ref.key} = (SELECT ${ref.column} FROM ${fact.name} WHERE ${ref.column} IS NOT NULL ORDER BY 1 LIMIT 1)`);
+        const lost = await wh.query<{ id: number }>(`DELETE FROM ${ref.dim} WHERE ${ref.key} = (SELECT max(${ref.column}) FROM ${fact.name}) RETURNING ${ref.key} AS id`);
         await wh.end();
         if (lost.rowCount !== 1) fail(`data-test-breach of ${machine.name}: no ${ref.dim} row to remove`);
         const src = new Client({ connectionString: source.url });
         await src.connect();
-        await src.query('UPDATE design SET last_updated = now() WHERE design_id = (SELECT min(design_id) FROM design)');
+        const changed = await src.query('UPDATE design SET last_updated = now() WHERE design_id = (SELECT min(design_id) FROM design WHERE design_id <> $1)', [lost.rows[0].id]);
         await src.end();
+        if (changed.rowCount !== 1) fail(`data-test-breach of ${machine.name}: no other design to change`);
         const loadPublishes = () => proxy.calls.filter((c) => c.action === 'sns:Publish' && c.caller === `${machine.name}-load`).length;
         const [before, posts] = [loadPublishes(), services.slack.posts.length];
         await execute('data-test-breach', scheduled, 'SUCCEEDED');
