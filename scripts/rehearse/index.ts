@@ -613,7 +613,8 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
         if (lost.rowCount !== 1) fail(`data-test-breach of ${machine.name}: no ${ref.dim} row to remove`);
         const src = new Client({ connectionString: source.url });
         await src.connect();
-        const changed = await src.query('UPDATE design SET last_updated = now() WHERE design_id = (SELECT min(design_id) FROM design WHERE design_id <> $1)', [lost.rows[0].id]);
+        // A new value, not only a new last_updated: an upsert that changes nothing leaves the data tests undue.
+        const changed = await src.query(`UPDATE design SET design_name = design_name || ' (renamed)', last_updated = now() WHERE design_id = (SELECT min(design_id) FROM design WHERE design_id <> $1)`, [lost.rows[0].id]);
         await src.end();
         if (changed.rowCount !== 1) fail(`data-test-breach of ${machine.name}: no other design to change`);
         const loadPublishes = () => proxy.calls.filter((c) => c.action === 'sns:Publish' && c.caller === `${machine.name}-load`).length;
