@@ -119,14 +119,13 @@ export class AlertingChannel extends pulumi.ComponentResource {
         codeDir: args.notifierCodeDir,
         memoryMb: 256,
         timeoutSeconds: 30,
+        // What the notifier reads, no more: each alert names its environment, and it emits no metrics.
         environment: {
           TRIBUTARY_SLACK_SECRET_ARN: this.slackSecret.arn,
           TRIBUTARY_SLACK_CHANNEL: args.slackChannel,
-          TRIBUTARY_ENVIRONMENT: args.environment,
           // Pipeline functions are `<prefix>-<pipeline>-<step>`; the notifier fills in the alert's pipeline.
           TRIBUTARY_LOG_GROUP_PREFIX: `/aws/lambda/${prefix}-{pipeline}-`,
           POWERTOOLS_SERVICE_NAME: 'tributary-notify',
-          POWERTOOLS_METRICS_NAMESPACE: 'Tributary',
           POWERTOOLS_LOG_LEVEL: args.logLevel ?? 'INFO',
           ...(args.site ? { TRIBUTARY_SITE_LOCATION: args.site.location } : {}),
         },

@@ -4,6 +4,8 @@
  * actions AWS does not scope to a resource (see AWS_REQUIRES_WILDCARD).
  */
 
+import type { SourceKind } from '../runtime/contract';
+
 export type Principal = { readonly Service: string | readonly string[] } | { readonly AWS: string | readonly string[] } | '*';
 
 export interface PolicyStatement {
@@ -105,6 +107,8 @@ export function publishStatements(topicArn: string, topicKeyArn: string): Policy
 
 /** The ARNs a pipeline function's policy is built from. */
 export interface PipelineFunctionResources {
+  /** Only a REST source (streamed into one JSONL object) deletes its partial raw object. */
+  readonly sourceKind: SourceKind;
   readonly sourceName: string;
   readonly rawBucketArn: string;
   readonly processedBucketArn: string;
@@ -136,10 +140,11 @@ function listWithin(sid: string, bucketArn: string, prefixes: readonly string[])
   };
 }
 
-function common(r: PipelineFunctionResources, kms: readonly string[]): PolicyStatement[] {
+/** The lake key, the function's logs and traces, and for the functions that publish alerts, the topic. */
+function common(r: PipelineFunctionResources, kms: readonly string[], publishes: boolean): PolicyStatement[] {
   return [
     { Sid: 'LakeKey', Effect: 'Allow', Action: [...kms], Resource: r.lakeKeyArn },
-    ...publishStatements(r.alertTopicArn, r.alertKeyArn),
+    ...(publishes ? publishStatements(r.alertTopicArn, r.alertKeyArn) : []),
     ...logStatements(r.logGroupArn),
     xrayStatement(),
   ];
@@ -160,17 +165,23 @@ function runRecordStatements(r: PipelineFunctionResources, createsRecord = false
   ];
 }
 
-/** Extract: reads the source, writes raw objects, the extract manifest and the watermarks. */
+/**
+ * Extract: reads the source, writes raw objects, the extract manifest and the watermarks. It
+ * reads back only its state and the extract manifests (a run that crashed between its manifest
+ * and its watermarks is rolled forward from the manifest; after a backfill, the tables it did not
+ * cover have no state yet, so the next extract reads the backfill's manifest), never raw objects.
+ */
 export function extractPolicy(r: PipelineFunctionResources): PolicyDocument {
-  const prefixes = [`raw/${r.sourceName}/`, 'manifests/extract/', `state/${r.sourceName}/`];
+  const readPrefixes = ['manifests/extract/', `state/${r.sourceName}/`];
   return document(
-    { Sid: 'RawZone', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.rawBucketArn, prefixes) },
+    { Sid: 'RawZone', Effect: 'Allow', Action: WRITE, Resource: objects(r.rawBucketArn, [`raw/${r.sourceName}/`, ...readPrefixes]) },
+    { Sid: 'ReadState', Effect: 'Allow', Action: READ, Resource: objects(r.rawBucketArn, readPrefixes) },
     // A source that streams into one object (REST → JSONL) deletes its own partial object on failure.
-    { Sid: 'DiscardPartialRawObjects', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects(r.rawBucketArn, [`raw/${r.sourceName}/`]) },
-    listWithin('ListRawZone', r.rawBucketArn, prefixes),
+    ...(r.sourceKind === 'rest' ? [{ Sid: 'DiscardPartialRawObjects', Effect: 'Allow' as const, Action: 's3:DeleteObject', Resource: objects(r.rawBucketArn, [`raw/${r.sourceName}/`]) }] : []),
+    listWithin('ListRawZone', r.rawBucketArn, readPrefixes),
     { Sid: 'SourceSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.sourceSecretArn },
     ...runRecordStatements(r, true),
-    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
+    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey'], true),
   );
 }
 
@@ -184,8 +195,13 @@ export function transformPolicy(r: PipelineFunctionResources): PolicyDocument {
     { Sid: 'State', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.rawBucketArn, statePrefixes) },
     listWithin('ListRawZone', r.rawBucketArn, [...readPrefixes, ...statePrefixes]),
     { Sid: 'WriteProcessedZone', Effect: 'Allow', Action: WRITE, Resource: objects(r.processedBucketArn, writePrefixes) },
+    // The totesys model (PostgreSQL sources) merges each run's reference rows into the current
+    // reference tables it wrote before (processed/<source>_current/), read back by the keys its
+    // state holds: without this every run after the first with a change failed AccessDenied
+    // (found by the rehearsal's data-test-breach run).
+    ...(r.sourceKind === 'postgres' ? [{ Sid: 'ReadCurrentReferenceTables', Effect: 'Allow' as const, Action: READ, Resource: objects(r.processedBucketArn, [`processed/${r.sourceName}_current/`]) }] : []),
     ...runRecordStatements(r),
-    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
+    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey'], false),
   );
 }
 
@@ -200,23 +216,27 @@ export function loadPolicy(r: PipelineFunctionResources): PolicyDocument {
     ...(r.warehouseSecretArn ? [{ Sid: 'WarehouseSecret', Effect: 'Allow' as const, Action: 'secretsmanager:GetSecretValue', Resource: r.warehouseSecretArn }] : []),
     // Load reads the lake and writes only its run's record.
     ...runRecordStatements(r),
-    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
+    // Publishes a data-quality alert when a data test fails after the load.
+    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey'], true),
   );
 }
 
 /**
  * Backfill: reads the source by primary-key ranges into the raw zone, keeps the plan, the chunk
  * list and the chunk markers under `state/<source>/_backfill/`, and on finish writes the extract
- * manifest and the watermarks, then deletes the active-backfill pointer (its one delete).
+ * manifest and the watermarks, then deletes the active-backfill pointer (its one delete). It
+ * writes raw objects but never reads them back; it reads its state and, rolling the watermarks
+ * forward on finish, the extract manifests.
  */
 export function backfillPolicy(r: PipelineFunctionResources): PolicyDocument {
-  const prefixes = [`raw/${r.sourceName}/`, 'manifests/extract/', `state/${r.sourceName}/`];
+  const readPrefixes = ['manifests/extract/', `state/${r.sourceName}/`];
   return document(
-    { Sid: 'RawZone', Effect: 'Allow', Action: READ_WRITE, Resource: objects(r.rawBucketArn, prefixes) },
+    { Sid: 'RawZone', Effect: 'Allow', Action: WRITE, Resource: objects(r.rawBucketArn, [`raw/${r.sourceName}/`, ...readPrefixes]) },
+    { Sid: 'ReadState', Effect: 'Allow', Action: READ, Resource: objects(r.rawBucketArn, readPrefixes) },
     { Sid: 'EndBackfill', Effect: 'Allow', Action: 's3:DeleteObject', Resource: `${r.rawBucketArn}/state/${r.sourceName}/_backfill.json` },
-    listWithin('ListRawZone', r.rawBucketArn, prefixes),
+    listWithin('ListRawZone', r.rawBucketArn, readPrefixes),
     { Sid: 'SourceSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.sourceSecretArn },
-    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
+    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey'], false),
   );
 }
 
@@ -236,7 +256,8 @@ export function reconcilePolicy(r: PipelineFunctionResources): PolicyDocument {
     listWithin('ListProcessedZone', r.processedBucketArn, processedPrefixes),
     { Sid: 'SourceSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.sourceSecretArn },
     { Sid: 'WarehouseSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: r.warehouseSecretArn },
-    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey']),
+    // Publishes the differences it found.
+    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey'], true),
   );
 }
 

@@ -45,7 +45,7 @@ import {
 } from './iam';
 import { createPlatformFunction } from './lambdaFunction';
 import { createPipelineAlarms } from './pipelineAlarms';
-import { functionEnvironment, pipelineEnvironment } from './pipelineEnvironment';
+import { pipelineEnvironment, type PipelineEnvironmentArgs } from './pipelineEnvironment';
 import { createPipelineSchedules } from './pipelineSchedules';
 import { createPipelineStateMachine } from './pipelineStateMachine';
 import type { RetrySettings } from './stateMachine';
@@ -202,7 +202,7 @@ export class IngestionPipeline extends pulumi.ComponentResource {
       parent,
     );
 
-    const environment = pipelineEnvironment({
+    const environmentArgs: PipelineEnvironmentArgs = {
       pipeline: args.pipeline,
       environment: args.environment,
       source: args.source,
@@ -214,8 +214,9 @@ export class IngestionPipeline extends pulumi.ComponentResource {
       alertTopicArn: args.alerts.topicArn,
       logLevel,
       hasWarehouseSecret,
+      chunkRows: args.backfill?.chunkRows,
       ...(this.redshiftCopyRole ? { redshiftCopyRoleArn: this.redshiftCopyRole.arn } : {}),
-    });
+    };
     const functions: Partial<Record<PipelineFunctionName, aws.lambda.Function>> = {};
     const roles: Partial<Record<PipelineFunctionName, aws.iam.Role>> = {};
     for (const fnName of functionNames) {
@@ -226,12 +227,13 @@ export class IngestionPipeline extends pulumi.ComponentResource {
           codeDir: join(args.bundleDir, fnName),
           memoryMb: memory[fnName],
           timeoutSeconds: timeout[fnName],
-          environment: { ...environment, ...functionEnvironment(fnName, { chunkRows: args.backfill?.chunkRows, warehouse: args.warehouse }) },
+          environment: pipelineEnvironment(fnName, environmentArgs),
           policy: (logGroupArn) =>
             pulumi
               .all([logGroupArn, args.lake.rawBucketArn, args.lake.processedBucketArn, args.lake.keyArn, args.alerts.topicArn, args.alerts.keyArn, this.sourceSecretArn, this.warehouseSecretArn])
               .apply(([logs, raw, processed, key, topic, topicKey, sourceSecret, warehouseSecret]) => {
                 const policy = POLICIES[fnName]({
+                  sourceKind: args.source.kind,
                   sourceName: args.source.name,
                   rawBucketArn: raw,
                   processedBucketArn: processed,
@@ -241,7 +243,6 @@ export class IngestionPipeline extends pulumi.ComponentResource {
                   alertKeyArn: topicKey,
                   sourceSecretArn: sourceSecret,
                   warehouseSecretArn: warehouseSecret,
-                  warehouseKind: args.warehouse.kind,
                 });
                 if (fnName !== 'load' || !redshift) return policy;
                 const target = { partition: partitionOf(args.aws), region: args.aws.region, accountId: args.aws.accountId, ...redshift, usesSecret: hasWarehouseSecret };

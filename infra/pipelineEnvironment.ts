@@ -26,24 +26,54 @@ export interface PipelineEnvironmentArgs {
   readonly hasWarehouseSecret?: boolean;
 }
 
-/** Variables every function of the pipeline gets. */
-export function pipelineEnvironment(args: PipelineEnvironmentArgs): Record<string, pulumi.Input<string>> {
+/**
+ * What each function's bundle reads beyond the shared variables (runtime/pipeline/deployed.ts and
+ * the adapters it binds): each function gets only those, so an over-provisioned variable (a
+ * secret's ARN a function has no grant for, a target it never reaches) is not in its environment.
+ * The rehearsal (scripts/rehearse) fails on a variable a bundle never reads.
+ */
+const READS: Readonly<Record<PipelineFunction, { readonly source: boolean; readonly warehouse: boolean; readonly alerts: boolean }>> = {
+  // Reads the source; publishes a data-quality alert when a table's schema drifted.
+  extract: { source: true, warehouse: false, alerts: true },
+  transform: { source: false, warehouse: false, alerts: false },
+  // Loads the warehouse; publishes a data-quality alert when a data test fails after the load.
+  load: { source: false, warehouse: true, alerts: true },
+  backfill: { source: true, warehouse: false, alerts: false },
+  // Compares source and warehouse; publishes the differences it found.
+  reconcile: { source: true, warehouse: true, alerts: true },
+};
+
+/** The environment of one function of the pipeline: the shared variables and what its bundle reads. */
+export function pipelineEnvironment(fn: PipelineFunction, args: PipelineEnvironmentArgs): Record<string, pulumi.Input<string>> {
+  const reads = READS[fn];
+  const rest = args.source.kind === 'rest';
   return {
     [ENV.pipeline]: args.pipeline,
     [ENV.sourceKind]: args.source.kind,
     [ENV.sourceName]: args.source.name,
-    ...(args.source.apiUrl ? { [ENV.apiUrl]: args.source.apiUrl } : {}),
-    ...(args.source.endpoints?.length ? { [ENV.endpoints]: args.source.endpoints.join(',') } : {}),
+    // REST: extract calls the API; extract and transform work on the endpoints' tables.
+    ...(rest && fn === 'extract' && args.source.apiUrl ? { [ENV.apiUrl]: args.source.apiUrl } : {}),
+    ...(rest && (fn === 'extract' || fn === 'transform') && args.source.endpoints?.length ? { [ENV.endpoints]: args.source.endpoints.join(',') } : {}),
     [ENV.rawLake]: args.rawLakeUrl,
     [ENV.processedLake]: args.processedLakeUrl,
-    [ENV.sourceSecretArn]: args.sourceSecretArn,
+    ...(reads.source ? { [ENV.sourceSecretArn]: args.sourceSecretArn } : {}),
     [ENV.warehouseKind]: args.warehouse.kind,
-    ...(args.warehouse.kind === 'redshift' ? redshiftEnvironment(args) : { [ENV.warehouseSecretArn]: args.warehouseSecretArn }),
-    // Extract, load and reconcile publish data-quality alerts themselves (runtime/telemetry/publish.ts).
-    [ENV.alertTopicArn]: args.alertTopicArn,
+    ...(reads.warehouse ? warehouseEnvironment(args) : {}),
+    ...(reads.alerts ? { [ENV.alertTopicArn]: args.alertTopicArn } : {}),
     [ENV.environment]: args.environment,
     [ENV.powertoolsMetricsNamespace]: DEFAULTS.metricsNamespace,
     [ENV.powertoolsLogLevel]: args.logLevel,
+    [ENV.powertoolsServiceName]: `tributary-${fn}`,
+    ...(fn === 'backfill' ? { [ENV.chunkRows]: String(args.chunkRows ?? DEFAULTS.chunkRows) } : {}),
+  };
+}
+
+/** The warehouse's target and credentials (load and reconcile). */
+function warehouseEnvironment(args: PipelineEnvironmentArgs): Record<string, pulumi.Input<string>> {
+  if (args.warehouse.kind === 'redshift') return redshiftEnvironment(args);
+  return {
+    ...(args.warehouse.stage ? { [ENV.snowflakeStage]: args.warehouse.stage } : {}),
+    [ENV.warehouseSecretArn]: args.warehouseSecretArn,
   };
 }
 
@@ -57,15 +87,5 @@ function redshiftEnvironment(args: PipelineEnvironmentArgs): Record<string, pulu
     [ENV.redshiftDatabase]: r.database,
     ...(args.hasWarehouseSecret ? { [ENV.redshiftSecretArn]: args.warehouseSecretArn } : {}),
     [ENV.redshiftCopyRoleArn]: args.redshiftCopyRoleArn,
-  };
-}
-
-/** Variables only some functions get, on top of the shared ones. */
-export function functionEnvironment(fn: PipelineFunction, args: Pick<PipelineEnvironmentArgs, 'chunkRows'> & { readonly warehouse?: { readonly stage?: string } }): Record<string, string> {
-  return {
-    [ENV.powertoolsServiceName]: `tributary-${fn}`,
-    // Only the load opens Snowflake (the rehearsal found extract and transform never read it).
-    ...(fn === 'load' && args.warehouse?.stage ? { [ENV.snowflakeStage]: args.warehouse.stage } : {}),
-    ...(fn === 'backfill' ? { [ENV.chunkRows]: String(args.chunkRows ?? DEFAULTS.chunkRows) } : {}),
   };
 }

@@ -116,20 +116,10 @@ export interface KnownFinding {
   readonly stacks?: readonly string[];
 }
 
-export const KNOWN_FINDINGS: readonly KnownFinding[] = [
-  { match: /^unused grant: role \S+-sfn statement (ReadBackfillChunkList|LakeKeyDecrypt) /, why: "gap: the backfill Distributed Map's ItemReader reads the chunk list; its execution is h13's (scripts/rehearse/item-reader.ts), not on this branch" },
-  { match: /^unused grant: role \S+-backfill statement (RawZone|EndBackfill|LakeKey) /, why: "gap: the backfill branch's chunk runs write these; its execution is h13's, not on this branch" },
-  { match: /^unused grant: role \S+-extract statement RawZone allows s3:GetObject on \S+\/(raw\/[\w-]+|manifests\/extract)\/\*/, why: 'over-grant candidate: extract reads only state/ in every execution here; narrow extractPolicy in infra/iam.ts (owner h14) unless a crash-resume path needs raw/ or manifests/extract/' },
-  { match: /^unused grant: role \S+-extract statement DiscardPartialRawObjects /, why: 'over-grant on Postgres pipelines: only a REST source deletes its partial object; grant it to REST extracts only (infra/iam.ts, owner h14)' },
-  { match: /^unused grant: role \S+-load statement (PublishAlerts|AlertTopicKey) /, why: 'gap: load publishes only on a data-test breach, which no execution here produces yet' },
-  { match: /^unused grant: role \S+-(transform|backfill) statement (PublishAlerts|AlertTopicKey) /, why: 'over-grant: transform and backfill never publish (runtime/handlers); drop publishStatements from their policies (infra/iam.ts, owner h14)' },
-  { match: /^function \S+-load: environment variable TRIBUTARY_ALERT_TOPIC_ARN /, why: 'gap: read only when load publishes a data-test breach (see the PublishAlerts entry)' },
-  { match: /^function \S+-(transform|backfill): environment variable TRIBUTARY_ALERT_TOPIC_ARN /, why: 'over-provision: these functions never publish; per-function environment in infra/pipelineEnvironment.ts (owner h14)' },
-  { match: /^function \S+-(extract|backfill|transform): environment variable TRIBUTARY_WAREHOUSE_SECRET_ARN /, why: "over-provision: the shared pipelineEnvironment gives every function the warehouse secret's ARN; per-function environment (infra/pipelineEnvironment.ts, owner h14)" },
-  { match: /^function \S+-(transform|load): environment variable TRIBUTARY_SOURCE_SECRET_ARN /, why: "over-provision: the shared pipelineEnvironment gives every function the source secret's ARN (infra/pipelineEnvironment.ts, owner h14)" },
-  { match: /^function \S+-(extract|transform|backfill): environment variable TRIBUTARY_REDSHIFT_(COPY_ROLE_ARN|DATABASE|WORKGROUP|CLUSTER|DB_USER) /, why: 'over-provision: the shared pipelineEnvironment gives every function the Redshift target; only load reads it (infra/pipelineEnvironment.ts)', stacks: ['dev'] },
-  { match: /^function \S+-notify: environment variable (POWERTOOLS_METRICS_NAMESPACE|TRIBUTARY_ENVIRONMENT) /, why: 'over-provision: the notifier emits no metrics; infra/alertingChannel.ts sets them (owner h14)' },
-];
+// Empty: the over-grants and over-provisioned variables it listed are fixed in infra (per-function
+// environment, narrowed policies), and the executions it lacked (the multi-chunk backfill, a
+// data-test breach) are rehearsed. A new entry needs an owner and a reason.
+export const KNOWN_FINDINGS: readonly KnownFinding[] = [];
 
 /** Splits findings into new ones (fail), known ones (printed), and stale known entries (fail). */
 export function triage(findings: readonly string[], known: readonly KnownFinding[] = KNOWN_FINDINGS, checkStale = true, stack?: string): { failing: string[]; known: Array<{ finding: string; why: string }> } {

@@ -12,7 +12,7 @@
  */
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../../runtime/cli/embedded';
 import { seedTotesys } from '../../runtime/sources/postgres/seed';
+import { factReferences } from '../../runtime/model/star';
+import { TOTESYS_STAR } from '../../runtime/model/totesys/star';
 import { startMoto } from '../../tests/support/moto';
 import { FakeRedshiftData } from '../../tests/support/redshift-data-server';
 import { invokeFunction, type InvocationResult } from './invoke';
@@ -75,6 +77,38 @@ async function startSlack(): Promise<{ url: string; posts: SlackPost[]; stop: ()
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address() as { port: number };
   return { url: `http://127.0.0.1:${addr.port}/api/`, posts, stop: () => new Promise((r) => server.close(() => r())) };
+}
+
+interface SnsNotification {
+  MessageId: string;
+  TopicArn: string;
+  Subject?: string;
+  Message: string;
+}
+
+/** An HTTP subscriber of the alert topics: moto delivers every published message to it, as SNS does to the notifier. */
+async function startSnsSubscriber(): Promise<{ url: string; take: () => SnsNotification[]; stop: () => Promise<void> }> {
+  let received: SnsNotification[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      try {
+        const n = JSON.parse(body) as SnsNotification & { Type?: string };
+        if (n.Type === 'Notification') received.push(n);
+      } finally {
+        res.end();
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address() as { port: number };
+  const take = () => {
+    const out = received;
+    received = [];
+    return out;
+  };
+  return { url: `http://127.0.0.1:${addr.port}/sns`, take, stop: () => new Promise((r) => server.close(() => r())) };
 }
 
 interface Services {
@@ -224,6 +258,17 @@ function zeroRetries(definition: Record<string, unknown>): Record<string, number
   return out;
 }
 
+/**
+ * Wait states at most 2 s here (aws-local-stepfunctions' waitTimeOverrides, in ms): the statement
+ * poll waits 15 s between polls on AWS, which adds minutes per Redshift load and proves nothing
+ * more; the loop and its poll bound run as deployed.
+ */
+function shortWaits(definition: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, state] of Object.entries(definition.States as Record<string, Record<string, unknown>>)) if (state.Type === 'Wait') out[name] = Math.min(Number(state.Seconds ?? 0), 2) * 1000;
+  return out;
+}
+
 type Invocations = Map<string, Array<InvocationResult & { memoryMb: number; tmpMb: number }>>;
 
 export interface StackRehearsal {
@@ -248,6 +293,9 @@ export interface RehearsalOptions {
   /** A PostgreSQL server to use (jest's harness) instead of starting an embedded one. */
   readonly pgAdminUrl?: string;
 }
+
+/** Rows per backfill chunk in the rehearsal (REHEARSAL_CHUNK_ROWS overrides): see substitutionsFor. */
+export const REHEARSAL_CHUNK_ROWS = 8000;
 
 const accessKeyOf = (roleArn: string) => `rehearsal-${roleArn.split('/').pop()}`;
 
@@ -289,12 +337,19 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
   for (const fn of deployed.functions) identities.set(accessKeyOf(fn.roleArn), { roleArn: fn.roleArn, caller: fn.name });
   for (const m of deployed.stateMachines) identities.set(accessKeyOf(m.roleArn), { roleArn: m.roleArn, caller: m.name });
   const proxy = await startRecordingProxy({ target: services.motoUrl, catalog, identities, authorize: authorizer(deployed), routes });
+  let stopSubscriber: (() => Promise<void>) | undefined;
   try {
     const aws = { region: deployed.region, endpoint: services.motoUrl, credentials: { accessKeyId: 'rehearsal', secretAccessKey: 'rehearsal' } };
     const s3 = new S3Client({ ...aws, forcePathStyle: true });
     for (const bucket of deployed.buckets) await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: deployed.region as 'eu-west-2' } }));
     const sns = new SNSClient(aws);
-    for (const topic of deployed.topics) await sns.send(new CreateTopicCommand({ Name: topic }));
+    // Functions publish alerts themselves (extract, load, reconcile): SNS delivers them to the notifier too.
+    const subscriber = await startSnsSubscriber();
+    stopSubscriber = subscriber.stop;
+    for (const topic of deployed.topics) {
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: topic }));
+      await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: subscriber.url }));
+    }
     const logs = new CloudWatchLogsClient(aws);
     for (const group of deployed.logGroups) await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
     const sm = new SecretsManagerClient(aws);
@@ -328,10 +383,11 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
         TRIBUTARY_SNS_ENDPOINT: proxy.url,
         TRIBUTARY_SLACK_API_URL: services.slack.url,
         // Small enough that a run is transformed and loaded in several units (the step loops).
-        // REHEARSAL_CHUNK_ROWS (e.g. 5000) makes the initial load a multi-chunk backfill through
-        // the Distributed Map (item-reader.ts); not the default yet: it failed intermittently here.
         TRIBUTARY_UNIT_ROWS: '5000',
-        ...(process.env.REHEARSAL_CHUNK_ROWS ? { TRIBUTARY_CHUNK_ROWS: process.env.REHEARSAL_CHUNK_ROWS } : {}),
+        // The initial load is a backfill of several chunks through the Distributed Map
+        // (item-reader.ts): 8,000 rows cut the seed's three largest tables (11,187 / 15,836 /
+        // 15,836 rows) into two chunks each and leave the others to the extract that follows.
+        TRIBUTARY_CHUNK_ROWS: process.env.REHEARSAL_CHUNK_ROWS ?? String(REHEARSAL_CHUNK_ROWS),
         // A pipeline's own local endpoints (the Recurly API for a REST source).
         ...pipelineSubstitutions.get(fn.name),
       };
@@ -363,12 +419,22 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       return out;
     };
     let notifierError = '';
+    // The state machine's alerts go to the notifier in publisher(); the functions' through the subscriber.
+    const deliveredByMachine = new Set<string>();
+    const deliverFunctionAlerts = async () => {
+      for (const n of subscriber.take()) {
+        if (deliveredByMachine.has(n.MessageId)) continue;
+        const out = await run(notifier, { Records: [{ Sns: { Message: n.Message, Subject: n.Subject ?? '', MessageId: n.MessageId, TopicArn: n.TopicArn } }] });
+        if (!out.ok) fail(`notifier ${notifier.name} failed on an alert a function published (${n.Subject ?? 'no subject'}): ${out.error!.errorType}: ${out.error!.errorMessage}`);
+      }
+    };
     const publisher = (machine: { name: string; roleArn: string }) => async (input: Record<string, unknown>) => {
       // The state machine publishes with its role (recorded and authorized by the proxy), then SNS
       // delivers the message to the notifier as an SNS event.
       const message = typeof input.Message === 'string' ? input.Message : JSON.stringify(input.Message);
       const client = new SNSClient({ region: deployed.region, endpoint: proxy.url, credentials: roleCredentials(machine.roleArn) });
       const published = await client.send(new PublishCommand({ TopicArn: String(input.TopicArn), Message: message, ...(input.Subject ? { Subject: String(input.Subject) } : {}) }));
+      deliveredByMachine.add(published.MessageId ?? '');
       const out = await run(notifier, { Records: [{ Sns: { Message: message, Subject: String(input.Subject ?? ''), MessageId: published.MessageId ?? 'rehearsal', TopicArn: String(input.TopicArn) } }] });
       if (!out.ok) notifierError = `${out.error!.errorType}: ${out.error!.errorMessage}`;
       if (!out.ok) fail(`notifier ${notifier.name} failed on the state machine's alert: ${out.error!.errorType}: ${out.error!.errorMessage}`);
@@ -381,7 +447,8 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       stopRedshift = undefined;
       if (options.machines && !options.machines.some((m) => machine.name.endsWith(m))) continue;
       const pipelineFns = functions.filter((f) => f.arn.includes(`:function:${machine.name}-`));
-      const env = pipelineFns[0]?.environment ?? {};
+      // Each function has only the variables it reads: the pipeline's are their union.
+      const env: Record<string, string> = Object.assign({}, ...pipelineFns.map((f) => f.environment));
       const restSnowflake = env.TRIBUTARY_SOURCE_KIND === 'rest' && env.TRIBUTARY_WAREHOUSE_KIND === 'snowflake';
       if (!restSnowflake && (env.TRIBUTARY_SOURCE_KIND !== 'postgres' || !['postgres', 'redshift'].includes(env.TRIBUTARY_WAREHOUSE_KIND))) {
         process.stdout.write(`  ${machine.name}: skipped (${env.TRIBUTARY_SOURCE_KIND} → ${env.TRIBUTARY_WAREHOUSE_KIND} is not rehearsed yet)\n`);
@@ -390,6 +457,7 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       exercisedRoles.add(machine.roleArn);
       const identity: MachineIdentity = { name: machine.name, arn: machine.arn, roleArn: machine.roleArn, proxy };
       const publish = publisher(machine);
+      const machineS3 = new S3Client({ region: deployed.region, endpoint: proxy.url, forcePathStyle: true, credentials: roleCredentials(machine.roleArn) });
       const limitErrors: string[] = [];
       const execute = async (name: string, input: unknown, expect: 'SUCCEEDED' | 'FAILED') => {
         if (options.executions && !options.executions.includes(name)) return;
@@ -400,7 +468,9 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
         const { definition: runnable, maps } = withDistributedMapsAsTasks(machine.definition);
         const runProcessor = (processor: Record<string, unknown>, child: unknown) =>
           new StateMachine(processor, { validationOptions: { checkPaths: false, checkArn: false } }).run(child, { overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: zeroRetries(processor) } }).result;
-        const getObject = async (bucket: string, key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+        // The ItemReader reads the chunk list as the state machine's role, through the recording
+        // proxy: its s3:GetObject and the SSE-KMS Decrypt S3 makes for it are authorized.
+        const getObject = async (bucket: string, key: string) => (await machineS3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
         // Children at most REHEARSAL_MAP_CONCURRENCY (default 2) at a time: this machine has a few cores, AWS gives each its own.
         const atOnce = Number(process.env.REHEARSAL_MAP_CONCURRENCY ?? 2);
         for (const [name, state] of Object.entries(maps)) {
@@ -415,13 +485,19 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
         }
         const sfn = new StateMachine(withJsonToStringWorkaround(runnable), { validationOptions: { checkPaths: false, checkArn: false } });
         const execution = sfn.run(input, {
-          overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: zeroRetries(machine.definition), waitTimeOverrides: {} },
+          overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: zeroRetries(machine.definition), waitTimeOverrides: shortWaits(machine.definition) },
           context: { Execution: { Id: `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`, Input: input, StartTime: new Date().toISOString() }, StateMachine: { Id: machine.arn, Name: machine.name } } as never,
         });
         // The interpreter's event log names the state an execution failed in (a Choice or Pass reading a missing field too).
+        // The first failed state is the cause (e.g. a Task timing out); the last is where the execution ended.
         let failedIn: { state: string; error: string } | undefined;
+        let firstFailed: { state: string; error: string } | undefined;
         const events = (async () => {
-          for await (const e of execution.eventLogs) if (e.type === 'StateFailed' && e.state) failedIn = { state: e.state.name, error: `${e.Error}: ${String(e.Cause).slice(0, 200)}` };
+          for await (const e of execution.eventLogs)
+            if (e.type === 'StateFailed' && e.state) {
+              failedIn = { state: e.state.name, error: `${e.Error}: ${String(e.Cause).slice(0, 200)}` };
+              firstFailed ??= failedIn;
+            }
         })();
         let outcome: string;
         try {
@@ -433,6 +509,7 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
         }
         await events.catch(() => undefined);
         if (failedIn && !outcome.startsWith('SUCCEEDED')) outcome += ` [failed in state ${failedIn.state}: ${failedIn.error}]`;
+        if (firstFailed && firstFailed !== failedIn && !outcome.startsWith('SUCCEEDED')) outcome += ` [first failed state ${firstFailed.state}: ${firstFailed.error}]`;
         executions.push({ stack, stateMachine: machine.name, name, outcome, states: visited });
         for (const e of limitErrors.splice(0)) failures.push(`execution ${name} of ${machine.name}: ${e}`);
         // Step Functions' X-Ray tracing sends the execution's segments with the state machine's role.
@@ -440,6 +517,7 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
           proxy.record({ principal: machine.roleArn, caller: machine.name, service: 'xray', operation: action.split(':')[1], action, resource: '*', context: { 'aws:SecureTransport': 'true' }, onBehalf: true });
         const status = outcome.startsWith('SUCCEEDED') ? 'SUCCEEDED' : 'FAILED';
         process.stdout.write(`  ${machine.name} ${name}: ${outcome} (tasks: ${visited.join(' → ')})\n`);
+        await deliverFunctionAlerts();
         if (status !== expect) fail(`execution ${name} of ${machine.name} ended ${outcome} after task ${visited.at(-1) ?? '(none)'} (expected ${expect})`);
       };
 
@@ -543,12 +621,41 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
         }
         if (publishes() === before) fail(`schema-drift of ${machine.name}: the extract function published no data-quality alert`);
       }
+
+      if (ran('data-test-breach')) {
+        // The warehouse lost a design (dim_design) that loaded sales facts reference, and another
+        // design changes in the source: the next run loads that one only (dim_design is built from
+        // the run's designs; the reference dimensions are rebuilt whole from their current tables,
+        // which would repair a lost row), after which the data tests find the dangling facts. Load
+        // publishes the data-quality alert itself and SNS delivers it to the notifier.
+        const fact = TOTESYS_STAR.facts.find((f) => f.name === 'fact_sales_order') ?? fail('the totesys model has no fact_sales_order');
+        const ref = factReferences(TOTESYS_STAR, fact).find((r) => r.dim === 'dim_design') ?? fail('fact_sales_order references no dim_design');
+        const wh = new Client({ connectionString: warehouse.url });
+        await wh.connect();
+        const lost = await wh.query<{ id: number }>(`DELETE FROM ${ref.dim} WHERE ${ref.key} = (SELECT max(${ref.column}) FROM ${fact.name}) RETURNING ${ref.key} AS id`);
+        await wh.end();
+        if (lost.rowCount !== 1) fail(`data-test-breach of ${machine.name}: no ${ref.dim} row to remove`);
+        const src = new Client({ connectionString: source.url });
+        await src.connect();
+        // A new value, not only a new last_updated: an upsert that changes nothing leaves the data tests undue.
+        const changed = await src.query(`UPDATE design SET design_name = design_name || ' (renamed)', last_updated = now() WHERE design_id = (SELECT min(design_id) FROM design WHERE design_id <> $1)`, [lost.rows[0].id]);
+        await src.end();
+        if (changed.rowCount !== 1) fail(`data-test-breach of ${machine.name}: no other design to change`);
+        const loadPublishes = () => proxy.calls.filter((c) => c.action === 'sns:Publish' && c.caller === `${machine.name}-load`).length;
+        const [before, posts] = [loadPublishes(), services.slack.posts.length];
+        await execute('data-test-breach', scheduled, 'SUCCEEDED');
+        if (loadPublishes() === before) fail(`data-test-breach of ${machine.name}: the load function published no data-quality alert`);
+        const check = `${ref.column} references ${ref.dim}`;
+        const alert = services.slack.posts.slice(posts).find((p) => p.text.includes('data-quality checks failed') && p.blocks.includes(check));
+        if (!alert) fail(`data-test-breach of ${machine.name}: no Slack post names the failed check "${check}" (${services.slack.posts.length - posts} posts)`);
+      }
     }
     } catch (err) {
       failures.push((err as Error).message);
     }
     await stopRedshift?.();
   } finally {
+    await stopSubscriber?.();
     await proxy.stop();
     await services.stop();
   }

@@ -30,6 +30,15 @@ export interface DistributedMapDeps {
 }
 
 export const DISTRIBUTED_MAP_RESOURCE = 'arn:aws:states:::rehearsal:distributedMap';
+/**
+ * What bounds a state with no timeout of its own: the execution's TimeoutSeconds, else the
+ * longest a Node timer can wait (2^31-1 ms, ~24.8 days; a longer one fires after 1 ms).
+ */
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+export function executionTimeoutSeconds(definition: State): number {
+  const t = Number(definition.TimeoutSeconds);
+  return Number.isInteger(t) && t > 0 ? Math.min(t, MAX_TIMER_SECONDS) : MAX_TIMER_SECONDS;
+}
 
 function walk(value: Json, path: string, segments: string[]): Json {
   let at = value;
@@ -113,7 +122,8 @@ export async function runDistributedMap(state: State, input: Json, deps: Distrib
 
 /**
  * The definition with each Distributed Map state (one with an ItemReader) turned into a Task of
- * `DISTRIBUTED_MAP_RESOURCE` keeping its Retry, Catch, ResultPath, Next/End; and those states.
+ * `DISTRIBUTED_MAP_RESOURCE` keeping its Retry, Catch, ResultPath, Next/End, with no timeout of
+ * its own (as the Map has none); and those states.
  */
 export function withDistributedMapsAsTasks(definition: State): { definition: State; maps: Record<string, State> } {
   const maps: Record<string, State> = {};
@@ -125,7 +135,11 @@ export function withDistributedMapsAsTasks(definition: State): { definition: Sta
     }
     maps[name] = state;
     const kept = Object.fromEntries(Object.entries(state).filter(([k]) => ['Comment', 'Retry', 'Catch', 'ResultPath', 'Next', 'End'].includes(k)));
-    states[name] = { ...kept, Type: 'Task', Resource: DISTRIBUTED_MAP_RESOURCE };
+    // A Map state has no timeout of its own (only the execution's bounds it), but the interpreter
+    // gives a Task without TimeoutSeconds 60 s (aws-local-stepfunctions' DEFAULT_TIMEOUT_SECONDS),
+    // which failed a backfill whose chunks took longer in all (States.Timeout, caught as
+    // BackfillChunksFailed, while the last chunks still ran): the Task gets the execution's.
+    states[name] = { ...kept, Type: 'Task', Resource: DISTRIBUTED_MAP_RESOURCE, TimeoutSeconds: executionTimeoutSeconds(definition) };
   }
   return { definition: { ...definition, States: states }, maps };
 }

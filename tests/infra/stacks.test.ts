@@ -153,9 +153,11 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     expect(one(s(), 'aws:secretsmanager/secretVersion:SecretVersion', 'alerts-slack-token-value').inputs.secretString).toBe('{"token":"xoxb-mock-slack-token"}');
     const notifier = one(s(), 'aws:lambda/function:Function', 'alerts-notifier');
     const notifierVars = (notifier.inputs.environment as { variables: Record<string, string> }).variables;
-    expect(notifierVars).toEqual(
-      expect.objectContaining({ TRIBUTARY_SLACK_SECRET_ARN: arnOf(secret), TRIBUTARY_SLACK_CHANNEL: alerting.slackChannel, TRIBUTARY_ENVIRONMENT: stackName }),
-    );
+    expect(notifierVars).toEqual(expect.objectContaining({ TRIBUTARY_SLACK_SECRET_ARN: arnOf(secret), TRIBUTARY_SLACK_CHANNEL: alerting.slackChannel }));
+    // Only what the notifier reads (the rehearsal fails on an unread variable): alerts name their
+    // environment, and it emits no metrics.
+    expect(notifierVars).not.toHaveProperty('TRIBUTARY_ENVIRONMENT');
+    expect(notifierVars).not.toHaveProperty('POWERTOOLS_METRICS_NAMESPACE');
     // Console links: the prefix, with the alert's pipeline filled in, names every pipeline function's log group.
     expect(notifierVars.TRIBUTARY_LOG_GROUP_PREFIX).toBe(`/aws/lambda/tributary-${stackName}-{pipeline}-`);
     for (const fn of byType(s(), 'aws:lambda/function:Function').filter((f) => f.name.startsWith('totesys-'))) {
@@ -290,7 +292,7 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     expect(JSON.stringify(failed.inputs.metricQueries)).toContain(arnOf(sm));
   });
 
-  test('functions get the runtime contract environment', () => {
+  test('each function gets the runtime contract environment its bundle reads, no more', () => {
     const raw = one(s(), 'aws:s3/bucket:Bucket', 'lake-raw');
     const processed = one(s(), 'aws:s3/bucket:Bucket', 'lake-processed');
     const pipelineSecrets = (s().outputs.pipelineSecrets as Record<string, { source: string; warehouse: string }>).totesys;
@@ -303,10 +305,12 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
         TRIBUTARY_SOURCE_NAME: 'totesys',
         TRIBUTARY_RAW_LAKE: `s3://${raw.outputs.bucket as string}`,
         TRIBUTARY_PROCESSED_LAKE: `s3://${processed.outputs.bucket as string}`,
-        TRIBUTARY_SOURCE_SECRET_ARN: pipelineSecrets.source,
+        // The source's secret to the functions that read the source, the warehouse's to those that
+        // write or compare it, the alert topic to those that publish data-quality alerts.
+        ...(['extract', 'backfill', 'reconcile'].includes(step) ? { TRIBUTARY_SOURCE_SECRET_ARN: pipelineSecrets.source } : {}),
         TRIBUTARY_WAREHOUSE_KIND: 'postgres',
-        TRIBUTARY_WAREHOUSE_SECRET_ARN: pipelineSecrets.warehouse,
-        TRIBUTARY_ALERT_TOPIC_ARN: arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic')),
+        ...(['load', 'reconcile'].includes(step) ? { TRIBUTARY_WAREHOUSE_SECRET_ARN: pipelineSecrets.warehouse } : {}),
+        ...(['extract', 'load', 'reconcile'].includes(step) ? { TRIBUTARY_ALERT_TOPIC_ARN: arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic')) } : {}),
         TRIBUTARY_ENVIRONMENT: stackName,
         POWERTOOLS_SERVICE_NAME: `tributary-${step}`,
         POWERTOOLS_METRICS_NAMESPACE: 'Tributary',
@@ -323,11 +327,10 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     const topic = arnOf(one(s(), 'aws:sns/topic:Topic', 'alerts-topic'));
     const secrets = (s().outputs.pipelineSecrets as Record<string, { source: string; warehouse: string }>).totesys;
     const logs = (step: string) => `${arnOf(one(s(), 'aws:cloudwatch/logGroup:LogGroup', `totesys-${step}-logs`))}:*`;
+    // Only extract, load and reconcile publish alerts themselves (transform and backfill never do).
     const commonGrants = (step: string, kms: string[]) => [
       ...kms.map((a) => `${a} ${lakeKey}`),
-      `sns:Publish ${topic}`,
-      `kms:GenerateDataKey ${alertKey}`,
-      `kms:Decrypt ${alertKey}`,
+      ...(['extract', 'load', 'reconcile'].includes(step) ? [`sns:Publish ${topic}`, `kms:GenerateDataKey ${alertKey}`, `kms:Decrypt ${alertKey}`] : []),
       `logs:CreateLogStream ${logs(step)}`,
       `logs:PutLogEvents ${logs(step)}`,
       'xray:PutTraceSegments *',
@@ -337,10 +340,12 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     const read = (bucket: string, prefixes: string[]) => prefixes.map((p) => `s3:GetObject ${bucket}/${p}*`);
     const write = (bucket: string, prefixes: string[]) => prefixes.flatMap((p) => ['s3:PutObject', 's3:AbortMultipartUpload'].map((a) => `${a} ${bucket}/${p}*`));
 
+    // Extract and backfill write raw objects and never read them back; they read their state and
+    // the extract manifests. Only a REST extract deletes a partial raw object (none here).
     expect(grants(rolePolicy(s(), 'totesys-extract-policy'))).toEqual(
       [
-        ...rw(raw, ['raw/totesys/', 'manifests/extract/', 'state/totesys/']),
-        `s3:DeleteObject ${raw}/raw/totesys/*`,
+        ...write(raw, ['raw/totesys/', 'manifests/extract/', 'state/totesys/']),
+        ...read(raw, ['manifests/extract/', 'state/totesys/']),
         `s3:ListBucket ${raw}`,
         `secretsmanager:GetSecretValue ${secrets.source}`,
         ...rw(raw, ['runs/totesys/']),
@@ -354,6 +359,8 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
         ...rw(raw, ['state/totesys/']),
         `s3:ListBucket ${raw}`,
         ...write(processed, ['processed/', 'manifests/transform/']),
+        // Reads back the current reference tables it wrote (the rehearsal's data-test-breach run found it missing).
+        ...read(processed, ['processed/totesys_current/']),
         // Updates the run record extract made: no list grant (the rehearsal found it unused).
         ...rw(raw, ['runs/totesys/']),
         ...commonGrants('transform', ['kms:Decrypt', 'kms:GenerateDataKey']),
@@ -370,7 +377,8 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     );
     expect(grants(rolePolicy(s(), 'totesys-backfill-policy'))).toEqual(
       [
-        ...rw(raw, ['raw/totesys/', 'manifests/extract/', 'state/totesys/']),
+        ...write(raw, ['raw/totesys/', 'manifests/extract/', 'state/totesys/']),
+        ...read(raw, ['manifests/extract/', 'state/totesys/']),
         `s3:DeleteObject ${raw}/state/totesys/_backfill.json`,
         `s3:ListBucket ${raw}`,
         `secretsmanager:GetSecretValue ${secrets.source}`,
@@ -392,9 +400,9 @@ describe.each(['dev', 'prod'] as const)('%s stack', (stackName) => {
     // Listing is limited to the same prefixes.
     const listCondition = (name: string) =>
       (rolePolicy(s(), name).Statement.find((st) => st.Action === 's3:ListBucket') as PolicyStatement).Condition;
-    expect(listCondition('totesys-extract-policy')).toEqual({ StringLike: { 's3:prefix': ['raw/totesys/*', 'manifests/extract/*', 'state/totesys/*'] } });
+    expect(listCondition('totesys-extract-policy')).toEqual({ StringLike: { 's3:prefix': ['manifests/extract/*', 'state/totesys/*'] } });
     expect(listCondition('totesys-load-policy')).toEqual({ StringLike: { 's3:prefix': ['processed/*', 'manifests/transform/*'] } });
-    expect(listCondition('totesys-backfill-policy')).toEqual({ StringLike: { 's3:prefix': ['raw/totesys/*', 'manifests/extract/*', 'state/totesys/*'] } });
+    expect(listCondition('totesys-backfill-policy')).toEqual({ StringLike: { 's3:prefix': ['manifests/extract/*', 'state/totesys/*'] } });
     const reconcileLists = rolePolicy(s(), 'totesys-reconcile-policy').Statement.filter((st) => st.Action === 's3:ListBucket');
     expect(reconcileLists.map((st) => [st.Resource, st.Condition])).toEqual([
       [raw, { StringLike: { 's3:prefix': ['raw/totesys/*', 'manifests/extract/*', 'state/totesys/*'] } }],
@@ -568,28 +576,23 @@ describe('dev: the Recurly (REST) → Snowflake pipeline, from configuration alo
     const secrets = (dev.outputs.pipelineSecrets as Record<string, { source: string; warehouse: string }>).recurly;
     expect(secrets.source).toContain(':secret:tributary/dev/recurly/source');
     expect(secrets.warehouse).toContain(':secret:tributary/dev/recurly/warehouse');
+    const topic = arnOf(one(dev, 'aws:sns/topic:Topic', 'alerts-topic'));
     for (const step of ['extract', 'transform', 'load']) {
       expect(recurlyVars(step)).toEqual(
-        expect.objectContaining({
-          TRIBUTARY_PIPELINE: 'recurly',
-          TRIBUTARY_SOURCE_KIND: 'rest',
-          TRIBUTARY_SOURCE_NAME: 'recurly',
-          TRIBUTARY_API_URL: 'https://v3.recurly.com',
-          TRIBUTARY_ENDPOINTS: 'accounts,subscriptions,invoices,transactions',
-          TRIBUTARY_SOURCE_SECRET_ARN: secrets.source,
-          TRIBUTARY_WAREHOUSE_KIND: 'snowflake',
-          TRIBUTARY_WAREHOUSE_SECRET_ARN: secrets.warehouse,
-          TRIBUTARY_ALERT_TOPIC_ARN: arnOf(one(dev, 'aws:sns/topic:Topic', 'alerts-topic')),
-          POWERTOOLS_LOG_LEVEL: 'INFO',
-        }),
+        expect.objectContaining({ TRIBUTARY_PIPELINE: 'recurly', TRIBUTARY_SOURCE_KIND: 'rest', TRIBUTARY_SOURCE_NAME: 'recurly', TRIBUTARY_WAREHOUSE_KIND: 'snowflake', POWERTOOLS_LOG_LEVEL: 'INFO' }),
       );
       expect(recurlyVars(step)).not.toHaveProperty('TRIBUTARY_CHUNK_ROWS');
-      // Only the load opens Snowflake (the rehearsal proved the stage unread by extract and transform).
-      if (step === 'load') expect(recurlyVars(step)).toHaveProperty('TRIBUTARY_SNOWFLAKE_STAGE', 'TRIBUTARY_PROCESSED_STAGE');
-      else expect(recurlyVars(step)).not.toHaveProperty('TRIBUTARY_SNOWFLAKE_STAGE');
     }
+    // Each function only what it reads: extract calls the API with the source's key and works on
+    // the endpoints' tables, as transform does; load writes Snowflake through its stage.
+    const only = (step: string, vars: Record<string, string>) =>
+      expect(Object.fromEntries(Object.entries(recurlyVars(step)).filter(([k]) => /API_URL|ENDPOINTS|SECRET_ARN|SNOWFLAKE|ALERT/.test(k)))).toEqual(vars);
+    const endpoints = 'accounts,subscriptions,invoices,transactions';
+    only('extract', { TRIBUTARY_API_URL: 'https://v3.recurly.com', TRIBUTARY_ENDPOINTS: endpoints, TRIBUTARY_SOURCE_SECRET_ARN: secrets.source, TRIBUTARY_ALERT_TOPIC_ARN: topic });
+    only('transform', { TRIBUTARY_ENDPOINTS: endpoints });
+    only('load', { TRIBUTARY_SNOWFLAKE_STAGE: 'TRIBUTARY_PROCESSED_STAGE', TRIBUTARY_WAREHOUSE_SECRET_ARN: secrets.warehouse, TRIBUTARY_ALERT_TOPIC_ARN: topic });
     // The totesys functions keep the PostgreSQL contract (no REST variables).
-    expect(Object.keys(recurlyVars('extract')).length).toBe(15);
+    expect(Object.keys(recurlyVars('extract')).length).toBe(14);
     const totesysVars = (one(dev, 'aws:lambda/function:Function', 'totesys-extract').inputs.environment as { variables: Record<string, string> }).variables;
     expect(totesysVars).not.toHaveProperty('TRIBUTARY_API_URL');
     expect(totesysVars).not.toHaveProperty('TRIBUTARY_SNOWFLAKE_STAGE');
@@ -601,12 +604,7 @@ describe('dev: the Recurly (REST) → Snowflake pipeline, from configuration alo
     const extract = grants(rolePolicy(dev, 'recurly-extract-policy'));
     expect(extract).toEqual(expect.arrayContaining([`s3:PutObject ${raw}/raw/recurly/*`, `s3:DeleteObject ${raw}/raw/recurly/*`, `secretsmanager:GetSecretValue ${secrets.source}`]));
     expect(extract.filter((g) => g.includes('totesys'))).toEqual([]);
-    const load = grants(rolePolicy(dev, 'recurly-load-policy'));
-    expect(load).toContain(`secretsmanager:GetSecretValue ${secrets.warehouse}`);
-    // Snowflake's stage reads processed/ (its integration's role); the load reads only the manifests.
-    const processed = arnOf(one(dev, 'aws:s3/bucket:Bucket', 'lake-processed'));
-    expect(load).toContain(`s3:GetObject ${processed}/manifests/transform/*`);
-    expect(load.filter((g) => g.includes('/processed/'))).toEqual([]);
+    expect(grants(rolePolicy(dev, 'recurly-load-policy'))).toContain(`secretsmanager:GetSecretValue ${secrets.warehouse}`);
     const sfn = grants(rolePolicy(dev, 'recurly-state-machine-policy'));
     expect(sfn.filter((g) => g.startsWith('states:'))).toEqual([`states:ListExecutions ${arnOf(one(dev, 'aws:sfn/stateMachine:StateMachine', 'recurly-state-machine'))}`]);
     expect(sfn.filter((g) => g.startsWith('lambda:'))).toHaveLength(3);
@@ -718,7 +716,7 @@ test('prod differs from dev exactly where Pulumi.prod.yaml says', () => {
     // alerting.slackChannel
     'aws:lambda/function:Function::alerts-notifier.environment.variables.TRIBUTARY_SLACK_CHANNEL',
     // pipelines[0].warehouse.secretArn: env var and the load role's secret
-    ...FUNCTIONS.map((st) => `aws:lambda/function:Function::totesys-${st}.environment.variables.TRIBUTARY_WAREHOUSE_SECRET_ARN`),
+    ...['load', 'reconcile'].map((st) => `aws:lambda/function:Function::totesys-${st}.environment.variables.TRIBUTARY_WAREHOUSE_SECRET_ARN`),
     'aws:iam/rolePolicy:RolePolicy::totesys-load-policy.policy',
     'aws:iam/rolePolicy:RolePolicy::totesys-reconcile-policy.policy',
     // pipelines[0].logLevel
@@ -758,19 +756,15 @@ describe('dev: the totesys → Redshift pipeline, from configuration alone', () 
     expect((dev.outputs.redshiftSetup as Record<string, { copyRoleArn: string }>)['totesys-redshift']).toEqual({ copyRoleArn: copyRole });
     for (const step of ['extract', 'transform', 'load', 'backfill']) {
       expect(vars(step)).toEqual(
-        expect.objectContaining({
-          TRIBUTARY_PIPELINE: 'totesys-redshift',
-          TRIBUTARY_SOURCE_KIND: 'postgres',
-          TRIBUTARY_SOURCE_NAME: 'totesys-rs',
-          TRIBUTARY_WAREHOUSE_KIND: 'redshift',
-          TRIBUTARY_REDSHIFT_WORKGROUP: 'tributary-dev',
-          TRIBUTARY_REDSHIFT_DATABASE: 'dev',
-          TRIBUTARY_REDSHIFT_COPY_ROLE_ARN: copyRole,
-        }),
+        expect.objectContaining({ TRIBUTARY_PIPELINE: 'totesys-redshift', TRIBUTARY_SOURCE_KIND: 'postgres', TRIBUTARY_SOURCE_NAME: 'totesys-rs', TRIBUTARY_WAREHOUSE_KIND: 'redshift' }),
       );
       expect(vars(step)).not.toHaveProperty('TRIBUTARY_WAREHOUSE_SECRET_ARN');
       expect(vars(step)).not.toHaveProperty('TRIBUTARY_REDSHIFT_SECRET_ARN');
+      // Only load reaches the warehouse: the others get no Redshift target.
+      const redshiftVars = Object.keys(vars(step)).filter((k) => k.startsWith('TRIBUTARY_REDSHIFT_')).sort();
+      expect(redshiftVars).toEqual(step === 'load' ? ['TRIBUTARY_REDSHIFT_COPY_ROLE_ARN', 'TRIBUTARY_REDSHIFT_DATABASE', 'TRIBUTARY_REDSHIFT_WORKGROUP'] : []);
     }
+    expect(vars('load')).toEqual(expect.objectContaining({ TRIBUTARY_REDSHIFT_WORKGROUP: 'tributary-dev', TRIBUTARY_REDSHIFT_DATABASE: 'dev', TRIBUTARY_REDSHIFT_COPY_ROLE_ARN: copyRole }));
   });
 
   test('load may use the Data API on that workgroup only; COPY reads the processed zone and nothing else', () => {

@@ -1,4 +1,4 @@
-import { applyTemplate, DISTRIBUTED_MAP_RESOURCE, readPath, runDistributedMap, withDistributedMapsAsTasks } from '../../scripts/rehearse/item-reader';
+import { applyTemplate, DISTRIBUTED_MAP_RESOURCE, executionTimeoutSeconds, MAX_TIMER_SECONDS, readPath, runDistributedMap, withDistributedMapsAsTasks } from '../../scripts/rehearse/item-reader';
 import { buildStateMachineDefinition } from '../../infra/stateMachine';
 
 /** The rehearsal's Distributed Map ItemReader against what AWS documents for it. */
@@ -67,7 +67,35 @@ describe('Distributed Map ItemReader (rehearsal)', () => {
   it('turns the Map state into a Task of the rehearsal keeping its Catch, ResultPath and Next', () => {
     const { definition: rewritten, maps } = withDistributedMapsAsTasks(definition);
     const task = (rewritten.States as Record<string, Record<string, unknown>>).BackfillChunks;
-    expect(task).toEqual({ Type: 'Task', Resource: DISTRIBUTED_MAP_RESOURCE, Comment: map.Comment, Catch: map.Catch, ResultPath: null, Next: 'BackfillFinish' });
+    // No timeout of its own (a Map has none): the execution's, not the interpreter's 60 s Task default.
+    expect(task).toEqual({ Type: 'Task', Resource: DISTRIBUTED_MAP_RESOURCE, Comment: map.Comment, Catch: map.Catch, ResultPath: null, Next: 'BackfillFinish', TimeoutSeconds: definition.TimeoutSeconds });
     expect(maps.BackfillChunks).toBe(map);
+    expect(executionTimeoutSeconds({})).toBe(MAX_TIMER_SECONDS);
+    expect(executionTimeoutSeconds({ TimeoutSeconds: 10 ** 9 })).toBe(MAX_TIMER_SECONDS);
+  });
+
+  it('a Distributed Map whose chunks take longer than a minute in all is not cut off (the intermittent BackfillChunks failure)', async () => {
+    // Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions 3 uses (index.ts polyfills it the same way).
+    const ctor = Promise as unknown as { withResolvers?: () => unknown };
+    ctor.withResolvers ??= () => {
+      let resolve!: (v: unknown) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise((res, rej) => ((resolve = res), (reject = rej)));
+      return { promise, resolve, reject };
+    };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { StateMachine } = require('aws-local-stepfunctions') as { StateMachine: new (d: unknown, o?: unknown) => { run(i: unknown, o: unknown): { result: Promise<unknown> } } };
+    const small = { StartAt: 'Chunks', TimeoutSeconds: 3600, States: { Chunks: { ...map, Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Failed' }], Next: 'Done' }, Done: { Type: 'Succeed' }, Failed: { Type: 'Fail', Error: 'Cut' } } };
+    const { definition: runnable } = withDistributedMapsAsTasks(small);
+    jest.useFakeTimers();
+    try {
+      const slowMap = () => new Promise((done) => setTimeout(() => done([]), 90_000));
+      const run = new StateMachine(runnable, { validationOptions: { checkPaths: false, checkArn: false } }).run(input, { overrides: { taskResourceLocalHandlers: { Chunks: slowMap } } });
+      const outcome = run.result.then(() => 'SUCCEEDED', (err: Error) => `FAILED ${err.name}`);
+      await jest.advanceTimersByTimeAsync(91_000);
+      expect(await outcome).toBe('SUCCEEDED');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -59,3 +59,14 @@ it('fails naming the state and the field when a field a state reads is renamed',
   expect(r.failures).toEqual(expect.arrayContaining([expect.stringMatching(/execution initial-load of tributary-dev-totesys ended FAILED .*failed in state AnotherRunActive: States\.Runtime: .*\$\.guard\.running/)]));
   expect(r.executions).toHaveLength(1);
 });
+
+it("fails naming the state machine and the chunk list when the ItemReader's s3:GetObject is removed from its role", async () => {
+  // The initial load is a multi-chunk backfill: the Distributed Map reads its chunk list as the state machine's role.
+  const r = await rehearseStack('dev', { ...only(), mutate: (d) => withoutAction(d, '-totesys-sfn', 's3:GetObject') });
+  expect(r.failures).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^denied: tributary-dev-totesys s3:GetObject on arn:aws:s3:::tributary-dev-raw-\S+\/state\/totesys\/_backfill\/\S+\/chunks/),
+      expect.stringMatching(/execution initial-load of tributary-dev-totesys ended FAILED .* after task (BackfillChunks|NotifyFailure)/),
+    ]),
+  );
+});
