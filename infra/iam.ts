@@ -4,7 +4,7 @@
  * actions AWS does not scope to a resource (see AWS_REQUIRES_WILDCARD).
  */
 
-import type { SourceKind } from '../runtime/contract';
+import { WAREHOUSE_CAPABILITIES, type SourceKind, type WarehouseKind } from '../runtime/contract';
 
 export type Principal = { readonly Service: string | readonly string[] } | { readonly AWS: string | readonly string[] } | '*';
 
@@ -119,7 +119,7 @@ export interface PipelineFunctionResources {
   readonly sourceSecretArn: string;
   readonly warehouseSecretArn: string;
   /** Snowflake reads the processed objects through its stage: its load reads only the manifests. */
-  readonly warehouseKind?: string;
+  readonly warehouseKind?: WarehouseKind;
 }
 
 const READ = ['s3:GetObject'];
@@ -216,8 +216,8 @@ export function loadPolicy(r: PipelineFunctionResources): PolicyDocument {
     ...(r.warehouseSecretArn ? [{ Sid: 'WarehouseSecret', Effect: 'Allow' as const, Action: 'secretsmanager:GetSecretValue', Resource: r.warehouseSecretArn }] : []),
     // Load reads the lake and writes only its run's record.
     ...runRecordStatements(r),
-    // Publishes a data-quality alert when a data test fails after the load.
-    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey'], true),
+    // Publishes a data-quality alert when a data test fails after the load (warehouses with data tests).
+    ...common(r, ['kms:Decrypt', 'kms:GenerateDataKey'], r.warehouseKind === undefined || WAREHOUSE_CAPABILITIES[r.warehouseKind].dataTests),
   );
 }
 

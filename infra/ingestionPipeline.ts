@@ -243,6 +243,7 @@ export class IngestionPipeline extends pulumi.ComponentResource {
                   alertKeyArn: topicKey,
                   sourceSecretArn: sourceSecret,
                   warehouseSecretArn: warehouseSecret,
+                  warehouseKind: args.warehouse.kind,
                 });
                 if (fnName !== 'load' || !redshift) return policy;
                 const target = { partition: partitionOf(args.aws), region: args.aws.region, accountId: args.aws.accountId, ...redshift, usesSecret: hasWarehouseSecret };

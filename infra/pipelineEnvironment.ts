@@ -3,7 +3,7 @@
  * contract module the runtime reads them by (runtime/pipeline/deployed.ts).
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { DEFAULTS, ENV, type PipelineFunction, type SourceKind, type WarehouseKind } from '../runtime/contract';
+import { DEFAULTS, ENV, WAREHOUSE_CAPABILITIES, type PipelineFunction, type SourceKind, type WarehouseKind } from '../runtime/contract';
 
 export interface PipelineEnvironmentArgs {
   readonly pipeline: string;
@@ -59,7 +59,7 @@ export function pipelineEnvironment(fn: PipelineFunction, args: PipelineEnvironm
     ...(reads.source ? { [ENV.sourceSecretArn]: args.sourceSecretArn } : {}),
     [ENV.warehouseKind]: args.warehouse.kind,
     ...(reads.warehouse ? warehouseEnvironment(args) : {}),
-    ...(reads.alerts ? { [ENV.alertTopicArn]: args.alertTopicArn } : {}),
+    ...(reads.alerts && (fn !== 'load' || WAREHOUSE_CAPABILITIES[args.warehouse.kind].dataTests) ? { [ENV.alertTopicArn]: args.alertTopicArn } : {}),
     [ENV.environment]: args.environment,
     [ENV.powertoolsMetricsNamespace]: DEFAULTS.metricsNamespace,
     [ENV.powertoolsLogLevel]: args.logLevel,

@@ -40,12 +40,17 @@ export interface WarehouseCapabilities {
    * machine waits on (polling through the load function), not inside a function's lifetime.
    */
   readonly asyncStatements: boolean;
+  /**
+   * The adapter runs data tests after a load that changed anything (Warehouse.dataTests); only
+   * then does the load publish a data-quality alert, so only then has it the topic and its grant.
+   */
+  readonly dataTests: boolean;
 }
 
 export const WAREHOUSE_CAPABILITIES: Readonly<Record<WarehouseKind, WarehouseCapabilities>> = {
-  postgres: { reconcile: true, asyncStatements: false },
-  snowflake: { reconcile: false, asyncStatements: false },
-  redshift: { reconcile: false, asyncStatements: true },
+  postgres: { reconcile: true, asyncStatements: false, dataTests: true },
+  snowflake: { reconcile: false, asyncStatements: false, dataTests: false },
+  redshift: { reconcile: false, asyncStatements: true, dataTests: true },
 };
 
 /** Whether a pipeline has the backfill and reconcile branches. */
