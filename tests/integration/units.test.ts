@@ -247,6 +247,49 @@ describe('a large incremental run in units of 700 rows', () => {
     expect(await warehouseChecksums(warehouseUrl)).toEqual(reference);
   });
 
+  it('fanned out: plan, every unit of the run at once, finish; a unit outside the plan or a run not next is refused', async () => {
+    const warehouseUrl = await createDatabase('incrfan');
+    const lakePath = lakeDir();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TRIBUTARY_PIPELINE: 'totesys',
+      TRIBUTARY_SOURCE_NAME: 'totesys',
+      TRIBUTARY_LAKE: lakePath,
+      TRIBUTARY_SOURCE_URL: sourceUrl,
+      TRIBUTARY_WAREHOUSE_URL: warehouseUrl,
+      TRIBUTARY_WAREHOUSE_KIND: 'postgres',
+      TRIBUTARY_CHUNK_ROWS: String(NO_BACKFILL),
+      TRIBUTARY_UNIT_ROWS: '700',
+      TRIBUTARY_FAULT: '',
+    };
+    const { runId, runStartedAt } = await extractStage({}, env);
+    // A budget smaller than the run: the plan lists that many units, the rest wait for the next plan.
+    const capped = await transformStage({ runId, runStartedAt, action: 'plan', spent: 998, maxUnits: 1000 }, env);
+    const plan = await transformStage({ runId, runStartedAt, action: 'plan', spent: 0, maxUnits: 1000 }, env);
+    expect({ more: capped.more, transformRun: capped.transformRun, units: capped.units }).toEqual({ more: true, transformRun: runId, units: plan.units!.slice(0, 2) });
+    expect(plan.units![0]).toBe('base');
+    expect(plan.units!.filter((u) => u.startsWith('sales_order-'))).toEqual(['sales_order-00001', 'sales_order-00002', 'sales_order-00003']);
+    expect(plan.unitCount).toBe(plan.units!.length);
+    // Ids reach lake keys: only the plan's are taken, and only for the next pending run.
+    await expect(transformStage({ runId, action: 'unit', transformRun: runId, unit: '../../escape' }, env)).rejects.toThrow(/is not a unit of the plan/);
+    await expect(transformStage({ runId, action: 'unit', transformRun: '20200101T000000000Z-aaaaaa', unit: 'base' }, env)).rejects.toThrow(/is not the next pending run/);
+    // Finishing before the units are done finishes nothing and says so.
+    expect((await transformStage({ runId, action: 'finish', transformRun: runId }, env))).toMatchObject({ more: true, transformedRuns: [] });
+    // Every unit at once, as the Map runs them (the Map's MaxConcurrency is a bound, not an order).
+    await Promise.all(plan.units!.map((unit) => transformStage({ runId, runStartedAt, action: 'unit', transformRun: runId, unit }, env)));
+    const again = await transformStage({ runId, action: 'plan', spent: 0, maxUnits: 1000 }, env);
+    expect({ more: again.more, units: again.units }).toEqual({ more: true, units: [] });
+    const finished = await transformStage({ runId, runStartedAt, action: 'finish', transformRun: runId }, env);
+    expect({ more: finished.more, transformedRuns: finished.transformedRuns }).toEqual({ more: false, transformedRuns: [runId] });
+    expect(finished.rows).toBeGreaterThan(2000);
+    expect((await transformStage({ runId, action: 'plan', spent: 0, maxUnits: 1000 }, env))).toMatchObject({ more: false, transformRun: '', units: [], unitCount: 0 });
+    for (let more = true, calls = 0; more; calls++) {
+      more = (await loadStage({ runId, step: true }, env)).more;
+      expect(calls).toBeLessThan(40);
+    }
+    expect(await warehouseChecksums(warehouseUrl)).toEqual(reference);
+  });
+
   it.each(['extract.after-object:sales_order', 'extract.mid-copy:payment'])('a kill at %s, between or inside the objects of one table, is recovered with no row twice or missed', async (point) => {
     const lakePath = lakeDir();
     const warehouseUrl = await createDatabase('incrcrash');
