@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { backfillStage } from '../../runtime/handlers/backfill';
 import { extractStage } from '../../runtime/handlers/extract';
 import { loadStage } from '../../runtime/handlers/load';
-import { transformStage } from '../../runtime/handlers/transform';
+import { handler as transformHandler, transformStage } from '../../runtime/handlers/transform';
 import { listManifestRunIds, readManifest, type TransformManifest } from '../../runtime/lake/manifest';
 import { LocalObjectStore } from '../../runtime/lake/local';
 import { verifyObject } from '../../runtime/lake/verify';
@@ -13,6 +13,7 @@ import { groupObjects } from '../../runtime/model/pending';
 import { planTotesysUnits } from '../../runtime/model/transform';
 import { TOTESYS_STAR } from '../../runtime/model/totesys/star';
 import { planLoadUnits } from '../../runtime/pipeline/load-step';
+import { readRunRecords } from '../../runtime/state/run-record';
 import { runPipeline } from '../../runtime/pipeline/run';
 import { seedTotesys } from '../../runtime/sources/postgres/seed';
 import { totesys } from '../support/pipelines';
@@ -276,10 +277,24 @@ describe('a large incremental run in units of 700 rows', () => {
     // Finishing before the units are done finishes nothing and says so.
     expect((await transformStage({ runId, action: 'finish', transformRun: runId }, env))).toMatchObject({ more: true, transformedRuns: [] });
     // Every unit at once, as the Map runs them (the Map's MaxConcurrency is a bound, not an order).
-    await Promise.all(plan.units!.map((unit) => transformStage({ runId, runStartedAt, action: 'unit', transformRun: runId, unit }, env)));
-    const again = await transformStage({ runId, action: 'plan', spent: 0, maxUnits: 1000 }, env);
-    expect({ more: again.more, units: again.units }).toEqual({ more: true, units: [] });
-    const finished = await transformStage({ runId, runStartedAt, action: 'finish', transformRun: runId }, env);
+    // Through the Lambda handler, as the Map invokes it: the units run at once and, since the run
+    // record is read and written whole, they leave it alone (their updates would race); the finish records.
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let finished: Awaited<ReturnType<typeof transformHandler>>;
+    try {
+      await Promise.all(plan.units!.map((unit) => transformHandler({ runId, runStartedAt, action: 'unit', transformRun: runId, unit })));
+      expect((await readRunRecords(new LocalObjectStore(lakePath), 'totesys')).filter((r) => r.runId === runId)).toEqual([]);
+      const again = await transformStage({ runId, action: 'plan', spent: 0, maxUnits: 1000 }, env);
+      expect({ more: again.more, units: again.units }).toEqual({ more: true, units: [] });
+      finished = await transformHandler({ runId, runStartedAt, action: 'finish', transformRun: runId });
+    } finally {
+      quiet.mockRestore();
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+    expect((await readRunRecords(new LocalObjectStore(lakePath), 'totesys')).find((r) => r.runId === runId)?.steps.map((st) => st.step)).toEqual(['transform']);
     expect({ more: finished.more, transformedRuns: finished.transformedRuns }).toEqual({ more: false, transformedRuns: [runId] });
     expect(finished.rows).toBeGreaterThan(2000);
     expect((await transformStage({ runId, action: 'plan', spent: 0, maxUnits: 1000 }, env))).toMatchObject({ more: false, transformRun: '', units: [], unitCount: 0 });
