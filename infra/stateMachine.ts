@@ -9,9 +9,13 @@
  *                                                 → BackfillFinish ┐
  *                                     └─none──────────────────────┘]   (when configured)
  *                   → Extract → UnitsStart → Transform ⟲ → Load ⟲ → Done
- *   Transform ⟲ / Load ⟲: <Step> → <Step>OutputCheck → <Step>More ─more─→ <Step>CountUnit
- *                         → <Step>UnitBound ─under the bound─→ <Step> (again)
- *                                           └─maxPerStep reached─→ UnitsLeftForNextRun (Succeed)
+ *   Transform ⟲: TransformPlan → TransformPlanOutputCheck → TransformPending ─none pending─→ Load
+ *                  ─a run─→ TransformPlanUnitsOutputCheck → TransformAnyUnits ─units─→ TransformUnits
+ *                  (inline Map, one TransformUnit invocation per unit) → Transform (the run's finish)
+ *                  → TransformOutputCheck → TransformMore ─more─→ TransformCountUnit
+ *                  → TransformUnitBound ─under the bound─→ TransformPlan (the next pending run)
+ *   Load ⟲:      Load → LoadOutputCheck → LoadMore ─more─→ LoadCountUnit → LoadUnitBound ─→ Load
+ *   <Step>UnitBound ─maxPerStep reached─→ UnitsLeftForNextRun (Succeed)
  *   any failure → <State>Failed (Pass: builds the alert) → NotifyFailure (SNS) → RunFailed (Fail)
  *
  * Single flight: the guard lists this state machine's RUNNING executions (itself included) and
@@ -27,19 +31,28 @@
  * then `BackfillFinish` writes the manifest and moves the watermarks. Map results are discarded
  * (`ResultPath: null`): thousands of chunks would not fit in a state's payload.
  *
- * Units of work (DESIGN): Transform and Load each run as a loop of bounded units, one Lambda
- * invocation per unit (`{runId, runStartedAt, step: true}`), until the function answers
- * `more: false`. A unit is at most TRIBUTARY_UNIT_ROWS rows of whole lake objects
- * (runtime/model/pending.ts, runtime/pipeline/load-step.ts), so no invocation's time, memory or
- * /tmp grows with the run. The loop is ordered on purpose: a run's transform units read the
- * previous run's reference state, and loads are serialised by the warehouse anyway (an advisory
- * lock on PostgreSQL, the runs table lock on Redshift), dimensions before the facts that
- * reference them. Each unit is idempotent and its progress is in the lake (transform) or in the
- * warehouse's runs table in the unit's own transaction (load), so a retried or crashed
- * invocation redoes at most its own unit. `UnitsStart` and `<Step>CountUnit` count the units an
- * execution took (States.MathAdd); past `maxPerStep` it ends successfully and the next scheduled
- * run resumes at the first unit not done, so one execution stays well inside the 25,000
- * history events. NOT here yet: fanning transform units out over a Distributed Map.
+ * Units of work (DESIGN): a unit is at most TRIBUTARY_UNIT_ROWS rows of whole lake objects
+ * (runtime/model/pending.ts, runtime/pipeline/load-step.ts; the extract already writes objects
+ * of at most that many rows), so no invocation's time, memory or /tmp grows with the run.
+ * Transform fans a run's units out: `TransformPlan` (`{runId, runStartedAt, action: plan, spent,
+ * maxUnits}`) plans the oldest pending run once (kept in the lake) and answers `{more,
+ * transformRun, units, unitCount}`, the ids of its units not done yet, at most what is left of
+ * `maxPerStep` (1000 ids are ~25 KB, far under the 256 KB payload); the inline Map
+ * `TransformUnits` invokes the function per unit (`{action: unit, transformRun, unit}`, at most
+ * `transformConcurrency` at once): the units of a run are independent, each reads only the
+ * pointer of the run before. Each iteration's output is its unit id and the Map's result is
+ * discarded (`ResultPath: null`). `Transform` (`{action: finish, transformRun}`) writes the run's
+ * manifest, then its pointer, and answers `more` while runs are pending; runs themselves are
+ * ordered (a run's units read the previous run's reference state). Load stays a loop of one unit
+ * per invocation (`{runId, runStartedAt, step: true}`): loads are serialised by the warehouse
+ * anyway (an advisory lock on PostgreSQL, the runs table lock on Redshift), dimensions before the
+ * facts that reference them. Each unit is idempotent and its progress is in the lake (transform)
+ * or in the warehouse's runs table in the unit's own transaction (load), so a retried or crashed
+ * invocation redoes at most the units in flight. `UnitsStart` and `<Step>CountUnit` count the
+ * units an execution took (States.MathAdd); past `maxPerStep` it ends successfully and the next
+ * scheduled run resumes at the first unit not done, so one execution stays inside the 25,000
+ * history events. The functions keep answering `{step: true}` (one unit per call), the loop an
+ * earlier definition ran.
  *
  * Data passing: Extract runs with `{}` (the runtime picks the runId); each step's output is kept
  * whole at `$.<step>.Payload` and Extract's `runId` and `runStartedAt` are passed as
@@ -50,7 +63,10 @@
  * raises `States.Runtime`, which no Retry or Catch (`States.ALL` included) can handle. So no
  * ResultSelector picks fields out of a function's output, and every field of an output that a
  * later state reads is checked by a Choice (`<Step>OutputCheck`, `IsPresent` and type) first; a
- * missing one goes to `<Step>OutputInvalid` → the step's alert. The rehearsal
+ * missing one goes to `<Step>OutputInvalid` → the step's alert. A list (the plan's `units`) has
+ * no type test in the language: its first element is tested for presence before the Map reads it.
+ * The one OutputPath (`$.unit` of a TransformUnit) reads the iteration's own input, which the
+ * ItemSelector always builds with it. The rehearsal
  * (`npm run rehearse`) executes the definition with the built bundles to keep this true.
  *
  * Pure (no Pulumi import): tests validate the output with `asl-validator`.
@@ -133,6 +149,8 @@ export interface UnitLoopArgs {
   readonly maxPerStep?: number;
   /** Seconds the unit loops may take, added to the execution's timeout. Default 86400. */
   readonly loopTimeoutSeconds?: number;
+  /** Transform units of one run invoked at once (the inline Map's MaxConcurrency). Default 4. */
+  readonly transformConcurrency?: number;
 }
 
 export const DEFAULT_RETRY: RetrySettings = { maxAttempts: 2, intervalSeconds: 30, backoffRate: 2 };
@@ -142,6 +160,7 @@ export const DEFAULT_MAX_UNITS_PER_STEP = 1000;
 export const DEFAULT_STATEMENT_POLL_SECONDS = 15;
 export const DEFAULT_STATEMENT_MAX_POLLS = 480;
 export const DEFAULT_UNIT_LOOP_TIMEOUT_SECONDS = 86_400;
+export const DEFAULT_TRANSFORM_CONCURRENCY = 4;
 /** The execution input selecting the reconcile branch. */
 export const RECONCILE_INPUT = { mode: 'reconcile' } as const;
 
@@ -206,9 +225,18 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
   const runIdAndStart = { 'runId.$': '$.extract.Payload.runId', 'runStartedAt.$': '$.extract.Payload.runStartedAt' };
   const lambdaTask = (step: Step, next: string): State =>
     invoke({
-      comment: step === 'Extract' ? `${step} (Lambda), retried with exponential backoff` : `${step} (Lambda): one bounded unit of work, retried with exponential backoff`,
+      comment: {
+        Extract: `Extract (Lambda), retried with exponential backoff`,
+        Transform: `Transform finish (Lambda): the planned run's manifest and pointer once its units are done, retried with exponential backoff`,
+        Load: `Load (Lambda): one bounded unit of work, retried with exponential backoff`,
+      }[step],
       functionArn: args.functionArns[step],
-      payload: step === 'Extract' ? {} : { ...runIdAndStart, step: true, ...(step === 'Load' && statements ? { 'statementId.$': '$.load.Payload.statementId', 'phase.$': '$.load.Payload.phase', 'unit.$': '$.load.Payload.unit' } : {}) },
+      payload:
+        step === 'Extract'
+          ? {}
+          : step === 'Transform'
+            ? { ...runIdAndStart, action: 'finish', 'transformRun.$': '$.transformPlan.Payload.transformRun' }
+            : { ...runIdAndStart, step: true, ...(statements ? { 'statementId.$': '$.load.Payload.statementId', 'phase.$': '$.load.Payload.phase', 'unit.$': '$.load.Payload.unit' } : {}) },
       resultPath: `$.${step.toLowerCase()}`,
       timeoutSeconds: args.timeoutSeconds[step],
       failState: `${step}Failed`,
@@ -219,7 +247,7 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
    * A Choice that lets the execution on only when every listed field of a step's output is there
    * with its type, and a Pass that turns a missing one into the step's error (so its alert is sent).
    */
-  const outputCheck = (step: string, outputPath: string, fields: Readonly<Record<string, 'string' | 'number' | 'boolean'>>, next: string): Record<string, State> => {
+  const outputCheck = (step: string, outputPath: string, fields: Readonly<Record<string, 'string' | 'number' | 'boolean'>>, next: string, failState = `${step}Failed`): Record<string, State> => {
     const invalid = `${step}OutputInvalid`;
     const variable = (field: string) => `${outputPath}.${field}`;
     const names = Object.keys(fields);
@@ -242,7 +270,7 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
           Cause: `${step} returned an output without ${names.map((f) => `${f} (${fields[f]})`).join(', ')}; see its log`,
         },
         ResultPath: '$.error',
-        Next: `${step}Failed`,
+        Next: failState,
       },
     };
   };
@@ -255,6 +283,8 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
   const unitLoop = (step: 'Transform' | 'Load', next: string): Record<string, State> => {
     const counter = step.toLowerCase();
     const other = step === 'Transform' ? 'load' : 'transform';
+    // Transform counts the units its plan fanned out; Load one unit per invocation.
+    const taken = step === 'Transform' ? `States.MathAdd($.units.${counter}, $.transformPlan.Payload.unitCount)` : `States.MathAdd($.units.${counter}, 1)`;
     return {
       [step]: lambdaTask(step, `${step}OutputCheck`),
       ...outputCheck(step, `$.${counter}.Payload`, step === 'Load' && statements ? { more: 'boolean', statementId: 'string', phase: 'string', unit: 'string' } : { more: 'boolean' }, `${step}More`),
@@ -269,7 +299,7 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
       },
       [`${step}CountUnit`]: {
         Type: 'Pass',
-        Parameters: { [`${counter}.$`]: `States.MathAdd($.units.${counter}, 1)`, [`${other}.$`]: `$.units.${other}` },
+        Parameters: { [`${counter}.$`]: taken, [`${other}.$`]: `$.units.${other}` },
         ResultPath: '$.units',
         Next: `${step}UnitBound`,
       },
@@ -277,10 +307,73 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
         Type: 'Choice',
         Comment: `At most ${maxUnits} units of ${step} per execution`,
         Choices: [{ Variable: `$.units.${counter}`, NumericGreaterThanEquals: maxUnits, Next: 'UnitsLeftForNextRun' }],
-        Default: step,
+        Default: step === 'Transform' ? 'TransformPlan' : step,
       },
     };
   };
+
+  /**
+   * The transform of one pending run, fanned out: `TransformPlan` names the run and its units not
+   * done yet (at most what is left of maxPerStep), an inline Map invokes the function once per
+   * unit, `Transform` finishes the run; then `TransformMore` loops while runs are pending.
+   */
+  const transformFanOut = (next: string): Record<string, State> => ({
+    TransformPlan: invoke({
+      comment: 'Transform plan (Lambda): the oldest pending run\'s units (planned once and kept in the lake), the ids of those not done yet',
+      functionArn: args.functionArns.Transform,
+      payload: { ...runIdAndStart, action: 'plan', 'spent.$': '$.units.transform', maxUnits },
+      resultPath: '$.transformPlan',
+      timeoutSeconds: args.timeoutSeconds.Transform,
+      failState: 'TransformPlanFailed',
+      next: 'TransformPlanOutputCheck',
+    }),
+    ...outputCheck('TransformPlan', '$.transformPlan.Payload', { more: 'boolean' }, 'TransformPending'),
+    TransformPending: {
+      Type: 'Choice',
+      Comment: 'A run is pending: fan its units out; none: go on to the load',
+      Choices: [{ Variable: '$.transformPlan.Payload.more', BooleanEquals: true, Next: 'TransformPlanUnitsOutputCheck' }],
+      Default: next,
+    },
+    ...outputCheck('TransformPlanUnits', '$.transformPlan.Payload', { transformRun: 'string', unitCount: 'number' }, 'TransformAnyUnits', 'TransformPlanFailed'),
+    TransformAnyUnits: {
+      Type: 'Choice',
+      Comment: 'No unit left (all done before a crash): straight to the finish; otherwise units must be a list',
+      Choices: [
+        { Variable: '$.transformPlan.Payload.unitCount', NumericEquals: 0, Next: 'Transform' },
+        { Not: { Variable: '$.transformPlan.Payload.units[0]', IsPresent: true }, Next: 'TransformPlanUnitsOutputInvalid' },
+      ],
+      Default: 'TransformUnits',
+    },
+    TransformUnits: {
+      Type: 'Map',
+      Comment: 'The run\'s units at once (independent: each reads only the pointer of the run before); one invocation each',
+      ItemsPath: '$.transformPlan.Payload.units',
+      ItemSelector: { action: 'unit', ...runIdAndStart, 'transformRun.$': '$.transformPlan.Payload.transformRun', 'unit.$': '$$.Map.Item.Value' },
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'TransformUnit',
+        States: {
+          TransformUnit: {
+            ...invoke({
+              comment: 'One transform unit (Lambda): its objects into the processed zone, its result kept in the lake; a unit done already is skipped',
+              functionArn: args.functionArns.Transform,
+              payload: { path: '$' },
+              timeoutSeconds: args.timeoutSeconds.Transform,
+            }),
+            // The iteration's output is its unit id (always in its input): the Map's result list stays tiny.
+            ResultPath: null,
+            OutputPath: '$.unit',
+          },
+        },
+      },
+      MaxConcurrency: args.units?.transformConcurrency ?? DEFAULT_TRANSFORM_CONCURRENCY,
+      ResultPath: null,
+      Catch: catchTo('TransformUnitsFailed'),
+      Next: 'Transform',
+    },
+    TransformPlanFailed: alert('TransformPlan', true),
+    TransformUnitsFailed: alert('TransformUnits', true),
+  });
 
   const alert = (step: string, withRunId: boolean): State => ({
     Type: 'Pass',
@@ -458,8 +551,9 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
       Comment: 'Units of work taken by this execution, per step (bounded by maxPerStep)',
       Result: { transform: 0, load: 0 },
       ResultPath: '$.units',
-      Next: 'Transform',
+      Next: 'TransformPlan',
     },
+    ...transformFanOut(statements ? 'LoadStart' : 'Load'),
     ...unitLoop('Transform', statements ? 'LoadStart' : 'Load'),
     ...(statements
       ? {

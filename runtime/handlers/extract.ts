@@ -27,7 +27,7 @@ export async function extractStage(
 ): Promise<ExtractOutput> {
   const pipeline = pipelineFromEnv(env);
   const runStartedAt = new Date().toISOString();
-  const result = await pipeline.source.extract({ lake: pipeline.lake, source: pipeline.sourceName, runId: event.runId, checkpoint: envCheckpoint(env) });
+  const result = await pipeline.source.extract({ lake: pipeline.lake, source: pipeline.sourceName, runId: event.runId, checkpoint: envCheckpoint(env), unitRows: pipeline.unitRows });
   const stopped = Object.entries(result.manifest.tables).filter(([, t]) => t.error);
   if (stopped.length) {
     await publishAlert(

@@ -106,6 +106,58 @@ function mergeUnitManifests(parts: TransformManifest[]): TransformManifest {
   return { ...base, finishedAt: new Date().toISOString(), tables, quarantined: parts.flatMap((p) => p.quarantined) };
 }
 
+type UnitResult<P> = { manifest: TransformManifest; pointer?: P };
+
+/** The run's unit plan, made once and kept: a changed `unitRows` never splits a run already begun differently. */
+async function unitPlan<P extends TransformPointerBase>(lake: ObjectStore, source: string, model: UnitTransform<P>, extract: ExtractManifest, unitRows: number): Promise<TransformUnitSpec[]> {
+  const stored = await readLakeJson<{ units: TransformUnitSpec[] }>(lake, source, unitsPlan(extract.runId));
+  if (stored) return stored.units;
+  const units = model.planUnits?.(extract, unitRows) ?? [BASE_UNIT];
+  await putLakeJson(lake, source, unitsPlan(extract.runId), { units });
+  return units;
+}
+
+const readUnitResult = <P>(lake: ObjectStore, source: string, runId: string, unit: string) => readLakeJson<UnitResult<P>>(lake, source, unitResult(runId, unit));
+
+/** Runs one unit of the plan unless its result is kept already; outputs are keyed by run and part, so a redone unit overwrites. */
+async function runPlannedUnit<P extends TransformPointerBase>(
+  lake: ObjectStore,
+  source: string,
+  model: UnitTransform<P>,
+  extract: ExtractManifest,
+  pointer: P | undefined,
+  units: TransformUnitSpec[],
+  part: number,
+  checkpoint?: (point: string) => Promise<void> | void,
+): Promise<{ ran: boolean; result: UnitResult<P> }> {
+  const unit = units[part];
+  const done = await readUnitResult<P>(lake, source, extract.runId, unit.id);
+  if (done) return { ran: false, result: done };
+  const result = await model.runUnit(extract, pointer, unit, part);
+  await checkpoint?.('transform.before-unit-result');
+  await putLakeJson(lake, source, unitResult(extract.runId, unit.id), result);
+  return { ran: true, result };
+}
+
+/** The run's finish, once every unit's result is kept: its manifest (all units merged), then the pointer. */
+async function finishRun<P extends TransformPointerBase>(
+  lake: ObjectStore,
+  source: string,
+  runId: string,
+  parts: UnitResult<P>[],
+  storedTag: string | null,
+  checkpoint?: (point: string) => Promise<void> | void,
+): Promise<TransformStepResult> {
+  const manifest = mergeUnitManifests(parts.map((p) => p.manifest));
+  const pointer = parts[0].pointer ?? ({ lastRunId: runId } as P);
+  await checkpoint?.('transform.before-manifest');
+  const manifestKey = await writeManifest(lake, manifest);
+  await checkpoint?.('transform.after-manifest');
+  await writeState<P>(lake, source, POINTER, pointer, storedTag);
+  const next = await nextPendingRun<P>(lake, source);
+  return { more: next.extract !== undefined, runId, finished: { runId, manifestKey, manifest } };
+}
+
 /**
  * One bounded step of the transform: the next unit of the oldest pending extract run, or, when
  * all its units are done, the run's finish (its manifest, then the pointer). Each unit's result
@@ -123,33 +175,97 @@ export async function transformNextUnit<P extends TransformPointerBase>(
   const { extract, stored } = await nextPendingRun<P>(lake, source);
   if (!extract) return { more: false };
   const runId = extract.runId;
-  let plan = await readLakeJson<{ units: TransformUnitSpec[] }>(lake, source, unitsPlan(runId));
-  if (!plan) {
-    plan = { units: model.planUnits?.(extract, unitRows) ?? [BASE_UNIT] };
-    await putLakeJson(lake, source, unitsPlan(runId), plan);
-  }
-  const parts: Array<{ manifest: TransformManifest; pointer?: P }> = [];
-  for (const [part, unit] of plan.units.entries()) {
-    const done = await readLakeJson<{ manifest: TransformManifest; pointer?: P }>(lake, source, unitResult(runId, unit.id));
-    if (done) {
-      parts.push(done);
-      continue;
-    }
-    const result = await model.runUnit(extract, stored?.value, unit, part);
-    await checkpoint?.('transform.before-unit-result');
-    await putLakeJson(lake, source, unitResult(runId, unit.id), result);
+  const units = await unitPlan(lake, source, model, extract, unitRows);
+  const parts: UnitResult<P>[] = [];
+  for (const part of units.keys()) {
+    const { ran, result } = await runPlannedUnit(lake, source, model, extract, stored?.value, units, part, checkpoint);
     // One unit per call when the run has several: each call stays within one unit's work.
-    if (plan.units.length > 1) return { more: true, runId, unit: unit.id };
+    if (ran && units.length > 1) return { more: true, runId, unit: units[part].id };
     parts.push(result);
   }
-  const manifest = mergeUnitManifests(parts.map((p) => p.manifest));
-  const pointer = parts[0].pointer ?? ({ lastRunId: runId } as P);
-  await checkpoint?.('transform.before-manifest');
-  const manifestKey = await writeManifest(lake, manifest);
-  await checkpoint?.('transform.after-manifest');
-  await writeState<P>(lake, source, POINTER, pointer, stored?.tag ?? null);
-  const next = await nextPendingRun<P>(lake, source);
-  return { more: next.extract !== undefined, runId, finished: { runId, manifestKey, manifest } };
+  return finishRun<P>(lake, source, runId, parts, stored?.tag ?? null, checkpoint);
+}
+
+/** What TransformPlan answers: the run whose units fan out, and those of its units not done yet. */
+export interface TransformPlanResult {
+  /** A run is pending: its units are in `units` (at most the budget), then its finish. */
+  more: boolean;
+  /** The run the units belong to; '' when none is pending. */
+  runId: string;
+  /** Ids of the run's units not done yet, in plan order, at most `maxUnits`. */
+  units: string[];
+}
+
+/**
+ * The fan-out's first step: the oldest pending run's unit plan (made and kept if new), and the
+ * ids of its units without a kept result, at most `maxUnits` (the execution's budget). The
+ * units are independent (each reads only the pointer of the run before), so they can run at
+ * once, each its own invocation (`transformPlannedUnit`), then `transformFinishRun`.
+ */
+export async function transformPlanNext<P extends TransformPointerBase>(lake: ObjectStore, source: string, model: UnitTransform<P>, unitRows: number, maxUnits: number): Promise<TransformPlanResult> {
+  const { extract } = await nextPendingRun<P>(lake, source);
+  if (!extract) return { more: false, runId: '', units: [] };
+  const units = await unitPlan(lake, source, model, extract, unitRows);
+  const open: string[] = [];
+  for (const unit of units) {
+    if (open.length >= maxUnits) break;
+    if (!(await readUnitResult<P>(lake, source, extract.runId, unit.id))) open.push(unit.id);
+  }
+  return { more: true, runId: extract.runId, units: open };
+}
+
+/**
+ * The run a fanned-out call names, only if it is the oldest pending run: its units read the
+ * pointer of the run before, which is final only then (a stale or forged id is refused).
+ */
+async function pendingRunNamed<P extends TransformPointerBase>(lake: ObjectStore, source: string, runId: string) {
+  const pending = await nextPendingRun<P>(lake, source);
+  if (!pending.extract || pending.extract.runId !== runId) {
+    throw new Error(`transform: run ${runId} is not the next pending run of ${source}${pending.extract ? ` (${pending.extract.runId} is)` : ' (none is pending)'}`);
+  }
+  return { extract: pending.extract, stored: pending.stored };
+}
+
+/** One unit of a planned run (an item of the fan-out); a unit already done is skipped. */
+export async function transformPlannedUnit<P extends TransformPointerBase>(
+  lake: ObjectStore,
+  source: string,
+  model: UnitTransform<P>,
+  runId: string,
+  unitId: string,
+  checkpoint?: (point: string) => Promise<void> | void,
+): Promise<{ ran: boolean }> {
+  const { extract, stored } = await pendingRunNamed<P>(lake, source, runId);
+  const units = await readLakeJson<{ units: TransformUnitSpec[] }>(lake, source, unitsPlan(runId));
+  // The id names lake keys: only an id of the kept plan is used.
+  const part = units?.units.findIndex((u) => u.id === unitId) ?? -1;
+  if (!units || part < 0) throw new Error(`transform: ${unitId} is not a unit of the plan of run ${runId}`);
+  const { ran } = await runPlannedUnit(lake, source, model, extract, stored?.value, units.units, part, checkpoint);
+  return { ran };
+}
+
+/**
+ * The fan-out's last step: with every unit's result kept, the run's manifest and pointer (as
+ * `transformNextUnit` finishes a run). Units still open (the execution's budget ran out) leave
+ * the run unfinished: `more` is true and the next plan lists them.
+ */
+export async function transformFinishRun<P extends TransformPointerBase>(
+  lake: ObjectStore,
+  source: string,
+  runId: string,
+  checkpoint?: (point: string) => Promise<void> | void,
+): Promise<TransformStepResult & { open: number }> {
+  const { stored } = await pendingRunNamed<P>(lake, source, runId);
+  const units = await readLakeJson<{ units: TransformUnitSpec[] }>(lake, source, unitsPlan(runId));
+  if (!units) throw new Error(`transform: run ${runId} has no unit plan`);
+  const parts: UnitResult<P>[] = [];
+  for (const unit of units.units) {
+    const done = await readUnitResult<P>(lake, source, runId, unit.id);
+    if (done) parts.push(done);
+  }
+  const open = units.units.length - parts.length;
+  if (open > 0) return { more: true, runId, open };
+  return { ...(await finishRun<P>(lake, source, runId, parts, stored?.tag ?? null, checkpoint)), open: 0 };
 }
 
 /**

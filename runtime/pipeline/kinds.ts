@@ -28,6 +28,8 @@ export interface ExtractRequest extends StepContext {
   onProgress?: (table: string, amount: number) => void;
   /** Reconcile: re-read only these ids of these tables, ignoring and keeping the watermarks. */
   only?: Record<string, number[]>;
+  /** Rows per raw object (TRIBUTARY_UNIT_ROWS): larger tables of the run are written as several objects. */
+  unitRows?: number;
 }
 
 export interface ExtractOutcome {

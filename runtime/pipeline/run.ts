@@ -129,7 +129,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       backfill = await pipeline.source.backfill.runAll({ lake, source, checkpoint, chunkRows: settings?.chunkRows ?? DEFAULTS.chunkRows, concurrency: settings?.concurrency });
     }
     options.onStep?.('extract');
-    const extract = await pipeline.source.extract({ lake, source, runId, onProgress: options.onProgress, checkpoint });
+    const extract = await pipeline.source.extract({ lake, source, runId, onProgress: options.onProgress, checkpoint, unitRows: pipeline.unitRows });
     const t1 = Date.now();
     options.onStep?.('transform');
     const transforms = await pipeline.source.transform({ lake, source, checkpoint, unitRows: pipeline.unitRows });

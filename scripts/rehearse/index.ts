@@ -572,6 +572,9 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       const first = await warehouseCounts();
       const want = { fact_sales_order: 11187, fact_purchase_order: 4649, fact_payment: 15836 };
       if (ran('initial-load') && JSON.stringify(first) !== JSON.stringify(want)) fail(`initial load of ${machine.name}: warehouse facts ${JSON.stringify(first)}, the direct run loads ${JSON.stringify(want)}`);
+      // At TRIBUTARY_UNIT_ROWS 5,000 the initial run has several transform units: the Map must have fanned them out.
+      const fanned = [...executions].reverse().find((e) => e.stateMachine === machine.name && e.name === 'initial-load')?.states.filter((t) => t === 'TransformUnit').length ?? 0;
+      if (ran('initial-load') && fanned < 2) fail(`initial load of ${machine.name}: ${fanned} TransformUnit invocations; the run's transform units were not fanned out`);
       await execute('no-change', scheduled, 'SUCCEEDED');
       if (JSON.stringify(await warehouseCounts()) !== JSON.stringify(first)) fail(`no-change run of ${machine.name} changed the warehouse`);
 

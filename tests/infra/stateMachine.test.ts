@@ -53,9 +53,10 @@ test('single flight: the guard lists RUNNING executions of this machine and skip
 });
 
 test('Extract → Transform → Load, passing the runId from Extract', () => {
-  expect([states.Extract.Next, states.ExtractOutputCheck.Default, states.UnitsStart.Next, states.Transform.Next, states.TransformOutputCheck.Default, states.TransformMore.Default, states.Load.Next, states.LoadOutputCheck.Default, states.LoadMore.Default]).toEqual([
+  expect([states.Extract.Next, states.ExtractOutputCheck.Default, states.UnitsStart.Next, states.TransformUnits.Next, states.Transform.Next, states.TransformOutputCheck.Default, states.TransformMore.Default, states.Load.Next, states.LoadOutputCheck.Default, states.LoadMore.Default]).toEqual([
     'ExtractOutputCheck',
     'UnitsStart',
+    'TransformPlan',
     'Transform',
     'TransformOutputCheck',
     'TransformMore',
@@ -66,18 +67,63 @@ test('Extract → Transform → Load, passing the runId from Extract', () => {
   ]);
   expect(states.Extract.Parameters).toEqual({ FunctionName: args.functionArns.Extract, Payload: {} });
   // Outputs are kept whole: a ResultSelector field that the function does not return is States.Runtime.
-  for (const step of ['Extract', 'Transform', 'Load']) {
+  for (const [step, path] of [['Extract', '$.extract'], ['TransformPlan', '$.transformPlan'], ['Transform', '$.transform'], ['Load', '$.load']]) {
     expect(states[step].ResultSelector).toEqual({ 'Payload.$': '$.Payload' });
-    expect(states[step].ResultPath).toBe(`$.${step.toLowerCase()}`);
+    expect(states[step].ResultPath).toBe(path);
   }
   // runStartedAt goes with the runId: the telemetry wrapper emits RunDuration and FreshnessLag from it.
-  for (const step of ['Transform', 'Load'] as const) {
-    expect(states[step].Parameters).toEqual({
-      FunctionName: args.functionArns[step],
-      Payload: { 'runId.$': '$.extract.Payload.runId', 'runStartedAt.$': '$.extract.Payload.runStartedAt', step: true },
-    });
-  }
+  const runIdAndStart = { 'runId.$': '$.extract.Payload.runId', 'runStartedAt.$': '$.extract.Payload.runStartedAt' };
+  expect(states.Load.Parameters).toEqual({ FunctionName: args.functionArns.Load, Payload: { ...runIdAndStart, step: true } });
+  expect(states.TransformPlan.Parameters).toEqual({ FunctionName: args.functionArns.Transform, Payload: { ...runIdAndStart, action: 'plan', 'spent.$': '$.units.transform', maxUnits: 1000 } });
+  expect(states.Transform.Parameters).toEqual({ FunctionName: args.functionArns.Transform, Payload: { ...runIdAndStart, action: 'finish', 'transformRun.$': '$.transformPlan.Payload.transformRun' } });
   expect(states.Load.TimeoutSeconds).toBe(660);
+});
+
+test('Transform fans the units of each pending run out over an inline Map, then finishes the run; every plan field read is checked first', () => {
+  expect(states.TransformPlanOutputCheck.Choices).toEqual([
+    { Not: { Variable: '$.transformPlan.Payload.more', IsPresent: true }, Next: 'TransformPlanOutputInvalid' },
+    { Not: { Variable: '$.transformPlan.Payload.more', IsBoolean: true }, Next: 'TransformPlanOutputInvalid' },
+  ]);
+  expect(states.TransformPlanOutputInvalid).toMatchObject({ Next: 'TransformPlanFailed' });
+  expect(states.TransformPending).toMatchObject({ Choices: [{ Variable: '$.transformPlan.Payload.more', BooleanEquals: true, Next: 'TransformPlanUnitsOutputCheck' }], Default: 'Load' });
+  const unitsCheck = states.TransformPlanUnitsOutputCheck.Choices as unknown[];
+  for (const [field, test] of [['transformRun', 'IsString'], ['unitCount', 'IsNumeric']]) {
+    expect(unitsCheck).toContainEqual({ Not: { Variable: `$.transformPlan.Payload.${field}`, IsPresent: true }, Next: 'TransformPlanUnitsOutputInvalid' });
+    expect(unitsCheck).toContainEqual({ Not: { Variable: `$.transformPlan.Payload.${field}`, [test]: true }, Next: 'TransformPlanUnitsOutputInvalid' });
+  }
+  expect(states.TransformPlanUnitsOutputInvalid).toMatchObject({ Next: 'TransformPlanFailed' });
+  // No units left (all done before a crash) skips the Map; otherwise `units` must hold a first id.
+  expect(states.TransformAnyUnits).toMatchObject({
+    Choices: [
+      { Variable: '$.transformPlan.Payload.unitCount', NumericEquals: 0, Next: 'Transform' },
+      { Not: { Variable: '$.transformPlan.Payload.units[0]', IsPresent: true }, Next: 'TransformPlanUnitsOutputInvalid' },
+    ],
+    Default: 'TransformUnits',
+  });
+  const map = states.TransformUnits as Record<string, unknown> & { ItemProcessor: { ProcessorConfig: unknown; StartAt: string; States: States } };
+  expect(map).toMatchObject({
+    Type: 'Map',
+    ItemsPath: '$.transformPlan.Payload.units',
+    ItemSelector: { action: 'unit', 'runId.$': '$.extract.Payload.runId', 'runStartedAt.$': '$.extract.Payload.runStartedAt', 'transformRun.$': '$.transformPlan.Payload.transformRun', 'unit.$': '$$.Map.Item.Value' },
+    MaxConcurrency: 4,
+    // The results are discarded, and each is only its unit id: the list never nears the payload limit.
+    ResultPath: null,
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'TransformUnitsFailed' }],
+    Next: 'Transform',
+  });
+  expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'INLINE' });
+  expect(map).not.toHaveProperty('ItemReader');
+  const unit = map.ItemProcessor.States[map.ItemProcessor.StartAt];
+  expect(unit).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: args.functionArns.Transform, 'Payload.$': '$' }, ResultPath: null, OutputPath: '$.unit', End: true });
+  expect(unit).not.toHaveProperty('ResultSelector');
+  expect((unit.Retry as Array<{ ErrorEquals: string[] }>).some((r) => r.ErrorEquals.includes('States.TaskFailed'))).toBe(true);
+  for (const failed of ['TransformPlanFailed', 'TransformUnitsFailed']) expect(states[failed]).toMatchObject({ Type: 'Pass', Parameters: { kind: 'step-failure', 'runId.$': '$.extract.Payload.runId' }, Next: 'NotifyFailure' });
+  expect(states.TransformPlan.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'TransformPlanFailed' }]);
+  // The finish counts the units the plan fanned out, and loops back to the plan of the next run.
+  expect(states.TransformCountUnit.Parameters).toEqual({ 'transform.$': 'States.MathAdd($.units.transform, $.transformPlan.Payload.unitCount)', 'load.$': '$.units.load' });
+  expect(states.TransformUnitBound).toMatchObject({ Default: 'TransformPlan' });
+  const wide = buildStateMachineDefinition({ ...args, units: { transformConcurrency: 16 } });
+  expect((wide.States as States).TransformUnits.MaxConcurrency).toBe(16);
 });
 
 test('Transform and Load loop over bounded units while the function answers more: true, at most maxPerStep per execution', () => {
@@ -95,8 +141,9 @@ test('Transform and Load loop over bounded units while the function answers more
       Choices: [{ Variable: `$.${counter}.Payload.more`, BooleanEquals: true, Next: `${step}CountUnit` }],
       Default: next,
     });
-    expect(states[`${step}CountUnit`]).toMatchObject({ Type: 'Pass', Parameters: { [`${counter}.$`]: `States.MathAdd($.units.${counter}, 1)`, [`${other}.$`]: `$.units.${other}` }, ResultPath: '$.units', Next: `${step}UnitBound` });
-    expect(states[`${step}UnitBound`]).toMatchObject({ Choices: [{ Variable: `$.units.${counter}`, NumericGreaterThanEquals: 1000, Next: 'UnitsLeftForNextRun' }], Default: step });
+    const taken = step === 'Transform' ? '$.transformPlan.Payload.unitCount' : '1';
+    expect(states[`${step}CountUnit`]).toMatchObject({ Type: 'Pass', Parameters: { [`${counter}.$`]: `States.MathAdd($.units.${counter}, ${taken})`, [`${other}.$`]: `$.units.${other}` }, ResultPath: '$.units', Next: `${step}UnitBound` });
+    expect(states[`${step}UnitBound`]).toMatchObject({ Choices: [{ Variable: `$.units.${counter}`, NumericGreaterThanEquals: 1000, Next: 'UnitsLeftForNextRun' }], Default: step === 'Transform' ? 'TransformPlan' : step });
   }
   expect(states.UnitsLeftForNextRun.Type).toBe('Succeed');
   const bounded = buildStateMachineDefinition({ ...args, units: { maxPerStep: 5, loopTimeoutSeconds: 3600 } });
@@ -116,7 +163,7 @@ test('a field of Extract\'s output that later states read is checked before use;
   // No state reads a path into a function's output other than those the checks cover.
   const text = JSON.stringify(definition);
   const read = [...new Set([...text.matchAll(/"\$\.(\w+)\.Payload\.(\w+)"/g)].map((m) => `${m[1]}.${m[2]}`))].sort();
-  expect(read).toEqual(['extract.runId', 'extract.runStartedAt', 'load.more', 'transform.more']);
+  expect(read).toEqual(['extract.runId', 'extract.runStartedAt', 'load.more', 'transform.more', 'transformPlan.more', 'transformPlan.transformRun', 'transformPlan.unitCount', 'transformPlan.units']);
 });
 
 test('every step retries with exponential backoff and catches into the alert path', () => {
@@ -262,6 +309,7 @@ describe('an asynchronous warehouse (Redshift): Load submits, the machine waits 
 
   test('Load passes the statement it waited for; a submitted one is polled through the load function, bounded, then Load again', () => {
     expect(st.TransformMore.Default).toBe('LoadStart');
+    expect(st.TransformPending.Default).toBe('LoadStart');
     expect(st.LoadStart).toMatchObject({ Type: 'Pass', Result: { Payload: { statementId: '', phase: '', unit: '' } }, ResultPath: '$.load', Next: 'Load' });
     expect((st.Load.Parameters as { Payload: Record<string, unknown> }).Payload).toMatchObject({ step: true, 'statementId.$': '$.load.Payload.statementId', 'phase.$': '$.load.Payload.phase', 'unit.$': '$.load.Payload.unit' });
     // Every field a Choice or a later payload reads is checked first (States.Runtime is uncatchable).

@@ -7,6 +7,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { LocalObjectStore } from '../../runtime/lake/local';
 import { readManifest, type ExtractManifest } from '../../runtime/lake/manifest';
 import type { ObjectStore } from '../../runtime/lake/port';
+import { verifyObject } from '../../runtime/lake/verify';
 import { S3ObjectStore, s3ClientFor } from '../../runtime/lake/s3';
 import { readState, type TableState } from '../../runtime/state/watermarks';
 import { getApiKeySecret } from '../../runtime/sources/rest/credentials';
@@ -155,6 +156,28 @@ describe('REST source against a Recurly-like server', () => {
     expect(retry.failedTables).toEqual([]);
     expect(await rawVersions(lake, 'accounts')).toEqual([1, 2, 3, 4, 5].map((i) => `a${i}@2024-02-01T00:00:0${i}Z`));
     expect(await rawVersions(lake, 'subscriptions')).toEqual(['s1@2024-02-01T00:00:01Z']);
+  });
+
+  it('rolls over to a new raw object every objectRows records (TRIBUTARY_UNIT_ROWS), mid-page too; a table failing later leaves none', async () => {
+    const records = [1, 2, 3, 4, 5, 6, 7].map((i) => rec(`b${i}`, `2024-02-02T00:00:0${i}Z`));
+    server.data.set('accounts', records);
+    const bounded = (runId?: string) =>
+      extractRest({ lake, source: 'recurly', api: recurlyApi(KEY, server.url), endpoints: recurlyEndpoints(['accounts']), http, runId, objectRows: 2 });
+    // Pages of 3, objects of 2: the second object spans a page boundary.
+    const result = await bounded('20240202T000010000Z-aaaaaa');
+    const entry = result.manifest.tables.accounts;
+    expect(entry.objects.map((o) => o.rows)).toEqual([2, 2, 2, 1]);
+    expect(entry.rows).toBe(7);
+    expect(new Set(entry.objects.map((o) => o.key)).size).toBe(4);
+    for (const object of entry.objects) await verifyObject(lake, object, 'test', 'test');
+    expect(await rawVersions(lake, 'accounts')).toEqual(records.map((r) => `${r.id}@${r.updated_at}`));
+    // A failure on page 3, after two objects were finished: the table stops and leaves no object.
+    await rm(dir, { recursive: true, force: true });
+    const before = server.requests.length;
+    server.fault = (n, log) => (log.path === '/accounts' && n === before + 3 ? { rawBody: '{' } : undefined);
+    const failed = await bounded();
+    expect(failed.failedTables).toEqual(['accounts']);
+    expect(await lake.list('raw/recurly/accounts/')).toEqual([]);
   });
 
   it('gives up after the attempts on persistent 5xx, and on a 4xx at once, never printing the key', async () => {

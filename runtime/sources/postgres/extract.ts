@@ -32,6 +32,12 @@ export interface PostgresExtractOptions {
   onProgress?: (table: string, bytes: number) => void;
   /** Reconcile: read only these primary keys of these tables, ignoring and keeping watermarks. */
   only?: Record<string, number[]>;
+  /**
+   * Rows per raw object (TRIBUTARY_UNIT_ROWS): a table with more rows in this run is written as
+   * several objects, so the transform can cut even one large incremental run into bounded units.
+   * Default: one object per table.
+   */
+  objectRows?: number;
   /** Test hook: called at named points so crash tests can stop the process there. */
   checkpoint?: (point: string) => Promise<void> | void;
 }
@@ -110,21 +116,50 @@ async function extractTable(
         lookback: options.lookback ?? '1 hour',
       });
   const from = quoteIdent(table.name);
+  const pk = quoteIdent(table.primaryKey);
+  const bound = options.objectRows;
+  if (bound !== undefined && (!Number.isSafeInteger(bound) || bound < 1)) throw new Error(`rows per object must be a positive whole number, got ${String(bound)}`);
   // Run alone over the extended protocol first: a filter that smuggled in a second statement fails here, before the COPY.
-  const exists = await queryOne<{ found: boolean }>(client, `SELECT EXISTS (SELECT 1 FROM ${from} WHERE ${predicate}) AS found`);
-  if (!exists.rows[0].found) return base;
-  const select = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${from} WHERE ${predicate}`;
-  const object = await copyTableToLake(
+  // The same scan finds where the run's rows, in primary-key order, cross every `bound` rows: the
+  // last key of each full object. The snapshot is the transaction's, so the COPYs below see
+  // exactly these rows: every object but the last holds `bound` rows, and none overlap or miss.
+  const cuts = await queryOne<{ n: string; total: string; cut: string }>(
     client,
-    `COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`,
-    options.lake,
-    rawKey(options.source, table.name, runId, 0, 'csv.gz'),
-    (bytes) => options.onProgress?.(table.name, bytes),
-    () => void options.checkpoint?.(`extract.mid-copy:${table.name}`),
+    bound === undefined
+      ? `SELECT 1 AS n, 1 AS total, NULL AS cut FROM ${from} WHERE ${predicate} LIMIT 1`
+      : `SELECT n, total, cut FROM (SELECT ${pk}::text AS cut, row_number() OVER (ORDER BY ${pk}) AS n, count(*) OVER () AS total FROM ${from} WHERE ${predicate}) s WHERE n % ${String(bound)} = 0 OR n = total ORDER BY n`,
   );
-  await options.checkpoint?.(`extract.after-object:${table.name}`);
+  if (!cuts.rows.length) return base;
+  // Every full object's last key, except at the very end (no empty last object).
+  const lastKeys = cuts.rows.filter((r) => r.n !== r.total).map((r) => r.cut);
+  const columnList = columns.map((c) => quoteIdent(c.name)).join(', ');
+  const objects: LakeObject[] = [];
+  let rawBefore = 0;
+  let rawThis = 0;
+  for (let part = 0; part <= lastKeys.length; part++) {
+    const after = part > 0 ? `${pk} > ${client.escapeLiteral(lastKeys[part - 1])}` : undefined;
+    const upTo = part < lastKeys.length ? `${pk} <= ${client.escapeLiteral(lastKeys[part])}` : undefined;
+    const range = [after, upTo].filter(Boolean).join(' AND ');
+    const select = `SELECT ${columnList} FROM ${from} WHERE ${range ? `(${predicate}) AND ${range}` : predicate}`;
+    const object = await copyTableToLake(
+      client,
+      `COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`,
+      options.lake,
+      rawKey(options.source, table.name, runId, part, 'csv.gz'),
+      (bytes) => {
+        rawThis = bytes;
+        options.onProgress?.(table.name, rawBefore + bytes);
+      },
+      () => void options.checkpoint?.(`extract.mid-copy:${table.name}`),
+    );
+    objects.push(object);
+    rawBefore += rawThis;
+    rawThis = 0;
+    // After every object: a crash between two objects of one table is recovered like any other.
+    await options.checkpoint?.(`extract.after-object:${table.name}`);
+  }
   const max = await queryOne<{ wm: string | null }>(client, `SELECT max(${quoteIdent(table.cursor)})::text AS wm FROM ${from}`);
-  return { ...base, rows: object.rows, objects: [object], watermark: { from: previous?.watermark ?? null, to: max.rows[0].wm } };
+  return { ...base, rows: objects.reduce((n, o) => n + o.rows, 0), objects, watermark: { from: previous?.watermark ?? null, to: max.rows[0].wm } };
 }
 
 /**

@@ -67,7 +67,7 @@ function bindPostgres(url: () => Promise<string>, settings: Omit<PostgresSourceS
       tables: tables.map((t) => t.name),
       backfillSettings: { chunkRows: settings.chunkRows ?? DEFAULTS.chunkRows, concurrency: settings.concurrency },
       extract: async (req) =>
-        extractPostgres({ sourceUrl: await url(), lake: req.lake, source: req.source, tables, runId: req.runId, lookback: settings.lookback, onProgress: req.onProgress, only: req.only, checkpoint: req.checkpoint }),
+        extractPostgres({ sourceUrl: await url(), lake: req.lake, source: req.source, tables, runId: req.runId, lookback: settings.lookback, onProgress: req.onProgress, only: req.only, checkpoint: req.checkpoint, objectRows: req.unitRows }),
       check: async () => {
         const client = await connectPostgres(await url(), 'source');
         await client.end();

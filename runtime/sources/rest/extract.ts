@@ -1,5 +1,5 @@
 import { newRunId, rawKey } from '../../lake/keys';
-import { readManifest, type ColumnSchema, type ExtractManifest, type ExtractedTable } from '../../lake/manifest';
+import { readManifest, type ColumnSchema, type LakeObject, type ExtractManifest, type ExtractedTable } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
 import { commitExtract, loadTableStates, runIdAfter, type TableStates } from '../../state/extract-state';
 import { redact } from '../../telemetry/redact';
@@ -30,6 +30,8 @@ export interface RestExtractOptions {
   runId?: string;
   http?: Partial<HttpOptions>;
   onProgress?: (table: string, rows: number) => void;
+  /** Records per raw object (TRIBUTARY_UNIT_ROWS): a larger endpoint is written as several objects. Default: one. */
+  objectRows?: number;
   checkpoint?: (point: string) => Promise<void> | void;
 }
 
@@ -64,7 +66,7 @@ function mergeColumns(previous: ColumnSchema[], seen: Map<string, string>): { co
   return { columns, added };
 }
 
-/** Reads one endpoint from the watermark to the end, streaming its pages into one raw object. */
+/** Reads one endpoint from the watermark to the end, streaming its pages into raw objects of at most `objectRows` records. */
 async function extractEndpoint(
   options: RestExtractOptions,
   http: JsonHttpClient,
@@ -88,6 +90,10 @@ async function extractEndpoint(
   const fields = new Map<string, string>();
   let max: CursorBoundary | null = prevBoundary && skipIds.size ? { cursor: prevBoundary.cursor, ids: [...prevBoundary.ids] } : null;
   let object: JsonlGzipObject | undefined;
+  const stored: LakeObject[] = [];
+  const bound = options.objectRows ?? Number.POSITIVE_INFINITY;
+  if (bound !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(bound) || bound < 1)) throw new Error(`records per object must be a positive whole number, got ${String(bound)}`);
+  const extracted = () => stored.reduce((n, o) => n + o.rows, 0) + (object?.rows ?? 0);
   let url: string | null = options.api.firstPageUrl(endpoint, watermark);
   let page = 0;
   try {
@@ -115,30 +121,43 @@ async function extractEndpoint(
         else if (ms === cursorMs(max.cursor) && !max.ids.includes(id)) max.ids.push(id);
         lines.push(JSON.stringify(record));
       }
-      if (lines.length) {
-        object ??= new JsonlGzipObject(options.lake, rawKey(options.source, endpoint.name, runId, 0, 'jsonl.gz'));
-        await object.writeLines(lines);
-        options.onProgress?.(endpoint.name, object.rows);
+      // A page may close one object and open the next: every object but the last holds `bound` records.
+      for (let at = 0; at < lines.length; ) {
+        object ??= new JsonlGzipObject(options.lake, rawKey(options.source, endpoint.name, runId, stored.length, 'jsonl.gz'));
+        const take = Math.min(lines.length - at, bound - object.rows);
+        await object.writeLines(lines.slice(at, at + take));
+        at += take;
+        if (object.rows >= bound) {
+          stored.push(await object.finish());
+          object = undefined;
+          await options.checkpoint?.(`extract.after-object:${endpoint.name}`);
+        }
       }
+      if (lines.length) options.onProgress?.(endpoint.name, extracted());
       const next: string | null = parsed.next === null ? null : nextPageUrl(parsed.next, apiBaseUrl(options.api.baseUrl));
       if (next === url) throw new PageShapeError(`${where}: "next" points at the same page; pagination would never end`);
       url = next;
     }
-    if (!object) return base;
-    const stored = await object.finish();
-    await options.checkpoint?.(`extract.after-object:${endpoint.name}`);
+    if (object) {
+      stored.push(await object.finish());
+      object = undefined;
+      await options.checkpoint?.(`extract.after-object:${endpoint.name}`);
+    }
+    if (!stored.length) return base;
     const { columns, added } = mergeColumns(previous?.columns ?? [], fields);
     return {
       ...base,
-      rows: stored.rows,
-      objects: [stored],
+      rows: stored.reduce((n, o) => n + o.rows, 0),
+      objects: stored,
       watermark: { from: watermark, to: max!.cursor },
       columns,
       boundary: max,
       ...(previous && added.length ? { drift: { added, removed: [], retyped: [] } } : {}),
     };
   } catch (err) {
+    // A failed table leaves nothing: the open object is aborted, the finished ones removed.
     await object?.abort();
+    for (const done of stored) await options.lake.delete(done.key).catch(() => undefined);
     const message = redact(err instanceof Error ? err.message : String(err), options.api.secrets);
     return { ...base, error: `${message}; table stopped, watermark not advanced` };
   }

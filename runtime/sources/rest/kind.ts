@@ -86,6 +86,7 @@ function bindRest(apiKey: () => Promise<string>, settings: Omit<RestSourceSettin
           http: settings.http,
           onProgress: req.onProgress,
           checkpoint: req.checkpoint,
+          objectRows: req.unitRows,
         }),
       transform: (ctx) => transformRecurlyPending({ lake: ctx.lake, source: ctx.source, tables: recurlyTablesFor(names), checkpoint: ctx.checkpoint }),
       transformUnits: (ctx) => recurlyUnits({ lake: ctx.lake, source: ctx.source, tables: recurlyTablesFor(names), checkpoint: ctx.checkpoint }),
