@@ -5,6 +5,7 @@ import { publishAlert } from '../telemetry/publish';
 import { instrumentHandler } from '../telemetry/handler';
 import { MetricName, recordTableRows } from '../telemetry/metrics';
 import { deployedRunRecorder } from '../state/deployed-run';
+import type { ExtractManifest } from '../lake/manifest';
 
 export interface ExtractEvent {
   runId?: string;
@@ -17,6 +18,17 @@ export interface ExtractOutput {
   tables: number;
   rows: number;
   failedTables: string[];
+}
+
+/**
+ * The alert's checks for the tables this run stopped. Named for what happened to the table, not
+ * why: a PostgreSQL table stops on schema drift or a missing cursor column, a REST endpoint on a
+ * page it could not read; the source's own message (the detail) says which.
+ */
+export function stoppedTableChecks(manifest: ExtractManifest): Array<{ name: string; table: string; passed: false; detail: string }> {
+  return Object.entries(manifest.tables)
+    .filter(([, t]) => t.error)
+    .map(([table, t]) => ({ name: 'table stopped, watermark kept', table, passed: false as const, detail: t.error! }));
 }
 
 /** One extraction of the source into the raw zone; the state machine passes the output on. */
@@ -36,7 +48,7 @@ export async function extractStage(
         pipeline: pipeline.pipeline,
         environment: env[ENV.environment] ?? 'unknown',
         runId: result.runId,
-        checks: stopped.map(([table, t]) => ({ name: 'schema drift', table, passed: false, detail: t.error })),
+        checks: stoppedTableChecks(result.manifest),
       },
       env,
     );
