@@ -247,6 +247,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       if (!quiet) log(`${label}: ${m.rows.toLocaleString('en-US')} rows in ${(m.ms / 1000).toFixed(2)} s, peak RSS ${Math.round(m.maxRssMb)} MB`);
       return m;
     };
+    const combined = (name: StepName, label: string, runs: UnitRun[]): StepMeasure => {
+      const all = combineUnits(name, runs);
+      const longest = Math.max(...(all.units ?? []).map((u) => u.ms));
+      log(`${label}: ${all.rows.toLocaleString('en-US')} rows in ${(all.ms / 1000).toFixed(2)} s over ${runs.length} unit(s), longest ${(longest / 1000).toFixed(2)} s, peak RSS ${Math.round(all.maxRssMb)} MB`);
+      return all;
+    };
     // Each unit is its own process, as each Lambda invocation is its own sandbox (its RSS and /tmp
     // are its own); a step's units run until the unit answers `more: 0`, as the machine's loops do.
     const unitLoop = async (name: 'transform-unit' | 'load-unit', label: string): Promise<StepMeasure> => {
@@ -256,9 +262,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         runs.push({ label: `${name.replace('-unit', '')} #${runs.length + 1}`, measure: m });
         if (!m.detail?.more || runs.length >= MAX_UNITS) break;
       }
-      const all = combineUnits(name === 'transform-unit' ? 'transform' : 'load', runs);
-      log(`${label}: ${all.rows.toLocaleString('en-US')} rows in ${(all.ms / 1000).toFixed(2)} s over ${runs.length} unit(s), longest ${(Math.max(...runs.map((r) => r.measure.ms)) / 1000).toFixed(2)} s, peak RSS ${Math.round(all.maxRssMb)} MB`);
-      return all;
+      return combined(name === 'transform-unit' ? 'transform' : 'load', label, runs);
     };
     // The deployed extract: BackfillPlan, one invocation per chunk (the Distributed Map's
     // children, run one after another here), BackfillFinish, then Extract for what is left.
@@ -272,9 +276,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         runs.push({ label: 'backfill finish', measure: await step('backfill-finish', label, {}, true) });
       }
       runs.push({ label: 'extract', measure: await step('extract', `${label} extract`, {}, true) });
-      const all = combineUnits('extract', runs);
-      log(`${label}: ${all.rows.toLocaleString('en-US')} rows in ${(all.ms / 1000).toFixed(2)} s over ${runs.length} unit(s), longest ${(Math.max(...runs.map((r) => r.measure.ms)) / 1000).toFixed(2)} s, peak RSS ${Math.round(all.maxRssMb)} MB`);
-      return all;
+      return combined('extract', label, runs);
     };
     const scenario = async (name: string): Promise<ScenarioMeasure> => ({
       extract: await deployedExtract(`${name} extract`),

@@ -82,6 +82,17 @@ export async function changeOnePercent(sourceUrl: string): Promise<number> {
   }
 }
 
+/** The warehouse as a load invocation opens it (schema ensured), closed after `work`. */
+async function withWarehouse<T>(req: StepRequest, scratch: string, work: (warehouse: PostgresWarehouse) => Promise<T>): Promise<T> {
+  const warehouse = await PostgresWarehouse.connect(req.warehouseUrl, TOTESYS_STAR, scratch);
+  try {
+    await warehouse.ensureSchema();
+    return await work(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
+
 /**
  * `scratch` is the step's own /tmp: the folder transform and load create their DuckDB spill and
  * staging files in, measured as the step's peak /tmp.
@@ -123,15 +134,7 @@ async function runStep(req: StepRequest, scratch: string, timed: <T>(work: () =>
       return { rows, detail };
     }
     case 'load': {
-      const loads = await timed(async () => {
-        const warehouse = await PostgresWarehouse.connect(req.warehouseUrl, TOTESYS_STAR, scratch);
-        try {
-          await warehouse.ensureSchema();
-          return await loadPendingRuns(warehouse, lake, SOURCE);
-        } finally {
-          await warehouse.close();
-        }
-      });
+      const loads = await timed(() => withWarehouse(req, scratch, (warehouse) => loadPendingRuns(warehouse, lake, SOURCE)));
       const detail: Record<string, number> = { runs: loads.length };
       let rows = 0;
       for (const l of loads) {
@@ -173,15 +176,7 @@ async function runStep(req: StepRequest, scratch: string, timed: <T>(work: () =>
       return { rows, detail };
     }
     case 'load-unit': {
-      const step = await timed(async () => {
-        const warehouse = await PostgresWarehouse.connect(req.warehouseUrl, TOTESYS_STAR, scratch);
-        try {
-          await warehouse.ensureSchema();
-          return await loadNextUnit(warehouse, lake, SOURCE, { model: TOTESYS_STAR, unitRows: req.unitRows ?? DEFAULTS.unitRows });
-        } finally {
-          await warehouse.close();
-        }
-      });
+      const step = await timed(() => withWarehouse(req, scratch, (warehouse) => loadNextUnit(warehouse, lake, SOURCE, { model: TOTESYS_STAR, unitRows: req.unitRows ?? DEFAULTS.unitRows })));
       const detail: Record<string, number> = { more: step.more ? 1 : 0, runs: step.finished ? 1 : 0 };
       let rows = 0;
       for (const t of step.load?.tables ?? []) {

@@ -29,6 +29,32 @@ import { warehouseChecksums } from '../support/warehouse-checksum';
  */
 const object = (rows: number) => ({ key: `k${rows}`, rows, bytes: rows, sha256: 'x' });
 
+/** The environment the deployed handlers read, for a local lake and PostgreSQL, in 700-row units. */
+function handlerEnv(sourceUrl: string, warehouseUrl: string, lakePath: string, chunkRows: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TRIBUTARY_PIPELINE: 'totesys',
+    TRIBUTARY_SOURCE_NAME: 'totesys',
+    TRIBUTARY_LAKE: lakePath,
+    TRIBUTARY_SOURCE_URL: sourceUrl,
+    TRIBUTARY_WAREHOUSE_URL: warehouseUrl,
+    TRIBUTARY_WAREHOUSE_KIND: 'postgres',
+    TRIBUTARY_CHUNK_ROWS: String(chunkRows),
+    TRIBUTARY_UNIT_ROWS: '700',
+    TRIBUTARY_FAULT: '',
+  };
+}
+
+/** Invokes the load one unit at a time until it answers `more: false`, as the state machine's loop does. */
+async function loadEveryUnit(runId: string, env: NodeJS.ProcessEnv): Promise<number> {
+  let calls = 0;
+  for (let more = true; more; calls++) {
+    more = (await loadStage({ runId, step: true }, env)).more;
+    expect(calls).toBeLessThan(40);
+  }
+  return calls;
+}
+
 describe('unit plans', () => {
   it('groups whole objects, in order, up to the bound (a larger object alone)', () => {
     expect(groupObjects([300, 300, 300, 900, 100].map(object), 700)).toEqual([[0, 1], [2], [3], [4]]);
@@ -112,18 +138,7 @@ describe('a backfilled run in units of 700 rows', () => {
   it('deployed path: the handlers take one unit per invocation until more is false, as the state machine loops', async () => {
     const warehouseUrl = await createDatabase('unitstep');
     const lakePath = lakeDir();
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TRIBUTARY_PIPELINE: 'totesys',
-      TRIBUTARY_SOURCE_NAME: 'totesys',
-      TRIBUTARY_LAKE: lakePath,
-      TRIBUTARY_SOURCE_URL: sourceUrl,
-      TRIBUTARY_WAREHOUSE_URL: warehouseUrl,
-      TRIBUTARY_WAREHOUSE_KIND: 'postgres',
-      TRIBUTARY_CHUNK_ROWS: '700',
-      TRIBUTARY_UNIT_ROWS: '700',
-      TRIBUTARY_FAULT: '',
-    };
+    const env = handlerEnv(sourceUrl, warehouseUrl, lakePath, 700);
     const plan = await backfillStage({ action: 'plan' }, env);
     if (plan.action !== 'plan' || !plan.backfillId) throw new Error('expected a backfill plan');
     const lake = new LocalObjectStore(lakePath);
@@ -141,9 +156,7 @@ describe('a backfilled run in units of 700 rows', () => {
     // The backfill run: base + 3 sales_order + 3 payment + 3 transaction units, then its finish; then the incremental run.
     expect(transformCalls.filter((c) => c.startsWith('sales_order-')).length).toBe(3);
     expect(transformCalls.filter((c) => c.startsWith('finish')).length).toBe(2);
-    let loadCalls = 0;
-    for (let more = true; more; loadCalls++) more = (await loadStage({ runId, step: true }, env)).more;
-    expect(loadCalls).toBeGreaterThan(5);
+    expect(await loadEveryUnit(runId, env)).toBeGreaterThan(5);
     expect(await warehouseChecksums(warehouseUrl)).toEqual(reference);
     const processed = await listManifestRunIds(lake, 'transform');
     expect(processed.length).toBe(2);
@@ -219,18 +232,7 @@ describe('a large incremental run in units of 700 rows', () => {
   it('deployed path: the transform handler takes the run object group by object group', async () => {
     const warehouseUrl = await createDatabase('incrstep');
     const lakePath = lakeDir();
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TRIBUTARY_PIPELINE: 'totesys',
-      TRIBUTARY_SOURCE_NAME: 'totesys',
-      TRIBUTARY_LAKE: lakePath,
-      TRIBUTARY_SOURCE_URL: sourceUrl,
-      TRIBUTARY_WAREHOUSE_URL: warehouseUrl,
-      TRIBUTARY_WAREHOUSE_KIND: 'postgres',
-      TRIBUTARY_CHUNK_ROWS: String(NO_BACKFILL),
-      TRIBUTARY_UNIT_ROWS: '700',
-      TRIBUTARY_FAULT: '',
-    };
+    const env = handlerEnv(sourceUrl, warehouseUrl, lakePath, NO_BACKFILL);
     const { runId, rows } = await extractStage({}, env);
     expect(rows).toBe(Object.values(referenceRows).reduce((a, b) => a + b, 0));
     const units: string[] = [];
@@ -241,28 +243,14 @@ describe('a large incremental run in units of 700 rows', () => {
       expect(units.length).toBeLessThan(40);
     }
     expect(units.filter((u) => u.startsWith('sales_order-'))).toEqual(['sales_order-00001', 'sales_order-00002', 'sales_order-00003']);
-    for (let more = true, calls = 0; more; calls++) {
-      more = (await loadStage({ runId, step: true }, env)).more;
-      expect(calls).toBeLessThan(40);
-    }
+    await loadEveryUnit(runId, env);
     expect(await warehouseChecksums(warehouseUrl)).toEqual(reference);
   });
 
   it('fanned out: plan, every unit of the run at once, finish; a unit outside the plan or a run not next is refused', async () => {
     const warehouseUrl = await createDatabase('incrfan');
     const lakePath = lakeDir();
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TRIBUTARY_PIPELINE: 'totesys',
-      TRIBUTARY_SOURCE_NAME: 'totesys',
-      TRIBUTARY_LAKE: lakePath,
-      TRIBUTARY_SOURCE_URL: sourceUrl,
-      TRIBUTARY_WAREHOUSE_URL: warehouseUrl,
-      TRIBUTARY_WAREHOUSE_KIND: 'postgres',
-      TRIBUTARY_CHUNK_ROWS: String(NO_BACKFILL),
-      TRIBUTARY_UNIT_ROWS: '700',
-      TRIBUTARY_FAULT: '',
-    };
+    const env = handlerEnv(sourceUrl, warehouseUrl, lakePath, NO_BACKFILL);
     const { runId, runStartedAt } = await extractStage({}, env);
     // A budget smaller than the run: the plan lists that many units, the rest wait for the next plan.
     const capped = await transformStage({ runId, runStartedAt, action: 'plan', spent: 998, maxUnits: 1000 }, env);
@@ -298,10 +286,7 @@ describe('a large incremental run in units of 700 rows', () => {
     expect({ more: finished.more, transformedRuns: finished.transformedRuns }).toEqual({ more: false, transformedRuns: [runId] });
     expect(finished.rows).toBeGreaterThan(2000);
     expect((await transformStage({ runId, action: 'plan', spent: 0, maxUnits: 1000 }, env))).toMatchObject({ more: false, transformRun: '', units: [], unitCount: 0 });
-    for (let more = true, calls = 0; more; calls++) {
-      more = (await loadStage({ runId, step: true }, env)).more;
-      expect(calls).toBeLessThan(40);
-    }
+    await loadEveryUnit(runId, env);
     expect(await warehouseChecksums(warehouseUrl)).toEqual(reference);
   });
 
