@@ -23,13 +23,15 @@ import { DEFAULT_LOAD_TUNING, PostgresWarehouse, type LoadTuning } from '../runt
 import { freshDatabase } from './pg';
 import { installProfiler, resetTimings, topTimings } from './profile';
 
-const NONE: LoadTuning = { copyStraightIn: false, raiseWorkMem: false, referenceKeys: false };
+const NONE: LoadTuning = { copyStraightIn: false, appendPastGreatestKey: false, raiseWorkMem: false, referenceKeys: false, boundedProbes: false };
 const VARIANTS: Array<[string, LoadTuning]> = [
   ['stage, as before', NONE],
   ['+ work_mem raised', { ...NONE, raiseWorkMem: true }],
   ['+ reference keys in one scan', { ...NONE, referenceKeys: true }],
   ['+ COPY straight into empty tables', { ...NONE, copyStraightIn: true }],
-  ['all three (the default)', DEFAULT_LOAD_TUNING],
+  ['+ … and into tables past their greatest key', { ...NONE, copyStraightIn: true, appendPastGreatestKey: true }],
+  ['+ dimension probes bounded by the batch\'s key range', { ...NONE, boundedProbes: true }],
+  ['all five (the default)', DEFAULT_LOAD_TUNING],
 ];
 
 async function main(n: number, rounds: number): Promise<void> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { copyStraightIn } from '../../runtime/warehouse/postgres/bulk';
 import { TOTESYS_STAR } from '../../runtime/model/totesys/star';
-import { assertReferencesPresent, collectReferenceKeys, createStage } from '../../runtime/warehouse/postgres/load';
+import { assertReferencesPresent, collectReferenceKeys, createStage, referenceBounds } from '../../runtime/warehouse/postgres/load';
 import { PostgresWarehouse } from '../../runtime/warehouse/postgres/warehouse';
 import { createDatabase } from '../support/services';
 import { withClient } from '../support/totesys';
@@ -69,6 +69,10 @@ describe('PostgreSQL warehouse schema and load checks', () => {
       const keys = await collectReferenceKeys(client, TOTESYS_STAR, fact);
       expect((await client.query('SELECT count(*)::int AS n FROM keys_fact_payment WHERE transaction_id IS NOT NULL')).rows[0].n).toBe(1);
       await expect(assertReferencesPresent(client, TOTESYS_STAR, fact, keys)).rejects.toThrow(missing);
+      // Probing only the dimensions' key range the batch spans finds the same gaps.
+      const bounds = await referenceBounds(client, TOTESYS_STAR, fact, keys);
+      expect(bounds.get('transaction_id')).toEqual({ least: "'424242'::integer", greatest: "'424242'::integer" });
+      await expect(assertReferencesPresent(client, TOTESYS_STAR, fact, keys, bounds)).rejects.toThrow(missing);
     } finally {
       await client.query('ROLLBACK');
       await client.end();
@@ -95,18 +99,45 @@ describe('PostgreSQL warehouse initial load (COPY straight into empty tables)', 
   }
   const row = (id: number) => `${id},2024-01-01,10:00:00,2024-01-01,10:00:00,7,1,10.50,1,1,true,2024-01-02`;
 
-  it('copies into an empty fact and rebuilds its unique indexes under their own names; a table with rows is left to the stage path', async () => {
+  const columns = fact.columns.map((col) => col.name);
+  const count = async (c: Client, relation = 'fact_payment') => (await c.query(`SELECT count(*)::int AS n FROM ${relation}`)).rows[0].n;
+
+  it('copies into an empty fact and rebuilds its unique indexes under their own names; the same rows again are left to the stage path', async () => {
     await withClient(url, async (c) => {
       const before = (await constraints(c)).rows;
       expect(before.length).toBe(2);
       await c.query('BEGIN');
       try {
         const path = await csv([row(1), row(2)]);
-        expect(await copyStraightIn(c, fact, path, fact.columns.map((col) => col.name))).toBe(2);
+        expect(await copyStraightIn(c, fact, path, columns)).toEqual({ rows: 2, batch: 'fact_payment' });
         expect((await constraints(c)).rows).toEqual(before);
-        // Not empty any more: the next batch goes through the stage and ON CONFLICT.
-        expect(await copyStraightIn(c, fact, path, fact.columns.map((col) => col.name))).toBeUndefined();
-        expect((await c.query('SELECT count(*)::int AS n FROM fact_payment')).rows[0].n).toBe(2);
+        // Not empty any more, and the batch repeats its keys: the stage and ON CONFLICT decide.
+        expect(await copyStraightIn(c, fact, path, columns)).toBeUndefined();
+        expect(await count(c)).toBe(2);
+      } finally {
+        await c.query('ROLLBACK');
+      }
+    });
+  });
+
+  it('appends a batch whose keys all come after the table\'s greatest, its batch a view of exactly those rows; any other batch applies nothing', async () => {
+    await withClient(url, async (c) => {
+      await c.query('BEGIN');
+      try {
+        await copyStraightIn(c, fact, await csv([row(1), row(5)]), columns);
+        const appended = await copyStraightIn(c, fact, await csv([row(7), row(6), row(9)]), columns);
+        expect(appended).toEqual({ rows: 3, batch: 'batch_fact_payment' });
+        expect((await c.query('SELECT payment_id FROM batch_fact_payment ORDER BY payment_id')).rows.map((r) => r.payment_id)).toEqual([6, 7, 9]);
+        expect(await count(c)).toBe(5);
+        // A key at or below the greatest (a gap, or a new version of an old id): the stage path.
+        expect(await copyStraightIn(c, fact, await csv([row(12), row(3)]), columns)).toBeUndefined();
+        expect(await copyStraightIn(c, fact, await csv([row(20), row(9).replace('10:00:00,7', '11:00:00,7')]), columns)).toBeUndefined();
+        // An exact version again: the unique index refuses it, the savepoint undoes the rest.
+        expect(await copyStraightIn(c, fact, await csv([row(30), row(30)]), columns)).toBeUndefined();
+        expect(await count(c)).toBe(5);
+        // A reconcile corrects in place: never appended straight in.
+        expect(await copyStraightIn(c, fact, await csv([row(40)]), columns, false)).toBeUndefined();
+        expect(await count(c)).toBe(5);
       } finally {
         await c.query('ROLLBACK');
       }
@@ -119,8 +150,8 @@ describe('PostgreSQL warehouse initial load (COPY straight into empty tables)', 
       await c.query('BEGIN');
       try {
         const path = await csv([row(1), row(1)]);
-        expect(await copyStraightIn(c, fact, path, fact.columns.map((col) => col.name))).toBeUndefined();
-        expect((await c.query('SELECT count(*)::int AS n FROM fact_payment')).rows[0].n).toBe(0);
+        expect(await copyStraightIn(c, fact, path, columns)).toBeUndefined();
+        expect(await count(c)).toBe(0);
         expect((await constraints(c)).rows).toEqual(before);
       } finally {
         await c.query('ROLLBACK');

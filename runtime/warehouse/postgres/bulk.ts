@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
 import type { StarTable } from '../../model/star';
+import { pgType } from './ddl';
 import { copyInto } from './load';
 
 /**
@@ -13,12 +14,6 @@ import { copyInto } from './load';
 
 function q(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Whether `table` holds no row; asked under the load lock, so no other load fills it meanwhile. */
-export async function isEmpty(client: Client, table: string): Promise<boolean> {
-  const res = await client.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${q(table)}) AS empty`);
-  return res.rows[0].empty;
 }
 
 export interface DroppedConstraint {
@@ -57,26 +52,75 @@ function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
 }
 
+/** Where a batch copied straight into its table is: the relation holding exactly its rows. */
+export interface DirectCopy {
+  rows: number;
+  /** The table itself (it was empty), or a temp view of the table's rows past the old greatest key. */
+  batch: string;
+}
+
+/** The column that orders a table's rows by arrival: a dimension's key, a fact's version key's first column. */
+function leadingKey(table: StarTable): string {
+  return table.kind === 'dimension' ? table.key : table.versionKey[0];
+}
+
+export function batchViewName(table: string): string {
+  return `batch_${table}`;
+}
+
 /**
- * Copies a table's batch straight into it when it is empty: a dimension with its primary key in
- * place (facts' foreign keys are declared against it), a fact with its unique indexes built after
- * the COPY. Returns the rows copied, or undefined when the table already holds rows or the batch
- * repeats a key; then nothing of this was applied (savepoint) and the caller stages the batch.
+ * Copies a table's batch straight into it, not through a stage and INSERT … SELECT (rows written
+ * once, not twice), when that cannot change what the stage path would do:
+ * - the table is empty (the initial load): a dimension keeps its primary key (facts' foreign keys
+ *   are declared against it), a fact's unique indexes are built after the COPY;
+ * - every row of the batch comes after the table's greatest key (the next units of a backfill,
+ *   an incremental run of new rows only): the COPY maintains the indexes as it appends, and a
+ *   temp view of the rows past the old greatest key is the batch for the reference checks, read
+ *   through the key's index, so its cost follows the batch, not the table.
+ * Otherwise — the table holds a key of the batch (unique violation), or a copied row sorts at or
+ * below the old greatest key (its count differs) — nothing of this is applied (savepoint) and the
+ * caller stages the batch. `newKeysOnly` off: the empty case only (a reconcile corrects in place).
  */
-export async function copyStraightIn(client: Client, table: StarTable, csvPath: string, columns: string[]): Promise<number | undefined> {
-  if (!(await isEmpty(client, table.name))) return undefined;
-  await client.query('SAVEPOINT tributary_initial_load');
+export async function copyStraightIn(client: Client, table: StarTable, csvPath: string, columns: string[], newKeysOnly = true): Promise<DirectCopy | undefined> {
+  const lead = q(leadingKey(table));
+  const res = await client.query<{ greatest: string | null; empty: boolean }>(
+    `SELECT (SELECT max(${lead})::text FROM ${q(table.name)}) AS greatest, NOT EXISTS (SELECT 1 FROM ${q(table.name)}) AS empty`,
+  );
+  const { greatest, empty } = res.rows[0];
+  if (!empty && (!newKeysOnly || greatest === null)) return undefined;
+  await client.query('SAVEPOINT tributary_direct_load');
   try {
-    const dropped = table.kind === 'fact' ? await dropUniqueConstraints(client, table.name) : [];
-    const rows = await copyInto(client, table.name, csvPath, columns);
-    await restoreConstraints(client, table.name, dropped);
-    await client.query('RELEASE SAVEPOINT tributary_initial_load');
-    return rows;
+    let batch = table.name;
+    let rows: number;
+    if (empty) {
+      const dropped = table.kind === 'fact' ? await dropUniqueConstraints(client, table.name) : [];
+      rows = await copyInto(client, table.name, csvPath, columns);
+      await restoreConstraints(client, table.name, dropped);
+    } else {
+      // The table's statistics stand (ANALYZE would sample the whole table); the planner reads a
+      // range past the histogram's end from the index itself.
+      rows = await copyInto(client, table.name, csvPath, columns, false);
+      batch = batchViewName(table.name);
+      const type = table.columns.find((c) => c.name === leadingKey(table))?.type;
+      const bound = `${literal(greatest as string)}::${type ? pgType(type) : 'text'}`;
+      await client.query(`CREATE OR REPLACE TEMP VIEW ${q(batch)} AS SELECT * FROM ${q(table.name)} WHERE ${lead} > ${bound}`);
+      const past = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(batch)}`);
+      if (Number(past.rows[0].n) !== rows) {
+        await client.query('ROLLBACK TO SAVEPOINT tributary_direct_load');
+        return undefined;
+      }
+    }
+    await client.query('RELEASE SAVEPOINT tributary_direct_load');
+    return { rows, batch };
   } catch (err) {
-    await client.query('ROLLBACK TO SAVEPOINT tributary_initial_load');
+    await client.query('ROLLBACK TO SAVEPOINT tributary_direct_load');
     if (isUniqueViolation(err)) return undefined;
     throw err;
   }
+}
+
+function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }
 
 /**

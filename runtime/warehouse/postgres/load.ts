@@ -28,11 +28,11 @@ export async function copyIntoStage(client: Client, table: string, csvPath: stri
  * then ANALYZE: temp tables are never auto-analyzed, and a target filled in this transaction
  * has no statistics yet; without them the planner guesses sizes when joining with dimensions.
  */
-export async function copyInto(client: Client, relation: string, csvPath: string, columns: string[]): Promise<number> {
+export async function copyInto(client: Client, relation: string, csvPath: string, columns: string[], analyze = true): Promise<number> {
   const sql = `COPY ${q(relation)} (${columns.map(q).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER true)`;
   const stream = client.query(copyFrom(sql));
   await pipeline(createReadStream(csvPath), stream);
-  await client.query(`ANALYZE ${q(relation)}`);
+  if (analyze) await client.query(`ANALYZE ${q(relation)}`);
   return stream.rowCount ?? 0;
 }
 
@@ -64,6 +64,42 @@ export async function collectReferenceKeys(client: Client, model: StarModel, fac
   return keys;
 }
 
+/** Each reference column's least and greatest value in a batch, as SQL literals of its type. */
+export type KeyBounds = Map<string, { least: string; greatest: string }>;
+
+/**
+ * The least and greatest value of every reference column of a fact's batch, in one statement.
+ * The anti-joins against a dimension read only the dimension's key range between them (through
+ * its primary key): a unit of a backfill references a narrow range of a large dimension, so its
+ * probe costs what the unit holds, not what the dimension has grown to.
+ */
+export async function referenceBounds(client: Client, model: StarModel, fact: FactTable, batch = stageName(fact.name)): Promise<KeyBounds> {
+  const refs = factReferences(model, fact);
+  const columns = [...new Set(refs.map((r) => r.column))];
+  const bounds: KeyBounds = new Map();
+  if (columns.length === 0) return bounds;
+  const res = await client.query<Record<string, string | null>>(
+    `SELECT ${columns.map((c, i) => `min(${q(c)})::text AS l${i}, max(${q(c)})::text AS g${i}`).join(', ')} FROM ${q(batch)}`,
+  );
+  const row = res.rows[0];
+  columns.forEach((column, i) => {
+    const least = row[`l${i}`];
+    const greatest = row[`g${i}`];
+    const type = fact.columns.find((c) => c.name === column)?.type;
+    const cast = (v: string) => `'${v.replace(/'/g, "''")}'::${type ? pgType(type) : 'text'}`;
+    if (least !== null && greatest !== null) bounds.set(column, { least: cast(least), greatest: cast(greatest) });
+  });
+  return bounds;
+}
+
+/** The dimension rows a batch's column can reference: the key range its values span, or none. */
+function dimensionRange(dimension: string, key: string, column: string, bounds?: KeyBounds): string {
+  const range = bounds?.get(column);
+  if (!bounds) return q(dimension);
+  if (!range) return `(SELECT * FROM ${q(dimension)} WHERE false)`;
+  return `(SELECT * FROM ${q(dimension)} WHERE ${q(key)} BETWEEN ${range.least} AND ${range.greatest})`;
+}
+
 /**
  * Type-1 upsert: inserts new ids, updates ids whose values differ, leaves equal rows alone. The
  * transform emits one row per id; a duplicate would make PostgreSQL refuse the statement
@@ -87,7 +123,7 @@ export async function upsertDimension(client: Client, dim: DimensionTable): Prom
  * the foreign key, an inferred member holding 'Unknown' is inserted; the dimension's real row
  * overwrites it when it is extracted.
  */
-export async function insertInferredMembers(client: Client, model: StarModel, fact: FactTable, batch = stageName(fact.name)): Promise<number> {
+export async function insertInferredMembers(client: Client, model: StarModel, fact: FactTable, batch = stageName(fact.name), bounds?: KeyBounds): Promise<number> {
   let inserted = 0;
   for (const fk of fact.foreignKeys) {
     const dim = model.dimensions.find((d) => d.name === fk.references);
@@ -102,7 +138,7 @@ export async function insertInferredMembers(client: Client, model: StarModel, fa
     const res = await client.query(
       `INSERT INTO ${q(dim.name)} (${dim.columns.map((c) => q(c.name)).join(', ')})
        SELECT ${values.join(', ')} FROM (${distinctKeys(batch, fk.column)}) s
-       WHERE NOT EXISTS (SELECT 1 FROM ${q(dim.name)} d WHERE d.${q(dim.key)} = s.k)
+       WHERE NOT EXISTS (SELECT 1 FROM ${dimensionRange(dim.name, dim.key, fk.column, bounds)} d WHERE d.${q(dim.key)} = s.k)
        ON CONFLICT DO NOTHING`,
     );
     inserted += res.rowCount ?? 0;
@@ -159,11 +195,11 @@ export type { TableLoad };
  * Inferred members and dim_date rows were added just before, so any hit is a bug; the load
  * rolls back rather than commit a fact pointing nowhere.
  */
-export async function assertReferencesPresent(client: Client, model: StarModel, fact: FactTable, batch = stageName(fact.name)): Promise<void> {
+export async function assertReferencesPresent(client: Client, model: StarModel, fact: FactTable, batch = stageName(fact.name), bounds?: KeyBounds): Promise<void> {
   const checks = factReferences(model, fact).map(
     (r) =>
       `SELECT ${`'${r.column} -> ${r.dim}'`} AS ref, count(*) AS n FROM (${distinctKeys(batch, r.column)}) s
-       WHERE NOT EXISTS (SELECT 1 FROM ${q(r.dim)} d WHERE d.${q(r.key)} = s.k)`,
+       WHERE NOT EXISTS (SELECT 1 FROM ${dimensionRange(r.dim, r.key, r.column, bounds)} d WHERE d.${q(r.key)} = s.k)`,
   );
   const res = await client.query<{ ref: string; n: string }>(checks.join(' UNION ALL '));
   const broken = res.rows.filter((r) => Number(r.n) > 0);

@@ -13,7 +13,7 @@ import { parquetToCsv } from '../staging';
 import { factKeysFor, relaxFactKeys, schemaStatements } from './ddl';
 import { runDataTests, type DataTestResult } from './data-tests';
 import { copyStraightIn, raiseWorkMem } from './bulk';
-import { addReferencedDates, appendFacts, assertReferencesPresent, collectReferenceKeys, copyIntoStage, createStage, insertInferredMembers, stageName, upsertDimension } from './load';
+import { addReferencedDates, appendFacts, assertReferencesPresent, collectReferenceKeys, copyIntoStage, createStage, insertInferredMembers, referenceBounds, stageName, upsertDimension, type KeyBounds } from './load';
 
 /** Serialises loads (and schema changes) of one warehouse across processes. */
 const LOAD_LOCK = 0x7472_6962; // "trib"
@@ -25,15 +25,19 @@ const SCHEMA_VERSION = 2;
  * exist so `bench/probe-initial-load.ts` can measure each idea against the others.
  */
 export interface LoadTuning {
-  /** COPY straight into tables that are empty (the initial load), indexes of facts built after. */
+  /** COPY straight into a table that is empty (the initial load; bulk.ts). */
   copyStraightIn: boolean;
+  /** … and into a table whose batch only brings keys past its greatest (bulk.ts). */
+  appendPastGreatestKey: boolean;
   /** Raise work_mem / maintenance_work_mem for the load transaction (SET LOCAL). */
   raiseWorkMem: boolean;
   /** Collect each fact batch's distinct reference keys in one scan (`collectReferenceKeys`). */
   referenceKeys: boolean;
+  /** Probe each dimension only over the key range the batch references (`referenceBounds`). */
+  boundedProbes: boolean;
 }
 
-export const DEFAULT_LOAD_TUNING: LoadTuning = { copyStraightIn: true, raiseWorkMem: true, referenceKeys: true };
+export const DEFAULT_LOAD_TUNING: LoadTuning = { copyStraightIn: true, appendPastGreatestKey: true, raiseWorkMem: true, referenceKeys: true, boundedProbes: true };
 
 export class PostgresWarehouse implements Warehouse {
   private constructor(
@@ -100,8 +104,8 @@ export class PostgresWarehouse implements Warehouse {
           return result;
         }
         if (this.tuning.raiseWorkMem) await raiseWorkMem(this.client);
-        // Where each table's batch is: its stage, or the table itself when the initial load
-        // copied straight into it (see bulk.ts).
+        // Where each table's batch is: its stage, or what the COPY straight into the table
+        // added (the table, or a view of its new keys; see bulk.ts).
         const batch = new Map<string, string>();
         const direct = new Set<string>();
         const tables: TableLoad[] = [];
@@ -110,11 +114,13 @@ export class PostgresWarehouse implements Warehouse {
           batch.set(table.name, stageName(table.name));
           const file = staged.get(table.name);
           if (!file) continue;
-          let rows = this.tuning.copyStraightIn ? await copyStraightIn(this.client, table, file.path, file.columns) : undefined;
-          if (rows === undefined) rows = await copyIntoStage(this.client, table.name, file.path, file.columns);
+          const copied = this.tuning.copyStraightIn ? await copyStraightIn(this.client, table, file.path, file.columns, this.tuning.appendPastGreatestKey && manifest.purpose !== 'reconcile') : undefined;
+          let rows: number;
+          if (copied === undefined) rows = await copyIntoStage(this.client, table.name, file.path, file.columns);
           else {
+            rows = copied.rows;
             direct.add(table.name);
-            batch.set(table.name, table.name);
+            batch.set(table.name, copied.batch);
           }
           if (rows !== file.rows) {
             throw new Error(`load ${manifest.runId}: ${table.name} staged ${rows} rows but its manifest says ${file.rows}; nothing loaded`);
@@ -132,9 +138,13 @@ export class PostgresWarehouse implements Warehouse {
           if (this.tuning.referenceKeys && staged.has(fact.name)) keys.set(fact.name, await collectReferenceKeys(this.client, this.model, fact, batch.get(fact.name)));
         }
         const batchOf = (fact: FactTable): string => keys.get(fact.name) ?? batch.get(fact.name) ?? stageName(fact.name);
-        for (const fact of this.model.facts) result.inferred += await insertInferredMembers(this.client, this.model, fact, batchOf(fact));
+        const bounds = new Map<string, KeyBounds>();
+        for (const fact of this.model.facts) {
+          if (this.tuning.boundedProbes && staged.has(fact.name)) bounds.set(fact.name, await referenceBounds(this.client, this.model, fact, batchOf(fact)));
+        }
+        for (const fact of this.model.facts) result.inferred += await insertInferredMembers(this.client, this.model, fact, batchOf(fact), bounds.get(fact.name));
         result.datesAdded = await addReferencedDates(this.client, this.model, this.model.facts, batchOf);
-        for (const fact of this.model.facts) if (staged.has(fact.name)) await assertReferencesPresent(this.client, this.model, fact, batchOf(fact));
+        for (const fact of this.model.facts) if (staged.has(fact.name)) await assertReferencesPresent(this.client, this.model, fact, batchOf(fact), bounds.get(fact.name));
         for (const fact of this.model.facts) {
           const entry = tables.find((t) => t.table === fact.name);
           if (entry && !direct.has(fact.name)) entry.applied = await appendFacts(this.client, fact, manifest.purpose === 'reconcile');
