@@ -2,7 +2,8 @@ import type { ColumnType } from './star';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 export interface Duck {
-  run(sql: string): Promise<void>;
+  /** Runs a statement; resolves to the rows it changed (for a COPY: the rows written). */
+  run(sql: string): Promise<number>;
   /** Small result sets only (counts, schemas): rows never travel through JS on the hot path. */
   rows<T extends Record<string, unknown>>(sql: string): Promise<T[]>;
   close(): void;
@@ -46,7 +47,8 @@ export async function openDuck(tempDir: string, memoryLimit = process.env.TRIBUT
   const connection: DuckDBConnection = await instance.connect();
   return {
     async run(sql) {
-      await connection.run(sql).catch((err: unknown) => Promise.reject(duckError(err)));
+      const result = await connection.run(sql).catch((err: unknown) => Promise.reject(duckError(err)));
+      return result.rowsChanged;
     },
     async rows<T extends Record<string, unknown>>(sql: string) {
       const reader = await connection.runAndReadAll(sql).catch((err: unknown) => Promise.reject(duckError(err)));

@@ -41,8 +41,18 @@ function ident(name: string): string {
 }
 
 /**
- * `raw_<table>`: a view over the run's raw objects (never materialised: DuckDB streams the CSV
- * into each query). `src_<table>`: what the models read, quarantined rows left out. A run reads
+ * A table of at most this many rows in a unit is read from its CSV once into a DuckDB table;
+ * a larger one stays a view that DuckDB streams into each query. A view re-reads (and, to
+ * bind, re-opens and sniffs) the gzipped CSV for every statement naming it: the quarantine,
+ * the model, the count, so the real 2024-11-15 extract's 11k-row tables were each read four
+ * times. 250,000 rows of VARCHAR columns are ~60 MB in DuckDB, inside its memory limit (and
+ * spilled to the unit's folder beyond it); a large table keeps the bounded memory of a stream.
+ */
+const MATERIALISE_ROWS = 250_000;
+
+/**
+ * `raw_<table>`: the run's raw objects, a table (small) or a view (large, see
+ * MATERIALISE_ROWS). `src_<table>`: what the models read, quarantined rows left out. A run reads
  * each table in one snapshot, so an id appears once; only a table in several objects (a
  * backfill's chunks) is de-duplicated, keeping the latest version of each id.
  */
@@ -65,7 +75,8 @@ async function defineSourceViews(duck: Duck, lake: ObjectStore, manifest: Extrac
          header = true, all_varchar = true, allow_quoted_nulls = false, delim = ',', quote = '"', escape = '"',
          union_by_name = true, buffer_size = ${CSV_BUFFER_BYTES})`;
       const dedup = files.length > 1 ? ` QUALIFY row_number() OVER (PARTITION BY ${ident(`${table}_id`)} ORDER BY CAST(last_updated AS TIMESTAMP) DESC) = 1` : '';
-      await duck.run(`CREATE VIEW raw_${table} AS ${read}${dedup}`);
+      const rows = entry!.objects.reduce((n, o) => n + o.rows, 0);
+      await duck.run(`CREATE ${rows <= MATERIALISE_ROWS ? 'TABLE' : 'VIEW'} raw_${table} AS ${read}${dedup}`);
     }
     const reason = quarantineReasons.get(table);
     await duck.run(`CREATE VIEW src_${table} AS SELECT * FROM raw_${table}${reason ? ` WHERE (${reason}) IS NULL` : ''}`);
@@ -137,8 +148,8 @@ async function writeOutput(
   part = 0,
 ): Promise<ProcessedTable | undefined> {
   const path = join(dir, `${table}.parquet`);
-  await duck.run(`COPY (${query}) TO ${duckLiteral(path)} (${PARQUET_OPTIONS})`);
-  const [{ n }] = await duck.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet(${duckLiteral(path)})`);
+  // COPY answers the rows it wrote: no second read of the file to count them.
+  const n = await duck.run(`COPY (${query}) TO ${duckLiteral(path)} (${PARQUET_OPTIONS})`);
   if (n === 0) return undefined;
   const object = await uploadFile(lake, path, processedKey(model, table, runId, part), n, 'application/vnd.apache.parquet');
   return { kind, rows: n, objects: [object] };

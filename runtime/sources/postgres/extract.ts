@@ -119,19 +119,28 @@ async function extractTable(
   const pk = quoteIdent(table.primaryKey);
   const bound = options.objectRows;
   if (bound !== undefined && (!Number.isSafeInteger(bound) || bound < 1)) throw new Error(`rows per object must be a positive whole number, got ${String(bound)}`);
-  // Run alone over the extended protocol first: a filter that smuggled in a second statement fails here, before the COPY.
-  // The same scan finds where the run's rows, in primary-key order, cross every `bound` rows: the
-  // last key of each full object. The snapshot is the transaction's, so the COPYs below see
-  // exactly these rows: every object but the last holds `bound` rows, and none overlap or miss.
-  const cuts = await queryOne<{ n: string; total: string; cut: string }>(
+  // Run alone over the extended protocol first: a filter that smuggled in a second statement
+  // fails here, before the COPY. One round trip answers how many rows the run has and the
+  // table's greatest cursor (each subquery keeps its own index; the snapshot is the
+  // transaction's, so the maximum read before the COPYs is the one after them).
+  const stats = await queryOne<{ total: string; wm: string | null }>(
     client,
-    bound === undefined
-      ? `SELECT 1 AS n, 1 AS total, NULL AS cut FROM ${from} WHERE ${predicate} LIMIT 1`
-      : `SELECT n, total, cut FROM (SELECT ${pk}::text AS cut, row_number() OVER (ORDER BY ${pk}) AS n, count(*) OVER () AS total FROM ${from} WHERE ${predicate}) s WHERE n % ${String(bound)} = 0 OR n = total ORDER BY n`,
+    `SELECT (SELECT count(*) FROM ${from} WHERE ${predicate}) AS total, (SELECT max(${quoteIdent(table.cursor)}) FROM ${from})::text AS wm`,
   );
-  if (!cuts.rows.length) return base;
+  const total = Number(stats.rows[0].total);
+  if (total === 0) return base;
+  // Only a run of more than `bound` rows is cut: a scan finds where its rows, in primary-key
+  // order, cross every `bound` rows (the last key of each full object). The COPYs below see
+  // exactly these rows: every object but the last holds `bound` rows, and none overlap or miss.
+  const cuts =
+    bound !== undefined && total > bound
+      ? await queryOne<{ n: string; total: string; cut: string }>(
+          client,
+          `SELECT n, total, cut FROM (SELECT ${pk}::text AS cut, row_number() OVER (ORDER BY ${pk}) AS n, count(*) OVER () AS total FROM ${from} WHERE ${predicate}) s WHERE n % ${String(bound)} = 0 OR n = total ORDER BY n`,
+        )
+      : undefined;
   // Every full object's last key, except at the very end (no empty last object).
-  const lastKeys = cuts.rows.filter((r) => r.n !== r.total).map((r) => r.cut);
+  const lastKeys = (cuts?.rows ?? []).filter((r) => r.n !== r.total).map((r) => r.cut);
   const columnList = columns.map((c) => quoteIdent(c.name)).join(', ');
   const objects: LakeObject[] = [];
   let rawBefore = 0;
@@ -158,8 +167,7 @@ async function extractTable(
     // After every object: a crash between two objects of one table is recovered like any other.
     await options.checkpoint?.(`extract.after-object:${table.name}`);
   }
-  const max = await queryOne<{ wm: string | null }>(client, `SELECT max(${quoteIdent(table.cursor)})::text AS wm FROM ${from}`);
-  return { ...base, rows: objects.reduce((n, o) => n + o.rows, 0), objects, watermark: { from: previous?.watermark ?? null, to: max.rows[0].wm } };
+  return { ...base, rows: objects.reduce((n, o) => n + o.rows, 0), objects, watermark: { from: previous?.watermark ?? null, to: stats.rows[0].wm } };
 }
 
 /**
