@@ -210,7 +210,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     let startup: StartupFigures | undefined;
     if (opts.extras) {
       log('start-up: tributary --help vs node -e 0, Lambda bundle init …');
-      startup = await measureStartup();
+      startup = await measureStartup(7, workDir);
       log(`start-up: --help ${Math.round(startup.helpMs)} ms, node -e 0 ${Math.round(startup.nodeMs)} ms`);
     }
     let sourceUrl = opts.sourceUrl;

@@ -65,7 +65,8 @@ function bundleInitMs(file: string, layerModules: string): number {
   return Number(res.stdout);
 }
 
-export async function measureStartup(runs = 7): Promise<StartupMeasure> {
+/** `scratch`: where the bundles are built (bench/run.ts passes its work folder, removed on SIGINT too). */
+export async function measureStartup(runs = 7, scratch = tmpdir()): Promise<StartupMeasure> {
   await buildCli();
   const node: number[] = [];
   const help: number[] = [];
@@ -76,7 +77,7 @@ export async function measureStartup(runs = 7): Promise<StartupMeasure> {
     help.push(timeProcess([bin, '--help']));
     if (i < 3) fromSource.push(timeProcess([bin, '--help'], { ...process.env, TRIBUTARY_CLI_FROM_SOURCE: '1' }));
   }
-  const outDir = mkdtempSync(join(tmpdir(), 'tributary-bench-bundles-'));
+  const outDir = mkdtempSync(join(scratch, 'tributary-bench-bundles-'));
   try {
     const report = await buildBundles({ outDir });
     const layerModules = join(report.layer.dir, 'nodejs', 'node_modules');

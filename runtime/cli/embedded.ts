@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { createHome, isRoot, needsHome, readPointer, verifyHome, writePointer, type EmbeddedHome } from './embedded-home';
+import { collectOrphanHomes, createHome, isRoot, needsHome, readPointer, verifyHome, writePointer, type EmbeddedHome } from './embedded-home';
 import { embeddedPostgresVersion, packageDir } from './embedded-package';
 
 export interface EmbeddedServer {
@@ -81,6 +81,15 @@ function serverAccount(): { uid: number; gid: number } {
   }
 }
 
+/** Removes this user's homes whose clone was deleted or whose test process is gone. */
+function sweepOrphanHomes(): void {
+  try {
+    collectOrphanHomes();
+  } catch {
+    // no shared temp folder on this system: then no home can have been made in one either
+  }
+}
+
 interface ServerPlace {
   entry: string;
   dataDir: string;
@@ -93,6 +102,10 @@ interface ServerPlace {
  * persistent and recorded in `<dataDir>.home`, a test harness's goes with its process.
  */
 function placeServer(wanted: string, persistent: boolean): ServerPlace {
+  // Every start sweeps the shared temp folder: a clone deleted without `tributary clean` leaves
+  // its home there (it cannot live inside a private clone, see embedded-home.ts), and a clone
+  // that reuses its own home never reaches createHome's sweep.
+  sweepOrphanHomes();
   if (!needsHome(wanted)) return { entry: localEntry(), dataDir: wanted };
   const version = embeddedPostgresVersion();
   const pointerFile = `${wanted}.home`;

@@ -120,11 +120,11 @@ interface Services {
 
 /** moto (under the stack's account id), PostgreSQL (embedded, or the one given) and the Slack API. */
 async function startServices(accountId: string, pgAdminUrl?: string): Promise<Services> {
-  process.env.MOTO_ACCOUNT_ID = accountId;
   // The local Redshift Data API reads COPY's objects from moto with this process's credentials.
   process.env.AWS_ACCESS_KEY_ID ??= 'rehearsal';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'rehearsal';
-  const moto = await startMoto();
+  // Not through process.env: the stacks rehearse concurrently (main), each against its own account.
+  const moto = await startMoto({ accountId });
   const dir = mkdtempSync(join(tmpdir(), 'rehearsal-pg-'));
   const stops: Array<() => Promise<void>> = [() => moto.stop()];
   const stopAll = async () => {
@@ -709,25 +709,62 @@ function printSummary(r: StackRehearsal): void {
   }
 }
 
+/**
+ * Both stacks at once by default, in this process, sharing one embedded PostgreSQL (their
+ * databases are named after their state machines, which carry the stack's name); each has its
+ * own moto (its own account), proxy and local endpoints. Most of a rehearsal is one Lambda child
+ * at a time or a wait on a local service, so two overlap on a 2-core machine: `npm test` stays
+ * under its 10 minutes. REHEARSAL_SEQUENTIAL=1 runs them one after the other (for debugging,
+ * whose output is then not interleaved). Execution lines name their state machine, hence their stack.
+ */
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--stack');
   const stacks = i > 0 ? [process.argv[i + 1]] : ['dev', 'prod'];
+  const started = Date.now();
   let failed = false;
-  for (const stack of stacks) {
-    process.stdout.write(`rehearsal of stack ${stack}:\n`);
+  let pg: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+  let pgDir: string | undefined;
+  if (stacks.length > 1) {
+    pgDir = mkdtempSync(join(tmpdir(), 'rehearsal-pg-'));
+    pg = await startEmbeddedPostgres({ dataDir: join(pgDir, 'data'), password: 'rehearsal-pw' });
+  }
+  const rehearse = async (stack: string): Promise<{ stack: string; result?: StackRehearsal; error?: unknown; seconds: number }> => {
+    const t0 = Date.now();
+    process.stdout.write(`rehearsal of stack ${stack}: started\n`);
     try {
-      const r = await rehearseStack(stack);
-      printSummary(r);
-      if (r.failures.length) {
+      const result = await rehearseStack(stack, pg ? { pgAdminUrl: pg.adminUrl } : {});
+      return { stack, result, seconds: (Date.now() - t0) / 1000 };
+    } catch (error) {
+      return { stack, error, seconds: (Date.now() - t0) / 1000 };
+    }
+  };
+  let outcomes: Array<Awaited<ReturnType<typeof rehearse>>> = [];
+  try {
+    if (process.env.REHEARSAL_SEQUENTIAL) for (const stack of stacks) outcomes.push(await rehearse(stack));
+    else outcomes = await Promise.all(stacks.map(rehearse));
+  } finally {
+    await pg?.stop().catch(() => undefined);
+    if (pgDir) rmSync(pgDir, { recursive: true, force: true });
+  }
+  for (const { stack, result, error, seconds } of outcomes) {
+    process.stdout.write(`rehearsal of stack ${stack} (${seconds.toFixed(0)} s):\n`);
+    if (result) {
+      printSummary(result);
+      if (result.failures.length) {
         failed = true;
-        process.stdout.write(`REHEARSAL FAILED (${stack}), ${r.failures.length} finding(s):\n${r.failures.map((f) => `  - ${f}`).join('\n')}\n`);
+        process.stdout.write(`REHEARSAL FAILED (${stack}), ${result.failures.length} finding(s):\n${result.failures.map((f) => `  - ${f}`).join('\n')}\n`);
       }
-    } catch (err) {
+    } else {
       failed = true;
-      process.stdout.write(`REHEARSAL FAILED (${stack}): ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stdout.write(`REHEARSAL FAILED (${stack}): ${error instanceof Error ? error.message : String(error)}\n`);
     }
   }
+  process.stdout.write(`rehearsal of ${stacks.join(' and ')}: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   process.exit(failed ? 1 : 0);
 }
 
-if (require.main === module) void main();
+if (require.main === module)
+  main().catch((err: unknown) => {
+    process.stdout.write(`REHEARSAL FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });

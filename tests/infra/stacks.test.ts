@@ -16,8 +16,9 @@ let devWithIntegration: CapturedStack;
 const SNOWFLAKE_INTEGRATION = { iamUserArn: 'arn:aws:iam::111122223333:user/abc1-b-self1234', externalId: 'MYACCOUNT_SFCRole=2_abcdefg=' };
 
 beforeAll(async () => {
-  // The program deploys the bundles; build them first (also what `npm run build` does).
-  await buildBundles();
+  // The program deploys the bundles; build them first (also what `npm run build` does), unless
+  // `npm test` just did (scripts/test-steps.ts): the rehearsal runs them meanwhile.
+  if (!process.env.TRIBUTARY_BUNDLES_BUILT) await buildBundles();
   const pipelines = (JSON.parse(loadStackConfig('dev').config['tributary:pipelines']) as Array<Record<string, Record<string, unknown>>>).map((p) =>
     p.warehouse.kind === 'snowflake' ? { ...p, warehouse: { ...p.warehouse, snowflakeIntegration: SNOWFLAKE_INTEGRATION } } : p,
   );

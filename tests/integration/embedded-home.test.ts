@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectOrphanHomes, createHome, sharedTempBase, verifyHome } from '../../runtime/cli/embedded-home';
+import { collectOrphanHomes, createHome, sharedTempBase, verifyHome, writePointer } from '../../runtime/cli/embedded-home';
 import { embeddedPostgresVersion } from '../../runtime/cli/embedded-package';
 import { cleanCommand } from '../../runtime/cli/clean';
 
@@ -79,6 +79,38 @@ describe('embedded PostgreSQL homes outside a private clone', () => {
     expect(existsSync(gone)).toBe(false);
     expect(existsSync(live)).toBe(true);
   });
+
+  it('removes, at the next server start of any clone, the home of a clone deleted without `tributary clean`', async () => {
+    // Clone B is in use. As root its folder is private (mkdtemp), so its server lives in a home
+    // in the shared temp folder, reused on B's second start: no new home is made then, so the
+    // sweep createHome runs cannot be what removes A's home.
+    const cloneB = mkdtempSync(join(tmpdir(), 'clone-b-'));
+    mkdirSync(join(cloneB, '.tributary'));
+    const dataB = join(cloneB, '.tributary', 'pg');
+    try {
+      expect(startInChild(dataB)).toMatchObject({ answer: 1 });
+      if (existsSync(`${dataB}.home`)) made.push((JSON.parse(readFileSync(`${dataB}.home`, 'utf8')) as { path: string }).path);
+      // Clone A ran `tributary run` (a persistent home named by its pointer), then was deleted with rm -rf.
+      const cloneA = mkdtempSync(join(tmpdir(), 'clone-a-'));
+      mkdirSync(join(cloneA, '.tributary'));
+      const pointerA = join(cloneA, '.tributary', 'pg.home');
+      const { home, token } = createHome(pointerA, { ephemeral: false });
+      made.push(home.path);
+      writePointer(pointerA, { path: home.path, token });
+      rmSync(cloneA, { recursive: true, force: true });
+      expect(existsSync(home.path)).toBe(true);
+
+      const again = startInChild(dataB);
+      expect(again).toMatchObject({ answer: 1 });
+      expect(existsSync(home.path)).toBe(false);
+      // B's own home is in use, not an orphan: it stays until B's `tributary clean`.
+      expect(existsSync(again.dataLocation!)).toBe(true);
+      const io = { out: () => undefined, err: () => undefined, interactive: false, env: process.env };
+      expect(await cleanCommand(['--home', join(cloneB, '.tributary')], io)).toBe(0);
+    } finally {
+      rmSync(cloneB, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   (asRoot ? it : it.skip)('as root, never imports or reuses a folder planted by another user', async () => {
     const sentinel = join(mkdtempSync(join(tmpdir(), 'sentinel-')), 'ran');

@@ -14,13 +14,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `moto_server` (Python moto 5) on a free loopback port and waits until it answers. */
-export async function startMoto(): Promise<{ url: string; stop: () => Promise<void> }> {
+/**
+ * Starts `moto_server` (Python moto 5) on a free loopback port and waits until it answers.
+ * `accountId`: the account moto puts every resource in (MOTO_ACCOUNT_ID), given per server so
+ * that two rehearsals in one process (dev and prod, run concurrently) each get their own.
+ */
+export async function startMoto(options: { accountId?: string } = {}): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const python = process.env.TRIBUTARY_PYTHON ?? 'python3';
   const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
     // This module's process.env, explicitly: under jest it is the suite's (MOTO_ACCOUNT_ID set by the rehearsal), not the worker's.
-    env: { ...process.env },
+    env: { ...process.env, ...(options.accountId ? { MOTO_ACCOUNT_ID: options.accountId } : {}) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

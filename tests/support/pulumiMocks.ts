@@ -108,17 +108,38 @@ export function loadStackConfig(stack: string, rootDir: string = ROOT, overrides
 }
 
 /** Runs one stack in a child process; resolves with its resources and outputs. */
+/**
+ * Captures of this repository's own program, by stack and config, as JSON text (each caller gets
+ * its own copy): one process that captures a stack several times (tests/rehearse/mutations.test.ts
+ * rehearses dev three times) runs the program once. The repository's sources do not change while
+ * a process runs; captures of another root (tests that write a program) are never cached.
+ */
+const captures = new Map<string, Promise<string>>();
+
 export function captureStackRun(stack: StackName | string, options: CaptureOptions = {}): Promise<CapturedStack> {
   const rootDir = options.rootDir ?? ROOT;
   const projectDir = options.projectDir ?? '.';
   const files = loadStackConfig(stack, rootDir, options.config, projectDir);
+  if (resolve(rootDir) !== resolve(ROOT)) return runCapture(stack, rootDir, projectDir, files).then((text) => JSON.parse(text) as CapturedStack);
+  const key = JSON.stringify({ stack, projectDir, files });
+  let text = captures.get(key);
+  if (!text) {
+    text = runCapture(stack, rootDir, projectDir, files);
+    captures.set(key, text);
+    // A failed capture is not remembered: the next caller runs the program again.
+    text.catch(() => captures.delete(key));
+  }
+  return text.then((t) => JSON.parse(t) as CapturedStack);
+}
+
+function runCapture(stack: string, rootDir: string, projectDir: string, files: ReturnType<typeof loadStackConfig>): Promise<string> {
   const manifest = parseYaml(readFileSync(join(rootDir, projectDir, 'Pulumi.yaml'), 'utf8')) as { name: string; main?: string };
   const dir = mkdtempSync(join(tmpdir(), 'tributary-capture-'));
   const request = join(dir, 'request.json');
   const result = join(dir, 'result.json');
   const program = join(projectDir, manifest.main ?? 'index.ts');
   writeFileSync(request, JSON.stringify({ stack, rootDir, project: manifest.name, program, ...files }));
-  return new Promise<CapturedStack>((resolvePromise, reject) => {
+  return new Promise<string>((resolvePromise, reject) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', __filename, request, result],
@@ -129,7 +150,7 @@ export function captureStackRun(stack: StackName | string, options: CaptureOptio
             reject(new Error(`capturing stack ${stack} failed:\n${stderr.trim() || String(error)}`));
             return;
           }
-          resolvePromise(JSON.parse(readFileSync(result, 'utf8')) as CapturedStack);
+          resolvePromise(readFileSync(result, 'utf8'));
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
