@@ -120,12 +120,13 @@ async function extractTable(
   const bound = options.objectRows;
   if (bound !== undefined && (!Number.isSafeInteger(bound) || bound < 1)) throw new Error(`rows per object must be a positive whole number, got ${String(bound)}`);
   // Run alone over the extended protocol first: a filter that smuggled in a second statement
-  // fails here, before the COPY. One round trip answers how many rows the run has and the
-  // table's greatest cursor (each subquery keeps its own index; the snapshot is the
-  // transaction's, so the maximum read before the COPYs is the one after them).
+  // fails here, before the COPY. One round trip answers whether the run has rows, and more than
+  // one object's worth (counted no further than that: a large run is scanned once, by the cut
+  // scan below), and the table's greatest cursor (each subquery keeps its own index; the
+  // snapshot is the transaction's, so the maximum read before the COPYs is the one after them).
   const stats = await queryOne<{ total: string; wm: string | null }>(
     client,
-    `SELECT (SELECT count(*) FROM ${from} WHERE ${predicate}) AS total, (SELECT max(${quoteIdent(table.cursor)}) FROM ${from})::text AS wm`,
+    `SELECT (SELECT count(*) FROM (SELECT 1 FROM ${from} WHERE ${predicate} LIMIT ${String((bound ?? 0) + 1)}) r) AS total, (SELECT max(${quoteIdent(table.cursor)}) FROM ${from})::text AS wm`,
   );
   const total = Number(stats.rows[0].total);
   if (total === 0) return base;

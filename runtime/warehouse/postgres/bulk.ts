@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import type { StarTable } from '../../model/star';
-import { pgType } from './ddl';
+import { typedLiteral } from './ddl';
 import { copyInto } from './load';
 
 /**
@@ -83,11 +83,11 @@ export function batchViewName(table: string): string {
  */
 export async function copyStraightIn(client: Client, table: StarTable, csvPath: string, columns: string[], newKeysOnly = true): Promise<DirectCopy | undefined> {
   const lead = q(leadingKey(table));
-  const res = await client.query<{ greatest: string | null; empty: boolean }>(
-    `SELECT (SELECT max(${lead})::text FROM ${q(table.name)}) AS greatest, NOT EXISTS (SELECT 1 FROM ${q(table.name)}) AS empty`,
-  );
-  const { greatest, empty } = res.rows[0];
-  if (!empty && (!newKeysOnly || greatest === null)) return undefined;
+  // The leading key is never NULL (a primary key, a version key), so no greatest means no row.
+  const res = await client.query<{ greatest: string | null }>(`SELECT max(${lead})::text AS greatest FROM ${q(table.name)}`);
+  const { greatest } = res.rows[0];
+  const empty = greatest === null;
+  if (!empty && !newKeysOnly) return undefined;
   await client.query('SAVEPOINT tributary_direct_load');
   try {
     let batch = table.name;
@@ -101,8 +101,7 @@ export async function copyStraightIn(client: Client, table: StarTable, csvPath: 
       // range past the histogram's end from the index itself.
       rows = await copyInto(client, table.name, csvPath, columns, false);
       batch = batchViewName(table.name);
-      const type = table.columns.find((c) => c.name === leadingKey(table))?.type;
-      const bound = `${literal(greatest as string)}::${type ? pgType(type) : 'text'}`;
+      const bound = typedLiteral(greatest, table.columns.find((c) => c.name === leadingKey(table))?.type);
       await client.query(`CREATE OR REPLACE TEMP VIEW ${q(batch)} AS SELECT * FROM ${q(table.name)} WHERE ${lead} > ${bound}`);
       const past = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(batch)}`);
       if (Number(past.rows[0].n) !== rows) {
@@ -117,10 +116,6 @@ export async function copyStraightIn(client: Client, table: StarTable, csvPath: 
     if (isUniqueViolation(err)) return undefined;
     throw err;
   }
-}
-
-function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }
 
 /**

@@ -18,6 +18,11 @@ export function pgType(type: ColumnType): string {
   return PG_TYPES[type];
 }
 
+/** A value read back as text, as a SQL literal of its column's type (untyped when unknown). */
+export function typedLiteral(value: string, type: ColumnType | undefined): string {
+  return `'${value.replace(/'/g, "''")}'::${type ? pgType(type) : 'text'}`;
+}
+
 /**
  * How fact foreign keys are declared. Enforced row by row they cost a trigger per reference per
  * row (22 million at 1M orders: most of a load); the load checks the same invariant set-based on

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { factReferences, type DimensionTable, type FactTable, type StarModel } from '../../model/star';
-import { pgType } from './ddl';
+import { pgType, typedLiteral } from './ddl';
 import type { TableLoad } from '../port';
 
 function q(name: string): string {
@@ -86,8 +86,7 @@ export async function referenceBounds(client: Client, model: StarModel, fact: Fa
     const least = row[`l${i}`];
     const greatest = row[`g${i}`];
     const type = fact.columns.find((c) => c.name === column)?.type;
-    const cast = (v: string) => `'${v.replace(/'/g, "''")}'::${type ? pgType(type) : 'text'}`;
-    if (least !== null && greatest !== null) bounds.set(column, { least: cast(least), greatest: cast(greatest) });
+    if (least !== null && greatest !== null) bounds.set(column, { least: typedLiteral(least, type), greatest: typedLiteral(greatest, type) });
   });
   return bounds;
 }
