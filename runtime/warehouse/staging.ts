@@ -6,9 +6,20 @@ import { downloadVerified } from '../lake/verify';
 
 /**
  * Turns a processed table's Parquet objects into one local CSV file (header row, PostgreSQL
- * NULL convention) for a warehouse COPY; rows stay inside DuckDB and files.
+ * NULL convention) for a warehouse COPY; rows stay inside DuckDB and files. With `leastOf`, also
+ * the least value of that column as text (null when the batch has no value): one column's scan of
+ * the Parquet, which lets a load tell a batch of only-new keys from one that revisits old keys
+ * before it writes anything.
  */
-export async function parquetToCsv(duck: Duck, lake: ObjectStore, objects: LakeObject[], dir: string, name: string, manifest: string): Promise<{ path: string; columns: string[] }> {
+export async function parquetToCsv(
+  duck: Duck,
+  lake: ObjectStore,
+  objects: LakeObject[],
+  dir: string,
+  name: string,
+  manifest: string,
+  leastOf?: string,
+): Promise<{ path: string; columns: string[]; least?: string | null }> {
   const files: string[] = [];
   for (const [i, object] of objects.entries()) {
     const path = join(dir, `${name}-${i}.parquet`);
@@ -20,5 +31,8 @@ export async function parquetToCsv(duck: Duck, lake: ObjectStore, objects: LakeO
   const described = await duck.rows<{ column_name: string }>(`DESCRIBE SELECT * FROM ${source}`);
   const csv = join(dir, `${name}.csv`);
   await duck.run(`COPY (SELECT * FROM ${source}) TO ${duckLiteral(csv)} (FORMAT csv, HEADER true, QUOTE '"', NULL '')`);
-  return { path: csv, columns: described.map((d) => d.column_name) };
+  const columns = described.map((d) => d.column_name);
+  if (leastOf === undefined || !columns.includes(leastOf)) return { path: csv, columns };
+  const [row] = await duck.rows<{ least: string | null }>(`SELECT CAST(min("${leastOf.replace(/"/g, '""')}") AS VARCHAR) AS least FROM ${source}`);
+  return { path: csv, columns, least: row?.least ?? null };
 }

@@ -144,6 +144,25 @@ describe('PostgreSQL warehouse initial load (COPY straight into empty tables)', 
     });
   });
 
+  it('with the batch\'s least key known, sends a batch that revisits old keys to the stage without copying, and still counts what it appends', async () => {
+    await withClient(url, async (c) => {
+      await c.query('BEGIN');
+      try {
+        await copyStraightIn(c, fact, await csv([row(1), row(5)]), columns);
+        // At or below the greatest: no COPY is attempted (the file is never opened).
+        expect(await copyStraightIn(c, fact, join(tmpdir(), 'whbulk-never-read.csv'), columns, true, '5')).toBeUndefined();
+        expect(await copyStraightIn(c, fact, join(tmpdir(), 'whbulk-never-read.csv'), columns, true, '2')).toBeUndefined();
+        expect(await count(c)).toBe(2);
+        // A least key past the greatest appends; a wrong one is still caught by the count.
+        expect(await copyStraightIn(c, fact, await csv([row(8), row(6)]), columns, true, '6')).toEqual({ rows: 2, batch: 'batch_fact_payment' });
+        expect(await copyStraightIn(c, fact, await csv([row(12), row(3)]), columns, true, '12')).toBeUndefined();
+        expect(await count(c)).toBe(4);
+      } finally {
+        await c.query('ROLLBACK');
+      }
+    });
+  });
+
   it('falls back, with nothing applied, when the batch repeats a version key', async () => {
     await withClient(url, async (c) => {
       const before = (await constraints(c)).rows;

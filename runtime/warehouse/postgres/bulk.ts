@@ -60,7 +60,7 @@ export interface DirectCopy {
 }
 
 /** The column that orders a table's rows by arrival: a dimension's key, a fact's version key's first column. */
-function leadingKey(table: StarTable): string {
+export function leadingKey(table: StarTable): string {
   return table.kind === 'dimension' ? table.key : table.versionKey[0];
 }
 
@@ -80,14 +80,20 @@ export function batchViewName(table: string): string {
  * Otherwise — the table holds a key of the batch (unique violation), or a copied row sorts at or
  * below the old greatest key (its count differs) — nothing of this is applied (savepoint) and the
  * caller stages the batch. `newKeysOnly` off: the empty case only (a reconcile corrects in place).
+ * `least`, the batch's least leading key when known: a batch that revisits old keys (new versions
+ * of old ids, the usual incremental run) is sent to the stage before any COPY, instead of being
+ * copied, counted and rolled back; PostgreSQL compares it, so its collation decides, and the count
+ * still guards the append whatever `least` says.
  */
-export async function copyStraightIn(client: Client, table: StarTable, csvPath: string, columns: string[], newKeysOnly = true): Promise<DirectCopy | undefined> {
+export async function copyStraightIn(client: Client, table: StarTable, csvPath: string, columns: string[], newKeysOnly = true, least?: string | null): Promise<DirectCopy | undefined> {
   const lead = q(leadingKey(table));
+  const leadType = table.columns.find((c) => c.name === leadingKey(table))?.type;
+  const revisits = typeof least === 'string' ? `max(${lead}) >= ${typedLiteral(least, leadType)}` : 'false';
   // The leading key is never NULL (a primary key, a version key), so no greatest means no row.
-  const res = await client.query<{ greatest: string | null }>(`SELECT max(${lead})::text AS greatest FROM ${q(table.name)}`);
+  const res = await client.query<{ greatest: string | null; revisits: boolean | null }>(`SELECT max(${lead})::text AS greatest, ${revisits} AS revisits FROM ${q(table.name)}`);
   const { greatest } = res.rows[0];
   const empty = greatest === null;
-  if (!empty && !newKeysOnly) return undefined;
+  if (!empty && (!newKeysOnly || res.rows[0].revisits === true)) return undefined;
   await client.query('SAVEPOINT tributary_direct_load');
   try {
     let batch = table.name;
@@ -101,7 +107,7 @@ export async function copyStraightIn(client: Client, table: StarTable, csvPath: 
       // range past the histogram's end from the index itself.
       rows = await copyInto(client, table.name, csvPath, columns, false);
       batch = batchViewName(table.name);
-      const bound = typedLiteral(greatest, table.columns.find((c) => c.name === leadingKey(table))?.type);
+      const bound = typedLiteral(greatest, leadType);
       await client.query(`CREATE OR REPLACE TEMP VIEW ${q(batch)} AS SELECT * FROM ${q(table.name)} WHERE ${lead} > ${bound}`);
       const past = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(batch)}`);
       if (Number(past.rows[0].n) !== rows) {

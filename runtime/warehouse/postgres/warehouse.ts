@@ -12,7 +12,7 @@ import type { Checkpoint, LoadResult, LoadedRun, TableLoad, Warehouse } from '..
 import { parquetToCsv } from '../staging';
 import { factKeysFor, relaxFactKeys, schemaStatements } from './ddl';
 import { runDataTests, type DataTestResult } from './data-tests';
-import { copyStraightIn, raiseWorkMem } from './bulk';
+import { copyStraightIn, leadingKey, raiseWorkMem } from './bulk';
 import { addReferencedDates, appendFacts, assertReferencesPresent, collectReferenceKeys, copyIntoStage, createStage, insertInferredMembers, referenceBounds, stageName, upsertDimension, type KeyBounds } from './load';
 
 /** Serialises loads (and schema changes) of one warehouse across processes. */
@@ -35,9 +35,11 @@ export interface LoadTuning {
   referenceKeys: boolean;
   /** Probe each dimension only over the key range the batch references (`referenceBounds`). */
   boundedProbes: boolean;
+  /** Read a batch's least leading key from its Parquet, and stage a batch that revisits old keys without trying the append (bulk.ts). */
+  leastKeyFirst: boolean;
 }
 
-export const DEFAULT_LOAD_TUNING: LoadTuning = { copyStraightIn: true, appendPastGreatestKey: true, raiseWorkMem: true, referenceKeys: true, boundedProbes: true };
+export const DEFAULT_LOAD_TUNING: LoadTuning = { copyStraightIn: true, appendPastGreatestKey: true, raiseWorkMem: true, referenceKeys: true, boundedProbes: true, leastKeyFirst: true };
 
 export class PostgresWarehouse implements Warehouse {
   private constructor(
@@ -88,11 +90,13 @@ export class PostgresWarehouse implements Warehouse {
     const dir = await mkdtemp(join(this.workDir, 'tributary-load-'));
     const duck = await openDuck(dir);
     try {
-      const staged = new Map<string, { path: string; columns: string[]; rows: number }>();
+      const staged = new Map<string, { path: string; columns: string[]; rows: number; least?: string | null }>();
+      const appendsPastGreatest = this.tuning.copyStraightIn && this.tuning.appendPastGreatestKey && manifest.purpose !== 'reconcile';
       for (const table of [...this.model.dimensions, ...this.model.facts]) {
         const entry = manifest.tables[table.name];
         if (!entry) continue;
-        const csv = await parquetToCsv(duck, lake, entry.objects, dir, table.name, manifestKey('transform', manifest.runId));
+        const leastOf = appendsPastGreatest && this.tuning.leastKeyFirst ? leadingKey(table) : undefined;
+        const csv = await parquetToCsv(duck, lake, entry.objects, dir, table.name, manifestKey('transform', manifest.runId), leastOf);
         staged.set(table.name, { ...csv, rows: entry.rows });
       }
       await this.client.query('BEGIN');
@@ -114,7 +118,7 @@ export class PostgresWarehouse implements Warehouse {
           batch.set(table.name, stageName(table.name));
           const file = staged.get(table.name);
           if (!file) continue;
-          const copied = this.tuning.copyStraightIn ? await copyStraightIn(this.client, table, file.path, file.columns, this.tuning.appendPastGreatestKey && manifest.purpose !== 'reconcile') : undefined;
+          const copied = this.tuning.copyStraightIn ? await copyStraightIn(this.client, table, file.path, file.columns, appendsPastGreatest, file.least) : undefined;
           let rows: number;
           if (copied === undefined) rows = await copyIntoStage(this.client, table.name, file.path, file.columns);
           else {
