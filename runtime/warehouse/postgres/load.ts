@@ -24,16 +24,26 @@ export async function copyIntoStage(client: Client, table: string, csvPath: stri
 }
 
 /**
+ * Below this many rows a relation the load just filled is not analyzed: the planner already
+ * sizes a never-analyzed table from its pages, and any plan over so few rows is quick, while
+ * ANALYZE costs a fixed few tens of milliseconds per table (a quarter of a small first load's
+ * load step, and of an incremental run's).
+ */
+export const ANALYZE_FROM_ROWS = 100_000;
+
+/**
  * COPY of a CSV file into `relation` (a stage, or a target the initial load fills directly),
- * then ANALYZE: temp tables are never auto-analyzed, and a target filled in this transaction
- * has no statistics yet; without them the planner guesses sizes when joining with dimensions.
+ * then ANALYZE when it holds many rows: temp tables are never auto-analyzed, and a target
+ * filled in this transaction has no statistics yet; without them the planner guesses value
+ * distributions when joining large batches with dimensions.
  */
 export async function copyInto(client: Client, relation: string, csvPath: string, columns: string[], analyze = true): Promise<number> {
   const sql = `COPY ${q(relation)} (${columns.map(q).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER true)`;
   const stream = client.query(copyFrom(sql));
   await pipeline(createReadStream(csvPath), stream);
-  if (analyze) await client.query(`ANALYZE ${q(relation)}`);
-  return stream.rowCount ?? 0;
+  const rows = stream.rowCount ?? 0;
+  if (analyze && rows >= ANALYZE_FROM_ROWS) await client.query(`ANALYZE ${q(relation)}`);
+  return rows;
 }
 
 /**
@@ -56,11 +66,11 @@ export async function collectReferenceKeys(client: Client, model: StarModel, fac
   const columns = [...new Set(factReferences(model, fact).map((r) => r.column))].map(q);
   const keys = `keys_${fact.name}`;
   if (columns.length === 0) return batch;
-  await client.query(
+  const created = await client.query(
     `CREATE TEMP TABLE ${q(keys)} ON COMMIT DROP AS
      SELECT ${columns.join(', ')} FROM ${q(batch)} GROUP BY GROUPING SETS (${columns.map((c) => `(${c})`).join(', ')})`,
   );
-  await client.query(`ANALYZE ${q(keys)}`);
+  if ((created.rowCount ?? ANALYZE_FROM_ROWS) >= ANALYZE_FROM_ROWS) await client.query(`ANALYZE ${q(keys)}`);
   return keys;
 }
 

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import type { TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
 import type { StarModel } from '../../model/star';
-import { dataTestQueries } from '../postgres/data-tests';
+import { dataTestQueries, dataTestResults, dataTestsAsOneQuery } from '../postgres/data-tests';
 import type { AsyncLoad, Checkpoint, DataTestResult, LoadedRun, LoadResult, TableLoad, Warehouse } from '../port';
 import { DataApi, type RedshiftTarget } from './data-api';
 import {
@@ -171,10 +171,7 @@ export class RedshiftWarehouse implements Warehouse {
   /** The same checks as the PostgreSQL warehouse's (ANSI SQL), run as one statement. */
   async dataTests(): Promise<DataTestResult[]> {
     const tests = dataTestQueries(this.model);
-    const sql = tests.map((t, i) => `SELECT ${i} AS i, (${t.sql}) AS failures`).join(' UNION ALL ');
-    const rows = await this.api.query(sql);
-    const failures = new Map(rows.map((r) => [Number(r.i), Number(r.failures)]));
-    return tests.map((t, i) => ({ name: t.name, table: t.table, failures: failures.get(i) ?? 0 }));
+    return dataTestResults(tests, await this.api.query(dataTestsAsOneQuery(tests)));
   }
 
   async lastRuns(limit: number): Promise<LoadedRun[]> {
