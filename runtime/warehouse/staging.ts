@@ -23,7 +23,7 @@ export async function parquetToCsv(
   const files: string[] = [];
   for (const [i, object] of objects.entries()) {
     const path = join(dir, `${name}-${i}.parquet`);
-    // Checked before the load transaction opens: a damaged object loads nothing.
+    // Checked before its table is copied: a damaged object fails the load transaction, which loads nothing.
     await downloadVerified(lake, object, path, manifest, 'Recover: restore the object from the bucket\'s versions (processed objects are rebuilt only by re-running the transform)');
     files.push(path);
   }

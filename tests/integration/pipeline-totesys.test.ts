@@ -1,5 +1,10 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readManifest, type TransformManifest } from '../../runtime/lake/manifest';
+import { TOTESYS_STAR } from '../../runtime/model/totesys/star';
 import { runPipeline } from '../../runtime/pipeline/run';
+import { PostgresWarehouse } from '../../runtime/warehouse/postgres/warehouse';
+import { createDatabase } from '../support/services';
 import { totesys } from '../support/pipelines';
 import { count, totesysFixture, withClient, type TotesysFixture } from '../support/totesys';
 
@@ -152,5 +157,43 @@ describe('totesys pipeline on the bundled real extract', () => {
     expect(await count(fx.warehouseUrl, 'SELECT count(*) AS n FROM fact_sales_order WHERE sales_order_id = $1', [late])).toBe(1);
     const again = await run(fx);
     expect(again.extract.manifest.tables.sales_order.rows).toBe(0);
+  });
+  it('without an index on the cursor (as the live totesys), counts a run in the scan that finds its greatest cursor: the same rows and watermark', async () => {
+    await withClient(fx.sourceUrl, async (c) => {
+      await c.query('DROP INDEX sales_order_last_updated_idx');
+      await c.query(`INSERT INTO sales_order (created_at, last_updated, design_id, staff_id, counterparty_id, units_sold, unit_price, currency_id, agreed_delivery_date, agreed_payment_date, agreed_delivery_location_id)
+                     SELECT '2030-04-01 10:00:00', '2030-04-01 10:00:00', 1, 1, 1, 10 + g, 2.50, 1, '2030-04-09', '2030-04-10', 1 FROM generate_series(1, 2) g`);
+      await c.query(`UPDATE sales_order SET units_sold = units_sold + 1, last_updated = '2030-04-01 11:00:00.25' WHERE sales_order_id = 30`);
+    });
+    const before = await factCounts(fx.warehouseUrl);
+    const summary = await run(fx);
+    const sales = summary.extract.manifest.tables.sales_order;
+    expect({ rows: sales.rows, cursorIndexed: sales.cursorIndexed, to: sales.watermark.to }).toEqual({ rows: 3, cursorIndexed: false, to: '2030-04-01 11:00:00.25' });
+    expect((await factCounts(fx.warehouseUrl)).fact_sales_order - before.fact_sales_order).toBe(3);
+    const again = await run(fx);
+    expect(again.extract.manifest.tables.sales_order.rows).toBe(0);
+    expect(again.extract.manifest.tables.sales_order.watermark.to).toBe('2030-04-01 11:00:00.25');
+  });
+});
+
+describe('a damaged processed object found while its run is loaded', () => {
+  it('fails the load naming the object, and the tables copied before it keep nothing', async () => {
+    const fx = await totesysFixture();
+    const first = await run(fx);
+    const manifest = await readManifest<TransformManifest>(fx.lake, 'transform', first.runId);
+    // The last table copied: every dimension and the other facts are in the transaction by then.
+    const key = manifest!.tables.fact_payment.objects[0].key;
+    writeFileSync(join(fx.lakeDir, key), 'not parquet');
+    const fresh = await createDatabase('whdamaged');
+    const warehouse = await PostgresWarehouse.connect(fresh, TOTESYS_STAR);
+    try {
+      await warehouse.ensureSchema();
+      await expect(warehouse.loadRun(fx.lake, manifest!)).rejects.toThrow(key);
+    } finally {
+      await warehouse.close();
+    }
+    expect(await count(fresh, 'SELECT count(*) AS n FROM dim_staff')).toBe(0);
+    expect(await count(fresh, 'SELECT count(*) AS n FROM fact_sales_order')).toBe(0);
+    expect(await count(fresh, 'SELECT count(*) AS n FROM tributary_load_runs')).toBe(0);
   });
 });

@@ -37,9 +37,18 @@ export interface LoadTuning {
   boundedProbes: boolean;
   /** Read a batch's least leading key from its Parquet, and stage a batch that revisits old keys without trying the append (bulk.ts). */
   leastKeyFirst: boolean;
+  /** Copy each table while DuckDB converts the next table's Parquet to CSV, instead of converting all first. */
+  overlapStaging: boolean;
 }
 
-export const DEFAULT_LOAD_TUNING: LoadTuning = { copyStraightIn: true, appendPastGreatestKey: true, raiseWorkMem: true, referenceKeys: true, boundedProbes: true, leastKeyFirst: true };
+interface StagedCsv {
+  path: string;
+  columns: string[];
+  rows: number;
+  least?: string | null;
+}
+
+export const DEFAULT_LOAD_TUNING: LoadTuning = { copyStraightIn: true, appendPastGreatestKey: true, raiseWorkMem: true, referenceKeys: true, boundedProbes: true, leastKeyFirst: true, overlapStaging: true };
 
 export class PostgresWarehouse implements Warehouse {
   private constructor(
@@ -89,15 +98,24 @@ export class PostgresWarehouse implements Warehouse {
     if ([...this.model.dimensions, ...this.model.facts].every((t) => !manifest.tables[t.name])) return this.recordEmptyRun(manifest, result);
     const dir = await mkdtemp(join(this.workDir, 'tributary-load-'));
     const duck = await openDuck(dir);
+    // Each table's CSV, made by DuckDB one table after another. With `overlapStaging` the
+    // transaction opens at once and copies each table as soon as its CSV is ready, while DuckDB
+    // makes the next one (PostgreSQL's COPY and DuckDB's conversion use different cores);
+    // otherwise every CSV is ready before the transaction opens.
+    const staged = new Map<string, Promise<StagedCsv>>();
     try {
-      const staged = new Map<string, { path: string; columns: string[]; rows: number; least?: string | null }>();
       const appendsPastGreatest = this.tuning.copyStraightIn && this.tuning.appendPastGreatestKey && manifest.purpose !== 'reconcile';
+      let previous: Promise<unknown> = Promise.resolve();
       for (const table of [...this.model.dimensions, ...this.model.facts]) {
         const entry = manifest.tables[table.name];
         if (!entry) continue;
         const leastOf = appendsPastGreatest && this.tuning.leastKeyFirst ? leadingKey(table) : undefined;
-        const csv = await parquetToCsv(duck, lake, entry.objects, dir, table.name, manifestKey('transform', manifest.runId), leastOf);
-        staged.set(table.name, { ...csv, rows: entry.rows });
+        const csv = previous.then(async () => ({ ...(await parquetToCsv(duck, lake, entry.objects, dir, table.name, manifestKey('transform', manifest.runId), leastOf)), rows: entry.rows }));
+        // Awaited where its table is copied; marked handled now, so a failure is not an unhandled rejection meanwhile.
+        csv.catch(() => undefined);
+        previous = csv;
+        staged.set(table.name, csv);
+        if (!this.tuning.overlapStaging) await csv;
       }
       await this.client.query('BEGIN');
       try {
@@ -116,7 +134,7 @@ export class PostgresWarehouse implements Warehouse {
         for (const table of [...this.model.dimensions, ...this.model.facts]) {
           await createStage(this.client, table);
           batch.set(table.name, stageName(table.name));
-          const file = staged.get(table.name);
+          const file = await staged.get(table.name);
           if (!file) continue;
           const copied = this.tuning.copyStraightIn ? await copyStraightIn(this.client, table, file.path, file.columns, appendsPastGreatest, file.least) : undefined;
           let rows: number;
@@ -171,6 +189,8 @@ export class PostgresWarehouse implements Warehouse {
       await checkpoint?.('load.after-commit');
       return result;
     } finally {
+      // DuckDB is closed only once no conversion still runs in it (a load that failed early).
+      await Promise.allSettled(staged.values());
       duck.close();
       await rm(dir, { recursive: true, force: true });
     }
