@@ -9,6 +9,7 @@ import type { ObjectStore } from '../lake/port';
 import { groupObjects, transformEachPending, type TransformPointerBase, type TransformResult, type TransformUnitSpec, type UnitTransform } from './pending';
 import { DEFAULTS } from '../contract';
 import { ISO_4217_NAMES } from './currencies';
+import { gzipCsvHeader } from './csv-header';
 import { duckLiteral, openDuck, type Duck } from './duckdb';
 import { TOTESYS_MODELS, type ModelQuery } from './totesys/models';
 import { TOTESYS_REFERENCE_TABLES, TOTESYS_SOURCE_COLUMNS } from './totesys/source-columns';
@@ -70,10 +71,18 @@ async function defineSourceViews(duck: Duck, lake: ObjectStore, manifest: Extrac
     if (files.length === 0) {
       await duck.run(`CREATE TABLE raw_${table} (${columns.map((c) => `${ident(c)} VARCHAR`).join(', ')})`);
     } else {
-      // PostgreSQL CSV: NULL is an empty unquoted field, an empty string is "".
+      // PostgreSQL CSV: NULL is an empty unquoted field, an empty string is "". One file whose
+      // header names every column the models read is read with those columns given: DuckDB's
+      // sniffer (a fixed cost per file, most of a small table's read) is skipped. Otherwise the
+      // files are matched by their header names (a backfill's chunks, a column added meanwhile).
+      const header = files.length === 1 ? await gzipCsvHeader(files[0]) : undefined;
+      const layout =
+        header && columns.every((c) => header.includes(c))
+          ? `auto_detect = false, columns = {${header.map((h) => `${duckLiteral(h)}: 'VARCHAR'`).join(', ')}}`
+          : 'all_varchar = true, union_by_name = true';
       const read = `SELECT ${select} FROM read_csv([${files.map(duckLiteral).join(', ')}],
-         header = true, all_varchar = true, allow_quoted_nulls = false, delim = ',', quote = '"', escape = '"',
-         union_by_name = true, buffer_size = ${CSV_BUFFER_BYTES})`;
+         header = true, ${layout}, allow_quoted_nulls = false, delim = ',', quote = '"', escape = '"',
+         buffer_size = ${CSV_BUFFER_BYTES})`;
       const dedup = files.length > 1 ? ` QUALIFY row_number() OVER (PARTITION BY ${ident(`${table}_id`)} ORDER BY CAST(last_updated AS TIMESTAMP) DESC) = 1` : '';
       const rows = entry!.objects.reduce((n, o) => n + o.rows, 0);
       await duck.run(`CREATE ${rows <= MATERIALISE_ROWS ? 'TABLE' : 'VIEW'} raw_${table} AS ${read}${dedup}`);
