@@ -86,11 +86,19 @@ export async function loadPipeline(pipeline: BoundPipeline, checkpoint?: Checkpo
  * extract manifest was appended.
  */
 export async function preflight(pipeline: BoundPipeline): Promise<void> {
-  await pipeline.lake.probe();
-  await pipeline.source.check?.();
-  const warehouse = await warehouseAdapter(pipeline.warehouseKind).open(await pipeline.warehouse(), pipeline.source.model);
-  await warehouse.close();
-  await verifyPendingExtracts(pipeline.lake, pipeline.sourceName);
+  // The four checks are independent: asked at once, so a run waits for the slowest connection,
+  // not for their sum. The error reported is the first in this order, whichever failed first.
+  const checks = await Promise.allSettled([
+    pipeline.lake.probe(),
+    pipeline.source.check?.(),
+    (async () => {
+      const warehouse = await warehouseAdapter(pipeline.warehouseKind).open(await pipeline.warehouse(), pipeline.source.model);
+      await warehouse.close();
+    })(),
+    verifyPendingExtracts(pipeline.lake, pipeline.sourceName),
+  ]);
+  const failed = checks.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 export function failedTablesOf(extract: ExtractOutcome): Array<{ table: string; error: string }> {
