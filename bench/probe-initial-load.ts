@@ -23,7 +23,7 @@ import { DEFAULT_LOAD_TUNING, PostgresWarehouse, type LoadTuning } from '../runt
 import { freshDatabase } from './pg';
 import { installProfiler, resetTimings, topTimings } from './profile';
 
-const NONE: LoadTuning = { copyStraightIn: false, appendPastGreatestKey: false, raiseWorkMem: false, referenceKeys: false, boundedProbes: false, leastKeyFirst: false };
+const NONE: LoadTuning = { copyStraightIn: false, appendPastGreatestKey: false, raiseWorkMem: false, referenceKeys: false, boundedProbes: false, leastKeyFirst: false, overlapStaging: false };
 const VARIANTS: Array<[string, LoadTuning]> = [
   ['stage, as before', NONE],
   ['+ work_mem raised', { ...NONE, raiseWorkMem: true }],
