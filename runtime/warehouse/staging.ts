@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { duckLiteral, type Duck } from '../model/duckdb';
 import type { LakeObject } from '../lake/manifest';
@@ -32,7 +33,8 @@ export async function parquetToCsv(
   const csv = join(dir, `${name}.csv`);
   await duck.run(`COPY (SELECT * FROM ${source}) TO ${duckLiteral(csv)} (FORMAT csv, HEADER true, QUOTE '"', NULL '')`);
   const columns = described.map((d) => d.column_name);
-  if (leastOf === undefined || !columns.includes(leastOf)) return { path: csv, columns };
-  const [row] = await duck.rows<{ least: string | null }>(`SELECT CAST(min("${leastOf.replace(/"/g, '""')}") AS VARCHAR) AS least FROM ${source}`);
-  return { path: csv, columns, least: row?.least ?? null };
+  const least = leastOf !== undefined && columns.includes(leastOf) ? await duck.rows<{ least: string | null }>(`SELECT CAST(min("${leastOf.replace(/"/g, '""')}") AS VARCHAR) AS least FROM ${source}`) : undefined;
+  // The CSV holds the rows now: the downloads leave /tmp before the next table's arrive.
+  await Promise.all(files.map((f) => rm(f, { force: true })));
+  return { path: csv, columns, ...(least ? { least: least[0]?.least ?? null } : {}) };
 }

@@ -147,6 +147,8 @@ export class PostgresWarehouse implements Warehouse {
           if (rows !== file.rows) {
             throw new Error(`load ${manifest.runId}: ${table.name} staged ${rows} rows but its manifest says ${file.rows}; nothing loaded`);
           }
+          // Copied: its CSV leaves /tmp, so a unit's /tmp holds about two tables' files at a time.
+          await rm(file.path, { force: true });
           tables.push({ table: table.name, kind: table.kind, staged: rows, applied: direct.has(table.name) ? rows : 0 });
         }
         await checkpoint?.('load.after-stage');
