@@ -65,10 +65,10 @@ export class PostgresWarehouse implements Warehouse {
   async ensureSchema(): Promise<void> {
     await this.client.query('BEGIN');
     try {
-      await this.client.query('SELECT pg_advisory_xact_lock($1)', [LOAD_LOCK]);
-      const version = Number((await this.client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0].v);
-      const factKeys = factKeysFor(version);
-      for (const statement of schemaStatements(this.model, factKeys)) await this.client.query(statement);
+      const locked = await this.client.query<{ v: string }>("SELECT pg_advisory_xact_lock($1), current_setting('server_version_num') AS v", [LOAD_LOCK]);
+      const factKeys = factKeysFor(Number(locked.rows[0].v));
+      // Idempotent DDL without parameters: one round trip (simple protocol) for every statement.
+      await this.client.query(schemaStatements(this.model, factKeys).join(';\n'));
       await relaxFactKeys(this.client, this.model, factKeys);
       await this.client.query(
         `INSERT INTO tributary_schema_version (model, version) VALUES ($1, $2)
