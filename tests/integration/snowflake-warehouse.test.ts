@@ -265,6 +265,9 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
       // The function returned with the statement submitted, not waited on: one detached query, the whole load.
       expect([...server.async.keys()]).toEqual([id]);
       expect(server.statements.at(-1)).toMatch(/^EXECUTE IMMEDIATE \$\$ DECLARE /);
+      // Any error inside: the transaction rolled back, the unit's staging tables dropped, the error raised to the query.
+      expect(server.statements.at(-1)).toMatch(/ EXCEPTION WHEN OTHER THEN ROLLBACK; DROP TABLE IF EXISTS "STAGE_DIM_STAFF_[0-9A-F]{12}"; .* RAISE; END; \$\$$/);
+      expect(server.statements.at(-1)).toContain(`staged_0 EXCEPTION (-20001, 'snowflake: the rows staged of dim_staff from @TRIBUTARY_PROCESSED_STAGE are not the 2 the manifest says; is the stage on the lake root?');`);
       expect((await wh.async.status(id)).status).toBe('RUNNING');
       await server.async.get(id)!.done;
       expect(await wh.async.status(id)).toEqual({ status: 'FINISHED' });
