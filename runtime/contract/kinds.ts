@@ -49,7 +49,7 @@ export interface WarehouseCapabilities {
 
 export const WAREHOUSE_CAPABILITIES: Readonly<Record<WarehouseKind, WarehouseCapabilities>> = {
   postgres: { reconcile: true, asyncStatements: false, dataTests: true },
-  snowflake: { reconcile: false, asyncStatements: false, dataTests: false },
+  snowflake: { reconcile: false, asyncStatements: true, dataTests: false },
   redshift: { reconcile: false, asyncStatements: true, dataTests: true },
 };
 

@@ -569,6 +569,11 @@ describe('dev: the Recurly (REST) → Snowflake pipeline, from configuration alo
     expect(aslValidator(definition)).toMatchObject({ isValid: true, errors: [] });
     expect(Object.keys(definition.States).filter((k) => /Backfill|Reconcile|WaitFor/.test(k))).toEqual([]);
     expect(definition.States.AnotherRunActive.Default).toBe('Extract');
+    // Snowflake runs each unit's load as a detached statement: the machine polls it through the load function.
+    expect(Object.keys(definition.States).filter((k) => /Statement|Poll/.test(k)).sort()).toEqual(
+      ['LoadPollBound', 'LoadPollCount', 'LoadPollStart', 'LoadStatementEnded', 'LoadStatementPoll', 'LoadStatementPollFailed', 'LoadStatementPollOutputCheck', 'LoadStatementPollOutputInvalid', 'LoadStatementTimedOut', 'LoadStatementWait'].sort(),
+    );
+    expect(definition.States.LoadStatementPoll).toMatchObject({ Parameters: { Payload: { poll: true, 'statementId.$': '$.load.Payload.statementId' } } });
     const freshness = one(dev, 'aws:cloudwatch/metricAlarm:MetricAlarm', 'recurly-data-freshness');
     expect((freshness.inputs.metricQueries as Array<{ metric?: { period: number } }>).filter((q) => q.metric).map((q) => q.metric!.period)).toEqual([5400, 5400]);
   });
@@ -610,6 +615,8 @@ describe('dev: the Recurly (REST) → Snowflake pipeline, from configuration alo
     expect(extract).toEqual(expect.arrayContaining([`s3:PutObject ${raw}/raw/recurly/*`, `s3:DeleteObject ${raw}/raw/recurly/*`, `secretsmanager:GetSecretValue ${secrets.source}`]));
     expect(extract.filter((g) => g.includes('totesys'))).toEqual([]);
     expect(grants(rolePolicy(dev, 'recurly-load-policy'))).toContain(`secretsmanager:GetSecretValue ${secrets.warehouse}`);
+    // Polling asks Snowflake (through the load function), not an AWS API: no Data API grant.
+    expect(grants(rolePolicy(dev, 'recurly-load-policy')).filter((g) => g.startsWith('redshift'))).toEqual([]);
     const sfn = grants(rolePolicy(dev, 'recurly-state-machine-policy'));
     expect(sfn.filter((g) => g.startsWith('states:'))).toEqual([`states:ListExecutions ${arnOf(one(dev, 'aws:sfn/stateMachine:StateMachine', 'recurly-state-machine'))}`]);
     expect(sfn.filter((g) => g.startsWith('lambda:'))).toHaveLength(3);

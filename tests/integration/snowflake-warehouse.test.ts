@@ -6,7 +6,9 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { LocalObjectStore } from '../../runtime/lake/local';
 import { writeManifest, type TransformManifest } from '../../runtime/lake/manifest';
 import { TOTESYS_STAR } from '../../runtime/model/totesys/star';
-import { loadPendingRuns } from '../../runtime/pipeline/load-step';
+import { loadNextUnit, loadPendingRuns } from '../../runtime/pipeline/load-step';
+import { loadBlock, unitSuffix } from '../../runtime/warehouse/snowflake/block';
+import { openSnowflakeSession } from '../../runtime/warehouse/snowflake/client';
 import { clearRegisteredSecrets, redact } from '../../runtime/telemetry/redact';
 import { getSnowflakeSecret, parseSnowflakeSecret, parseSnowflakeUrl, type SnowflakeConfig } from '../../runtime/warehouse/snowflake/config';
 import { schemaStatements } from '../../runtime/warehouse/snowflake/ddl';
@@ -246,6 +248,152 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
     expect(result.loaded).toBe(false);
     expect(server.statements.slice(-2)).toEqual([expect.stringMatching(/^INSERT INTO "TRIBUTARY_LOAD_RUNS"/), 'ROLLBACK']);
     await wh.close();
+  });
+
+  describe('on Snowflake\'s own engine (AsyncLoad): one detached block per unit, the caller polls', () => {
+    const firstWords = (statements: string[]) => statements.map((s) => s.split(/ (?:USING|SELECT|FROM|WHERE|\(|INTO :)/)[0]);
+
+    it('submits the unit as one block, reports RUNNING then FINISHED, and the next call reads its counts', async () => {
+      const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
+      const m = manifest(RUN, { dim_staff: 2, dim_transaction: 3, fact_payment: 4 });
+      await stage(m);
+      server.queries.length = 0;
+      const first = await loadNextUnit(wh, lake, 'totesys', { model: TOTESYS_STAR, submit: {} });
+      expect(first).toMatchObject({ more: true, runId: RUN, statement: { phase: 'apply', unit: RUN } });
+      expect(first.load).toBeUndefined();
+      const id = first.statement!.statementId;
+      // The function returned with the statement submitted, not waited on: one detached query, the whole load.
+      expect([...server.async.keys()]).toEqual([id]);
+      expect(server.statements.at(-1)).toMatch(/^EXECUTE IMMEDIATE \$\$ DECLARE /);
+      // Any error inside: the transaction rolled back, the unit's staging tables dropped, the error raised to the query.
+      expect(server.statements.at(-1)).toMatch(/ EXCEPTION WHEN OTHER THEN ROLLBACK; DROP TABLE IF EXISTS "STAGE_DIM_STAFF_[0-9A-F]{12}"; .* RAISE; END; \$\$$/);
+      expect(server.statements.at(-1)).toContain(`staged_0 EXCEPTION (-20001, 'snowflake: the rows staged of dim_staff from @TRIBUTARY_PROCESSED_STAGE are not the 2 the manifest says; is the stage on the lake root?');`);
+      expect((await wh.async.status(id)).status).toBe('RUNNING');
+      await server.async.get(id)!.done;
+      expect(await wh.async.status(id)).toEqual({ status: 'FINISHED' });
+      expect(server.statusReports.map(([, s]) => s)).toEqual(['RUNNING', 'SUCCESS']);
+
+      const suffix = unitSuffix(RUN).toUpperCase();
+      expect(firstWords(server.ran)).toEqual([
+        'SELECT COUNT(*) AS "N"',
+        'CREATE OR REPLACE TABLE "STAGE_DIM_STAFF' + suffix + '"',
+        'COPY INTO "STAGE_DIM_STAFF' + suffix + '"',
+        'CREATE OR REPLACE TABLE "STAGE_DIM_TRANSACTION' + suffix + '"',
+        'COPY INTO "STAGE_DIM_TRANSACTION' + suffix + '"',
+        'CREATE OR REPLACE TABLE "STAGE_FACT_PAYMENT' + suffix + '"',
+        'COPY INTO "STAGE_FACT_PAYMENT' + suffix + '"',
+        'BEGIN',
+        'MERGE INTO "DIM_STAFF" t',
+        'MERGE INTO "DIM_TRANSACTION" t',
+        'INSERT INTO "DIM_TRANSACTION"',
+        'INSERT INTO "DIM_COUNTERPARTY"',
+        'INSERT INTO "DIM_CURRENCY"',
+        'INSERT INTO "DIM_PAYMENT_TYPE"',
+        'INSERT INTO "DIM_DATE"',
+        'INSERT INTO "FACT_PAYMENT"',
+        'INSERT INTO "TRIBUTARY_LOAD_RUNS"',
+        'COMMIT',
+        'DROP TABLE IF EXISTS "STAGE_DIM_STAFF' + suffix + '"',
+        'DROP TABLE IF EXISTS "STAGE_DIM_TRANSACTION' + suffix + '"',
+        'DROP TABLE IF EXISTS "STAGE_FACT_PAYMENT' + suffix + '"',
+      ]);
+      // Literals where the synchronous load binds: the record names the run, its source and model.
+      expect(server.ran.find((s) => s.startsWith('INSERT INTO "TRIBUTARY_LOAD_RUNS"'))).toContain(`SELECT '${RUN}', 'totesys', 'totesys', PARSE_JSON('{"tables":[`);
+      expect([...sim.committed]).toEqual([[RUN, 'totesys']]);
+
+      const next = await loadNextUnit(wh, lake, 'totesys', { model: TOTESYS_STAR, submit: { after: first.statement } });
+      expect(next).toMatchObject({ more: false, runId: RUN, finished: RUN });
+      expect(next.load).toEqual({
+        runId: RUN,
+        loaded: true,
+        tables: [
+          { table: 'dim_staff', kind: 'dimension', staged: 2, applied: 2 },
+          { table: 'dim_transaction', kind: 'dimension', staged: 3, applied: 2 },
+          { table: 'fact_payment', kind: 'fact', staged: 4, applied: 1 },
+        ],
+        inferred: 4,
+        datesAdded: 1,
+      });
+      await expect(wh.async.submitApply(m)).rejects.toThrow(/is one statement \(stage and apply\); there is no apply to submit/);
+      await wh.close();
+    });
+
+    it('a replayed unit changes nothing: not submitted once recorded, and a block run after another load recorded it returns loaded: false', async () => {
+      const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
+      const m = manifest(RUN, { dim_staff: 2, fact_payment: 4 });
+      await stage(m);
+      sim.committed.set(RUN, 'totesys');
+      expect(await wh.async.submitStage(lake, m)).toBeUndefined();
+      expect(server.async.size).toBe(0);
+      // The block checks again itself (a load that recorded the unit between check and submit).
+      const session = await openSnowflakeSession(config);
+      const id = await session.submit(loadBlock(TOTESYS_STAR, m, config.stage).sql);
+      await server.async.get(id)!.done;
+      expect(SnowflakeWarehouse.machineStatus((await session.status(id)).status)).toBe('RUNNING');
+      expect(await wh.async.status(id)).toEqual({ status: 'FINISHED' });
+      expect(await wh.async.outcome(m, id)).toEqual({ runId: RUN, loaded: false, tables: [], inferred: 0, datesAdded: 0 });
+      expect(firstWords(server.ran)).toEqual(['SELECT COUNT(*) AS "N"']);
+      expect([...sim.committed]).toEqual([[RUN, 'totesys']]);
+      await session.close();
+      await wh.close();
+    });
+
+    it('a staged count short of the manifest fails the statement before any change; the next Load call raises its error', async () => {
+      const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
+      const m = manifest(RUN, { dim_staff: 2 });
+      await writeManifest(lake, m); // rows not registered: COPY loads 0 rows
+      const first = await loadNextUnit(wh, lake, 'totesys', { model: TOTESYS_STAR, submit: {} });
+      await server.async.get(first.statement!.statementId)!.done;
+      expect((await wh.async.status(first.statement!.statementId)).status).toBe('RUNNING');
+      const failed = await wh.async.status(first.statement!.statementId);
+      expect(failed.status).toBe('FAILED');
+      expect(failed.error).toContain('the rows staged of dim_staff from @TRIBUTARY_PROCESSED_STAGE are not the 2 the manifest says; is the stage on the lake root?');
+      await expect(loadNextUnit(wh, lake, 'totesys', { model: TOTESYS_STAR, submit: { after: first.statement } })).rejects.toThrow(
+        new RegExp(`^warehouse statement ${first.statement!.statementId} \\(apply of ${RUN}\\) is FAILED: .*Uncaught exception of type 'STAGED_0'.*the rows staged of dim_staff`),
+      );
+      expect(server.ran).not.toContain('BEGIN');
+      expect(server.ran.at(-1)).toBe('ROLLBACK');
+      expect(sim.committed.size).toBe(0);
+      await wh.close();
+    });
+
+    it("a failed statement's error reaches the caller without the password, and the unit is not recorded", async () => {
+      const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
+      const m = manifest(RUN, { dim_staff: 2, fact_payment: 4 });
+      await stage(m);
+      sim.fail = (q) => (q.sql.startsWith('INSERT INTO "FACT_PAYMENT"') ? `Numeric value 'abc' is not recognized (as loader with ${PASSWORD})` : undefined);
+      const first = await loadNextUnit(wh, lake, 'totesys', { model: TOTESYS_STAR, submit: {} });
+      await server.async.get(first.statement!.statementId)!.done;
+      await wh.async.status(first.statement!.statementId);
+      const failed = await wh.async.status(first.statement!.statementId);
+      expect(failed.status).toBe('FAILED');
+      expect(failed.error).toContain("Numeric value 'abc' is not recognized (as loader with ***)");
+      expect(failed.error).not.toContain(PASSWORD);
+      const err = await loadNextUnit(wh, lake, 'totesys', { model: TOTESYS_STAR, submit: { after: first.statement } }).catch((e: Error) => e);
+      expect((err as Error).message).toMatch(/is FAILED: .*Numeric value 'abc'/);
+      expect((err as Error).message).not.toContain(PASSWORD);
+      expect(server.ran.slice(-2)).toEqual([expect.stringMatching(/^INSERT INTO "FACT_PAYMENT"/), 'ROLLBACK']);
+      expect(sim.committed.size).toBe(0);
+      // The retry (the next execution) submits the unit again and loads it.
+      sim.fail = () => undefined;
+      const retry = await loadNextUnit(wh, lake, 'totesys', { model: TOTESYS_STAR, submit: {} });
+      await server.async.get(retry.statement!.statementId)!.done;
+      await wh.async.status(retry.statement!.statementId);
+      expect((await wh.async.status(retry.statement!.statementId)).status).toBe('FINISHED');
+      expect([...sim.committed.keys()]).toEqual([RUN]);
+      await wh.close();
+    });
+
+    it('maps Snowflake query statuses to the state machine\'s: only FINISHED, FAILED and ABORTED end its wait', () => {
+      expect(['SUCCESS', 'FAILED_WITH_ERROR', 'FAILED_WITH_INCIDENT', 'ABORTED', 'DISCONNECTED', 'RUNNING', 'QUEUED', 'BLOCKED', 'RESUMING_WAREHOUSE', 'NO_DATA'].map(SnowflakeWarehouse.machineStatus)).toEqual(
+        ['FINISHED', 'FAILED', 'FAILED', 'ABORTED', 'ABORTED', 'RUNNING', 'QUEUED', 'BLOCKED', 'RESUMING_WAREHOUSE', 'NO_DATA'],
+      );
+    });
+
+    it('refuses a value that would end the block early', () => {
+      const m = { ...manifest(RUN, { dim_staff: 1 }), source: 'a$$b' };
+      expect(() => loadBlock(TOTESYS_STAR, m, config.stage)).toThrow(/holds "\$\$"/);
+    });
   });
 
   it('reports last runs and row counts', async () => {

@@ -9,13 +9,20 @@ export interface Statement {
   binds?: Bind[];
 }
 
-export function stageTable(table: string): string {
-  return q(`stage_${table}`);
+/**
+ * The staging table of a model table. `suffix` names a unit's own (runtime/warehouse/snowflake/block.ts):
+ * a detached statement outlives the session that submitted it, so its tables cannot be TEMPORARY.
+ */
+export function stageTable(table: string, suffix = ''): string {
+  return q(`stage_${table}${suffix}`);
 }
 
-/** Session-scoped staging table; created before BEGIN because DDL commits an open transaction. */
-export function createStage(table: StarTable): Statement {
-  return { sql: `CREATE OR REPLACE TEMPORARY TABLE ${stageTable(table.name)} (${table.columns.map((c) => `${q(c.name)} ${sfType(c.type)}`).join(', ')})` };
+/**
+ * Session-scoped staging table (or, with a suffix, a unit's permanent one, which its block drops);
+ * created before BEGIN because DDL commits an open transaction.
+ */
+export function createStage(table: StarTable, suffix = ''): Statement {
+  return { sql: `CREATE OR REPLACE ${suffix ? '' : 'TEMPORARY '}TABLE ${stageTable(table.name, suffix)} (${table.columns.map((c) => `${q(c.name)} ${sfType(c.type)}`).join(', ')})` };
 }
 
 const LAKE_KEY = /^[A-Za-z0-9=_.\/-]+$/;
@@ -24,10 +31,10 @@ const LAKE_KEY = /^[A-Za-z0-9=_.\/-]+$/;
  * Loads one processed Parquet object from the external stage. FORCE because the staging table is
  * new each load: Snowflake's load history must not skip a file a rolled-back load read before.
  */
-export function copyIntoStage(table: StarTable, stage: string, key: string): Statement {
+export function copyIntoStage(table: StarTable, stage: string, key: string, suffix = ''): Statement {
   if (!LAKE_KEY.test(key)) throw new Error(`processed key ${JSON.stringify(key)} cannot be used in a stage path`);
   return {
-    sql: `COPY INTO ${stageTable(table.name)} FROM @${stage}/${key} FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`,
+    sql: `COPY INTO ${stageTable(table.name, suffix)} FROM @${stage}/${key} FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`,
   };
 }
 
@@ -40,26 +47,27 @@ export function lastLoadedRun(source: string): Statement {
 }
 
 /** Type-1 upsert: new keys inserted, changed rows updated, equal rows left alone. */
-export function mergeDimension(dim: DimensionTable): Statement {
+export function mergeDimension(dim: DimensionTable, suffix = ''): Statement {
   const cols = dim.columns.map((c) => q(c.name));
   const nonKey = dim.columns.filter((c) => c.name !== dim.key).map((c) => q(c.name));
   const key = q(dim.key);
   const changed = nonKey.map((c) => `NOT EQUAL_NULL(t.${c}, s.${c})`).join(' OR ');
   return {
     sql: `MERGE INTO ${q(dim.name)} t
-USING (SELECT ${cols.join(', ')} FROM ${stageTable(dim.name)} QUALIFY ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${key}) = 1) s
+USING (SELECT ${cols.join(', ')} FROM ${stageTable(dim.name, suffix)} QUALIFY ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${key}) = 1) s
 ON t.${key} = s.${key}
 WHEN MATCHED AND (${changed}) THEN UPDATE SET ${nonKey.map((c) => `${c} = s.${c}`).join(', ')}
 WHEN NOT MATCHED THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')})`,
   };
 }
 
-function literal(value: string): string {
+/** A string literal; binds do not reach inside a Snowflake Scripting block, so the block's values are these. */
+export function literal(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
 /** Inferred members for facts that arrived before their dimension row (see the PostgreSQL load). */
-export function insertInferredMembers(model: StarModel, fact: FactTable): Statement[] {
+export function insertInferredMembers(model: StarModel, fact: FactTable, suffix = ''): Statement[] {
   return fact.foreignKeys.map((fk) => {
     const dim = model.dimensions.find((d) => d.name === fk.references);
     if (!dim) throw new Error(`model ${model.name}: ${fact.name}.${fk.column} references unknown ${fk.references}`);
@@ -71,7 +79,7 @@ export function insertInferredMembers(model: StarModel, fact: FactTable): Statem
     });
     return {
       sql: `INSERT INTO ${q(dim.name)} (${dim.columns.map((c) => q(c.name)).join(', ')})
-SELECT DISTINCT ${values.join(', ')} FROM ${stageTable(fact.name)} s
+SELECT DISTINCT ${values.join(', ')} FROM ${stageTable(fact.name, suffix)} s
 WHERE s.${q(fk.column)} IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM ${q(dim.name)} d WHERE d.${q(dim.key)} = s.${q(fk.column)})`,
     };
@@ -83,10 +91,10 @@ function decode(expr: string, names: readonly string[]): string {
 }
 
 /** A dim_date row for every date the staged facts reference (names spelled as PostgreSQL's FMDay). */
-export function addReferencedDates(model: StarModel, facts: FactTable[]): Statement | undefined {
+export function addReferencedDates(model: StarModel, facts: FactTable[], suffix = ''): Statement | undefined {
   const DIM_DATE = model.dates;
   if (!DIM_DATE) return undefined;
-  const sources = facts.flatMap((f) => f.dateColumns.map((c) => `SELECT ${q(c)} AS "D" FROM ${stageTable(f.name)}`));
+  const sources = facts.flatMap((f) => f.dateColumns.map((c) => `SELECT ${q(c)} AS "D" FROM ${stageTable(f.name, suffix)}`));
   if (sources.length === 0) return undefined;
   return {
     sql: `INSERT INTO ${q(DIM_DATE.name)} (${DIM_DATE.columns.map((c) => q(c.name)).join(', ')})
@@ -100,12 +108,12 @@ WHERE "D" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${q(DIM_DATE.name)} x WHERE 
  * Appends each staged version once. Snowflake does not enforce UNIQUE, so the version key is
  * checked here: a version already in the table is skipped.
  */
-export function appendFacts(fact: FactTable): Statement {
+export function appendFacts(fact: FactTable, suffix = ''): Statement {
   const cols = fact.columns.map((c) => q(c.name));
   const keys = fact.versionKey.map(q);
   return {
     sql: `INSERT INTO ${q(fact.name)} (${cols.join(', ')})
-SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${stageTable(fact.name)} s
+SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${stageTable(fact.name, suffix)} s
 WHERE NOT EXISTS (SELECT 1 FROM ${q(fact.name)} f WHERE ${keys.map((k) => `EQUAL_NULL(f.${k}, s.${k})`).join(' AND ')})
 QUALIFY ROW_NUMBER() OVER (PARTITION BY ${keys.map((k) => `s.${k}`).join(', ')} ORDER BY ${keys.map((k) => `s.${k}`).join(', ')}) = 1`,
   };
@@ -115,13 +123,13 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY ${keys.map((k) => `s.${k}`).join(', ')} 
  * A reconcile run (the source changed a row without changing its version): the stored version
  * is corrected in place, new versions are still inserted; equal rows are left alone.
  */
-export function correctFacts(fact: FactTable): Statement {
+export function correctFacts(fact: FactTable, suffix = ''): Statement {
   const cols = fact.columns.map((c) => q(c.name));
   const keys = fact.versionKey.map(q);
   const others = cols.filter((c) => !keys.includes(c));
   return {
     sql: `MERGE INTO ${q(fact.name)} t
-USING (SELECT ${cols.join(', ')} FROM ${stageTable(fact.name)} QUALIFY ROW_NUMBER() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}) = 1) s
+USING (SELECT ${cols.join(', ')} FROM ${stageTable(fact.name, suffix)} QUALIFY ROW_NUMBER() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}) = 1) s
 ON ${keys.map((k) => `EQUAL_NULL(t.${k}, s.${k})`).join(' AND ')}
 WHEN MATCHED AND (${others.map((c) => `NOT EQUAL_NULL(t.${c}, s.${c})`).join(' OR ')}) THEN UPDATE SET ${others.map((c) => `${c} = s.${c}`).join(', ')}
 WHEN NOT MATCHED THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')})`,

@@ -1,7 +1,8 @@
 import type { TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
 import type { FactTable, StarModel } from '../../model/star';
-import type { Checkpoint, LoadResult, LoadedRun, TableLoad, Warehouse } from '../port';
+import type { AsyncLoad, Checkpoint, LoadResult, LoadedRun, TableLoad, Warehouse } from '../port';
+import { blockOutcome, loadBlock } from './block';
 import { openSnowflakeSession, type Row, type SnowflakeSession } from './client';
 import type { SnowflakeConfig } from './config';
 import { LOAD_RUNS, q, SCHEMA_VERSION_TABLE, schemaStatements } from './ddl';
@@ -134,6 +135,39 @@ WHEN NOT MATCHED THEN INSERT ("MODEL", "VERSION") VALUES (s."MODEL", s."VERSION"
     result.tables = tables;
     result.loaded = true;
     return result;
+  }
+
+  /**
+   * The load as one statement the caller waits on (the state machine polls the load function,
+   * which asks Snowflake for the query's status): the unit's whole load as a Scripting block
+   * (block.ts) submitted detached, so no function waits on a COPY or MERGE. Snowflake runs a
+   * detached query to its end after the session closes (ABORT_DETACHED_QUERY is false by default).
+   */
+  readonly async: AsyncLoad = {
+    submitStage: async (_lake, manifest) => {
+      if (await this.hasRun(manifest.runId)) return undefined;
+      const block = loadBlock(this.model, manifest, this.stage);
+      // One statement stages and applies: the step's next call reads its outcome.
+      return { statementId: await this.session.submit(block.sql), phase: 'apply' };
+    },
+    submitApply: (manifest) => Promise.reject(new Error(`snowflake: the load of ${manifest.runId} is one statement (stage and apply); there is no apply to submit after it`)),
+    outcome: async (manifest, statementId) => {
+      const [row] = await this.session.results(statementId);
+      // The block's one column (`anonymous block`) holds the OBJECT it returned.
+      return blockOutcome(loadBlock(this.model, manifest, this.stage), row ? Object.values(row)[0] : undefined);
+    },
+    status: async (statementId) => {
+      const s = await this.session.status(statementId);
+      return { status: SnowflakeWarehouse.machineStatus(s.status), ...(s.error ? { error: s.error } : {}) };
+    },
+  };
+
+  /** Snowflake's query status in the state machine's words: FINISHED, FAILED, ABORTED end the wait; any other (RUNNING, QUEUED, BLOCKED, …) keeps it. */
+  static machineStatus(status: string): string {
+    if (status === 'SUCCESS') return 'FINISHED';
+    if (status === 'FAILED_WITH_ERROR' || status === 'FAILED_WITH_INCIDENT') return 'FAILED';
+    if (status === 'ABORTED' || status === 'ABORTING' || status === 'DISCONNECTED') return 'ABORTED';
+    return status;
   }
 
   async lastRuns(limit: number): Promise<LoadedRun[]> {
