@@ -6,7 +6,7 @@ import { manifestKey, processedKey } from '../../lake/keys';
 import { downloadVerified, reextractHint } from '../../lake/verify';
 import type { ExtractManifest, ProcessedTable, TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
-import { groupObjects, transformEachPending, type TransformPointerBase, type TransformResult, type TransformUnitSpec, type UnitTransform } from '../pending';
+import { groupObjects, restrictExtract as restrict, transformEachPending, type TransformPointerBase, type TransformResult, type TransformUnitSpec, type UnitTransform } from '../pending';
 import { DEFAULTS } from '../../contract';
 import { DUCK_TYPES, duckLiteral, openDuck, type Duck } from '../duckdb';
 import { RECURLY_TABLES, type RestColumn, type RestTableModel } from './tables';
@@ -141,17 +141,6 @@ export function planRecurlyUnits(extract: ExtractManifest, unitRows: number, tab
   }
   const without = [...new Set(units.map((u) => u.table!))];
   return [{ id: 'base', ...(without.length ? { without } : {}) }, ...units];
-}
-
-/** The extract with only the given endpoints (and only the given objects of them). */
-function restrict(extract: ExtractManifest, keep: (table: string) => number[] | 'all' | 'none'): ExtractManifest {
-  const tables: ExtractManifest['tables'] = {};
-  for (const [table, entry] of Object.entries(extract.tables)) {
-    const k = keep(table);
-    if (k === 'none') continue;
-    tables[table] = k === 'all' ? entry : { ...entry, objects: k.map((i) => entry.objects[i]), rows: k.reduce((n, i) => n + entry.objects[i].rows, 0) };
-  }
-  return { ...extract, tables };
 }
 
 /** Transforms every extract run of the source not transformed yet, oldest first, unit by unit. */
