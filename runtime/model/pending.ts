@@ -75,6 +75,17 @@ export function groupObjects(objects: ReadonlyArray<{ rows: number }>, unitRows:
   return groups;
 }
 
+/** The extract with only the tables `keep` names, each whole (`all`) or only the objects listed: what one unit reads. */
+export function restrictExtract(extract: ExtractManifest, keep: (table: string) => number[] | 'all' | 'none'): ExtractManifest {
+  const tables: ExtractManifest['tables'] = {};
+  for (const [table, entry] of Object.entries(extract.tables)) {
+    const k = keep(table);
+    if (k === 'none') continue;
+    tables[table] = k === 'all' ? entry : { ...entry, objects: k.map((i) => entry.objects[i]), rows: k.reduce((n, i) => n + entry.objects[i].rows, 0) };
+  }
+  return { ...extract, tables };
+}
+
 async function readLakeJson<T>(lake: ObjectStore, source: string, name: string): Promise<T | undefined> {
   return (await readState<T>(lake, source, name))?.value;
 }

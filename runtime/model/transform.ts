@@ -6,7 +6,7 @@ import { downloadVerified, reextractHint } from '../lake/verify';
 import { manifestKey, processedKey } from '../lake/keys';
 import type { ExtractManifest, ProcessedTable, TransformManifest } from '../lake/manifest';
 import type { ObjectStore } from '../lake/port';
-import { groupObjects, transformEachPending, type TransformPointerBase, type TransformResult, type TransformUnitSpec, type UnitTransform } from './pending';
+import { groupObjects, restrictExtract as restrict, transformEachPending, type TransformPointerBase, type TransformResult, type TransformUnitSpec, type UnitTransform } from './pending';
 import { DEFAULTS } from '../contract';
 import { ISO_4217_NAMES } from './currencies';
 import { gzipCsvHeader } from './csv-header';
@@ -213,17 +213,6 @@ export async function transformRun(options: TransformOptions, extract: ExtractMa
  * are id-disjoint (a backfill's key-range chunks; an incremental run has one object a table).
  */
 const SPLITTABLE = [...new Set(TOTESYS_MODELS.flatMap((m) => (m.rowLocal ? [m.rowLocal] : [])))];
-
-/** The extract with only the given tables (and only the given objects of `table`). */
-function restrict(extract: ExtractManifest, keep: (table: string) => number[] | 'all' | 'none'): ExtractManifest {
-  const tables: ExtractManifest['tables'] = {};
-  for (const [table, entry] of Object.entries(extract.tables)) {
-    const k = keep(table);
-    if (k === 'none') continue;
-    tables[table] = k === 'all' ? entry : { ...entry, objects: k.map((i) => entry.objects[i]), rows: k.reduce((n, i) => n + entry.objects[i].rows, 0) };
-  }
-  return { ...extract, tables };
-}
 
 /**
  * The units of one run: a splittable table with more than `unitRows` rows becomes units of

@@ -6,7 +6,7 @@ import { manifestKey, processedKey } from '../../lake/keys';
 import { downloadVerified, reextractHint } from '../../lake/verify';
 import type { ExtractManifest, ProcessedTable, TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
-import { transformEachPending, type TransformPointerBase, type TransformResult, type UnitTransform } from '../pending';
+import { groupObjects, restrictExtract as restrict, transformEachPending, type TransformPointerBase, type TransformResult, type TransformUnitSpec, type UnitTransform } from '../pending';
 import { DEFAULTS } from '../../contract';
 import { DUCK_TYPES, duckLiteral, openDuck, type Duck } from '../duckdb';
 import { RECURLY_TABLES, type RestColumn, type RestTableModel } from './tables';
@@ -67,7 +67,7 @@ async function locateBadValue(duck: Duck, table: RestTableModel, files: string[]
   return undefined;
 }
 
-async function buildTable(duck: Duck, lake: ObjectStore, dir: string, extract: ExtractManifest, table: RestTableModel, model: string): Promise<ProcessedTable | undefined> {
+async function buildTable(duck: Duck, lake: ObjectStore, dir: string, extract: ExtractManifest, table: RestTableModel, model: string, part: number): Promise<ProcessedTable | undefined> {
   const entry = extract.tables[table.source];
   if (!entry || entry.error || entry.objects.length === 0) return undefined;
   const files: string[] = [];
@@ -84,12 +84,15 @@ async function buildTable(duck: Duck, lake: ObjectStore, dir: string, extract: E
     throw new Error(`transform ${model}.${table.table} (run ${extract.runId}): ${where ?? (err as Error).message}`);
   }
   const [{ n }] = await duck.rows<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet(${duckLiteral(out)})`);
-  const object = await uploadFile(lake, out, processedKey(model, table.table, extract.runId, 0), n, 'application/vnd.apache.parquet');
+  const object = await uploadFile(lake, out, processedKey(model, table.table, extract.runId, part), n, 'application/vnd.apache.parquet');
   return { kind: 'table', rows: n, objects: [object] };
 }
 
-/** Types one extract run's raw JSON Lines into Parquet tables in the processed zone. */
-export async function transformRecurlyRun(options: RecurlyTransformOptions, extract: ExtractManifest): Promise<TransformManifest> {
+/**
+ * Types the tables of one extract run (or of the part of it a unit holds) into Parquet tables
+ * in the processed zone, under `part` (0 for the base unit, the unit's index for a split one).
+ */
+export async function transformRecurlyRun(options: RecurlyTransformOptions, extract: ExtractManifest, part = 0): Promise<TransformManifest> {
   const model = options.model ?? extract.source;
   const startedAt = new Date().toISOString();
   const dir = await mkdtemp(join(options.workDir ?? tmpdir(), 'tributary-recurly-'));
@@ -97,7 +100,7 @@ export async function transformRecurlyRun(options: RecurlyTransformOptions, extr
   try {
     const tables: Record<string, ProcessedTable> = {};
     for (const table of options.tables ?? RECURLY_TABLES) {
-      const out = await buildTable(duck, options.lake, dir, extract, table, model);
+      const out = await buildTable(duck, options.lake, dir, extract, table, model, part);
       if (out) tables[table.table] = out;
       await options.checkpoint?.(`transform.after-object:${table.table}`);
     }
@@ -120,13 +123,48 @@ export async function transformRecurlyRun(options: RecurlyTransformOptions, extr
 }
 
 /**
- * Transforms every extract run of the source not transformed yet, oldest first. A Recurly run
- * is one unit (its endpoints are paged into objects by the extract; NOT cut further yet).
+ * The units of one run: an endpoint whose objects make more than one group of at most
+ * `unitRows` rows becomes units of whole objects (each at most `unitRows` rows, or one object);
+ * the other endpoints stay in the base unit. Any set of an endpoint's objects transforms on its
+ * own: each typed table reads one endpoint only, row by row, and its one dedupe (one row per
+ * id + updated_at) never spans objects of a run, because the extract writes each version of a
+ * run once (extractEndpoint's `seen`), so the units' rows together are the whole run's.
  */
-export function transformRecurlyPending(options: RecurlyTransformOptions): Promise<RecurlyTransformResult[]> {
-  return transformEachPending<TransformPointerBase>(options.lake, options.source, recurlyUnits(options), DEFAULTS.unitRows, options.checkpoint);
+export function planRecurlyUnits(extract: ExtractManifest, unitRows: number, tables: readonly RestTableModel[] = RECURLY_TABLES): TransformUnitSpec[] {
+  const units: TransformUnitSpec[] = [];
+  for (const source of new Set(tables.map((t) => t.source))) {
+    const entry = extract.tables[source];
+    if (!entry || entry.error) continue;
+    const groups = groupObjects(entry.objects, unitRows);
+    if (groups.length < 2) continue;
+    groups.forEach((objects, i) => units.push({ id: `${source}-${String(i + 1).padStart(5, '0')}`, table: source, objects }));
+  }
+  const without = [...new Set(units.map((u) => u.table!))];
+  return [{ id: 'base', ...(without.length ? { without } : {}) }, ...units];
 }
 
+/** Transforms every extract run of the source not transformed yet, oldest first, unit by unit. */
+export function transformRecurlyPending(options: RecurlyTransformOptions & { unitRows?: number }): Promise<RecurlyTransformResult[]> {
+  return transformEachPending<TransformPointerBase>(options.lake, options.source, recurlyUnits(options), options.unitRows ?? DEFAULTS.unitRows, options.checkpoint);
+}
+
+/**
+ * The Recurly model as units: a split unit types one endpoint over only its objects, written
+ * under its own part (its index in the plan), so parts never collide and a redone unit
+ * overwrites its own objects; the base unit types the rest and moves the pointer.
+ */
 export function recurlyUnits(options: RecurlyTransformOptions): UnitTransform<TransformPointerBase> {
-  return { runUnit: async (extract) => ({ manifest: await transformRecurlyRun(options, extract), pointer: { lastRunId: extract.runId } }) };
+  const tables = options.tables ?? RECURLY_TABLES;
+  return {
+    planUnits: (extract, unitRows) => planRecurlyUnits(extract, unitRows, tables),
+    async runUnit(extract, _pointer, unit, part) {
+      if (unit.table) {
+        const only = restrict(extract, (t) => (t === unit.table ? unit.objects! : 'none'));
+        return { manifest: await transformRecurlyRun({ ...options, tables: tables.filter((t) => t.source === unit.table) }, only, part) };
+      }
+      const without = new Set(unit.without ?? []);
+      const rest = restrict(extract, (t) => (without.has(t) ? 'none' : 'all'));
+      return { manifest: await transformRecurlyRun({ ...options, tables: tables.filter((t) => !without.has(t.source)) }, rest), pointer: { lastRunId: extract.runId } };
+    },
+  };
 }

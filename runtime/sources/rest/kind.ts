@@ -88,7 +88,7 @@ function bindRest(apiKey: () => Promise<string>, settings: Omit<RestSourceSettin
           checkpoint: req.checkpoint,
           objectRows: req.unitRows,
         }),
-      transform: (ctx) => transformRecurlyPending({ lake: ctx.lake, source: ctx.source, tables: recurlyTablesFor(names), checkpoint: ctx.checkpoint }),
+      transform: (ctx) => transformRecurlyPending({ lake: ctx.lake, source: ctx.source, tables: recurlyTablesFor(names), checkpoint: ctx.checkpoint, unitRows: ctx.unitRows }),
       transformUnits: (ctx) => recurlyUnits({ lake: ctx.lake, source: ctx.source, tables: recurlyTablesFor(names), checkpoint: ctx.checkpoint }),
     };
   }
