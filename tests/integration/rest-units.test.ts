@@ -18,6 +18,7 @@ import { PostgresWarehouse } from '../../runtime/warehouse/postgres/warehouse';
 import { recurly } from '../support/pipelines';
 import { FakeRecurly, type FakeRecord } from '../support/recurly-server';
 import { createDatabase } from '../support/services';
+import { seededRandom } from '../support/seeded-random';
 
 /**
  * The Recurly transform in bounded units: with 10 records a raw object and 25 rows a unit, an
@@ -32,17 +33,7 @@ const SEED = Number(process.env.TRIBUTARY_KILL_SEED ?? Date.now() % 1_000_000);
 const fast = { sleep: async () => undefined, backoffMs: () => 1 };
 const at = (minute: number) => new Date(Date.UTC(2024, 4, 1, 0, minute)).toISOString();
 
-/** mulberry32: a small seeded generator, so a failing draw can be replayed (TRIBUTARY_KILL_SEED). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 /**
  * accounts: 60 ids, 30 of them with a second version, and two ids sharing an updated_at across

@@ -10,6 +10,7 @@ import { seedTotesys } from '../../runtime/sources/postgres/seed';
 import { createDatabase } from '../support/services';
 import { extractedRows } from '../support/manifests';
 import { warehouseChecksums } from '../support/warehouse-checksum';
+import { seededRandom } from '../support/seeded-random';
 
 /**
  * The named fault points (crash-recovery.test.ts) stop a run between two operations; this kills
@@ -26,17 +27,7 @@ const CHUNK_ROWS = '700';
 const UNIT_ROWS = '700';
 const SEED = Number(process.env.TRIBUTARY_KILL_SEED ?? Date.now() % 1_000_000);
 
-/** mulberry32: a small seeded generator, so a failing draw can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 /** Runs the CLI; with `killAfterMs`, SIGKILLs it then. Resolves with how it ended and when. */
 function runCli(args: string[], killAfterMs?: number): Promise<{ ms: number; code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
