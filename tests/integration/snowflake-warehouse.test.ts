@@ -17,6 +17,21 @@ import { SnowflakeWarehouse } from '../../runtime/warehouse/snowflake/warehouse'
 import { FakeSnowflake, WarehouseSim } from '../support/snowflake-server';
 import { motoUrl, uniqueName, useMotoCredentials } from '../support/services';
 
+/** The one transaction a payment batch's load applies, in order: the same in the session load and in the block. */
+const APPLY_STATEMENTS = [
+  'BEGIN',
+  'MERGE INTO "DIM_STAFF" t',
+  'MERGE INTO "DIM_TRANSACTION" t',
+  'INSERT INTO "DIM_TRANSACTION"',
+  'INSERT INTO "DIM_COUNTERPARTY"',
+  'INSERT INTO "DIM_CURRENCY"',
+  'INSERT INTO "DIM_PAYMENT_TYPE"',
+  'INSERT INTO "DIM_DATE"',
+  'INSERT INTO "FACT_PAYMENT"',
+  'INSERT INTO "TRIBUTARY_LOAD_RUNS"',
+  'COMMIT',
+];
+
 const PASSWORD = 'sf-Pa55word-7d1e9c';
 const RUN = '20241115T120000000Z-abc123';
 
@@ -120,17 +135,7 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
       'COPY INTO "STAGE_DIM_TRANSACTION"',
       'CREATE OR REPLACE TEMPORARY TABLE "STAGE_FACT_PAYMENT"',
       'COPY INTO "STAGE_FACT_PAYMENT"',
-      'BEGIN',
-      'MERGE INTO "DIM_STAFF" t',
-      'MERGE INTO "DIM_TRANSACTION" t',
-      'INSERT INTO "DIM_TRANSACTION"',
-      'INSERT INTO "DIM_COUNTERPARTY"',
-      'INSERT INTO "DIM_CURRENCY"',
-      'INSERT INTO "DIM_PAYMENT_TYPE"',
-      'INSERT INTO "DIM_DATE"',
-      'INSERT INTO "FACT_PAYMENT"',
-      'INSERT INTO "TRIBUTARY_LOAD_RUNS"',
-      'COMMIT',
+      ...APPLY_STATEMENTS,
     ]);
     expect(server.queries.slice(0, 2).map((q) => q.binds)).toEqual([['totesys'], [RUN]]);
     expect(stmts[3]).toBe(
@@ -282,17 +287,7 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
         'COPY INTO "STAGE_DIM_TRANSACTION' + suffix + '"',
         'CREATE OR REPLACE TABLE "STAGE_FACT_PAYMENT' + suffix + '"',
         'COPY INTO "STAGE_FACT_PAYMENT' + suffix + '"',
-        'BEGIN',
-        'MERGE INTO "DIM_STAFF" t',
-        'MERGE INTO "DIM_TRANSACTION" t',
-        'INSERT INTO "DIM_TRANSACTION"',
-        'INSERT INTO "DIM_COUNTERPARTY"',
-        'INSERT INTO "DIM_CURRENCY"',
-        'INSERT INTO "DIM_PAYMENT_TYPE"',
-        'INSERT INTO "DIM_DATE"',
-        'INSERT INTO "FACT_PAYMENT"',
-        'INSERT INTO "TRIBUTARY_LOAD_RUNS"',
-        'COMMIT',
+        ...APPLY_STATEMENTS,
         'DROP TABLE IF EXISTS "STAGE_DIM_STAFF' + suffix + '"',
         'DROP TABLE IF EXISTS "STAGE_DIM_TRANSACTION' + suffix + '"',
         'DROP TABLE IF EXISTS "STAGE_FACT_PAYMENT' + suffix + '"',
