@@ -25,7 +25,7 @@ import { factReferences } from '../../runtime/model/star';
 import { TOTESYS_STAR } from '../../runtime/model/totesys/star';
 import { startMoto } from '../../tests/support/moto';
 import { FakeRedshiftData } from '../../tests/support/redshift-data-server';
-import { invokeFunction, type InvocationResult } from './invoke';
+import { invokeFunction, retireEnvironments, type InvocationResult } from './invoke';
 import { runDistributedMap, withDistributedMapsAsTasks } from './item-reader';
 import { deployedStack, type DeployedFunction, type DeployedStack } from './stack';
 import type { ResourceCatalog } from './aws-calls';
@@ -363,9 +363,9 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
         // A secret the stack is given (an existing ARN in the stack config): created here by its name.
         const name = arn.split(':secret:')[1].replace(/-[A-Za-z0-9]{6}$/, '');
         motoArn.set(arn, (await sm.send(new CreateSecretCommand({ Name: name, SecretString: value }))).ARN!);
-        return;
-      }
-      await sm.send(new PutSecretValueCommand({ SecretId: id, SecretString: value }));
+      } else await sm.send(new PutSecretValueCommand({ SecretId: id, SecretString: value }));
+      // The functions that read it see the new value in their next environments (a warm one has it cached for minutes).
+      retireEnvironments(new Set(deployed.functions.filter((f) => Object.values(f.environment).includes(arn)).map((f) => f.name)));
     };
 
     const functions = deployed.functions;
@@ -393,7 +393,7 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       };
     };
     const roleCredentials = (roleArn: string) => ({ accessKeyId: accessKeyOf(roleArn), secretAccessKey: 'rehearsal' });
-    let stream = 0;
+    const streams = new Set<string>();
     const run = async (fn: DeployedFunction, event: unknown) => {
       exercisedRoles.add(fn.roleArn);
       const out = await invokeFunction(fn, event, substitutionsFor(fn), roleCredentials(fn.roleArn));
@@ -401,13 +401,14 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       const read = envRead.get(fn.name) ?? new Set<string>();
       for (const k of out.envRead) read.add(k);
       envRead.set(fn.name, read);
-      // Lambda delivers the function's output to its log group with the function's role (each
-      // invocation here is a cold start: a new log stream), and, with active tracing, its X-Ray
-      // daemon sends the segments with that role too.
+      // Lambda delivers the function's output to its log group with the function's role (one
+      // log stream per execution environment), and, with active tracing, its X-Ray daemon sends
+      // the segments with that role too.
       const delivery = new CloudWatchLogsClient({ region: deployed.region, endpoint: proxy.url, credentials: roleCredentials(fn.roleArn) });
-      const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]rehearsal${++stream}`;
+      const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]rehearsal${out.environment}`;
       try {
-        await delivery.send(new CreateLogStreamCommand({ logGroupName: fn.logGroup, logStreamName }));
+        if (!streams.has(logStreamName)) await delivery.send(new CreateLogStreamCommand({ logGroupName: fn.logGroup, logStreamName }));
+        streams.add(logStreamName);
         const lines = out.logs.split('\n').filter(Boolean).slice(-500);
         await delivery.send(new PutLogEventsCommand({ logGroupName: fn.logGroup, logStreamName, logEvents: (lines.length ? lines : ['(no output)']).map((message) => ({ timestamp: Date.now(), message })) }));
       } catch (err) {
@@ -440,20 +441,21 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       if (!out.ok) fail(`notifier ${notifier.name} failed on the state machine's alert: ${out.error!.errorType}: ${out.error!.errorMessage}`);
     };
 
-    let stopRedshift: (() => Promise<void>) | undefined;
-    try {
-    for (const machine of deployed.stateMachines) {
-      await stopRedshift?.();
-      stopRedshift = undefined;
-      if (options.machines && !options.machines.some((m) => machine.name.endsWith(m))) continue;
-      const pipelineFns = functions.filter((f) => f.arn.includes(`:function:${machine.name}-`));
+    const pipelineEnv = (machine: DeployedStack['stateMachines'][number]): Record<string, string> =>
       // Each function has only the variables it reads: the pipeline's are their union.
-      const env: Record<string, string> = Object.assign({}, ...pipelineFns.map((f) => f.environment));
+      Object.assign({}, ...functions.filter((f) => f.arn.includes(`:function:${machine.name}-`)).map((f) => f.environment));
+    const rehearseMachine = async (machine: DeployedStack['stateMachines'][number]): Promise<void> => {
+      let stopRedshift: (() => Promise<void>) | undefined;
+      try {
+      const pipelineFns = functions.filter((f) => f.arn.includes(`:function:${machine.name}-`));
+      const env = pipelineEnv(machine);
       const restSnowflake = env.TRIBUTARY_SOURCE_KIND === 'rest' && env.TRIBUTARY_WAREHOUSE_KIND === 'snowflake';
       if (!restSnowflake && (env.TRIBUTARY_SOURCE_KIND !== 'postgres' || !['postgres', 'redshift'].includes(env.TRIBUTARY_WAREHOUSE_KIND))) {
         process.stdout.write(`  ${machine.name}: skipped (${env.TRIBUTARY_SOURCE_KIND} → ${env.TRIBUTARY_WAREHOUSE_KIND} is not rehearsed yet)\n`);
-        continue;
+        return;
       }
+      // This pipeline's Slack posts (the machines of a stack run at once): alerts name the pipeline as "<name> (<environment>)".
+      const postsSince = (n: number) => services.slack.posts.slice(n).filter((p) => p.text.includes(`${env.TRIBUTARY_PIPELINE} (`));
       exercisedRoles.add(machine.roleArn);
       const identity: MachineIdentity = { name: machine.name, arn: machine.arn, roleArn: machine.roleArn, proxy };
       const publish = publisher(machine);
@@ -534,11 +536,11 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
           },
           execute,
           ran: (name) => !options.executions || options.executions.includes(name),
-          slackPosts: () => services.slack.posts,
+          slackPosts: () => postsSince(0),
           notifierError: () => notifierError,
           calls: () => proxy.calls,
         });
-        continue;
+        return;
       }
       const db = machine.name.replace(/-/g, '_');
       const source = await createDb(services.pgAdminUrl, `${db}_source`);
@@ -579,7 +581,7 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       if (JSON.stringify(await warehouseCounts()) !== JSON.stringify(first)) fail(`no-change run of ${machine.name} changed the warehouse`);
 
       // A step that fails after its retries: the warehouse refuses the login.
-      const posts = services.slack.posts.length;
+      const posts = postsSince(0).length;
       if (redshift) {
         // Every statement refused (a revoked grant): the load fails whether or not there is new data.
         redshift.fail = () => 'permission denied for schema public';
@@ -591,8 +593,8 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
         await setSecret(env.TRIBUTARY_WAREHOUSE_SECRET_ARN, JSON.stringify(warehouse.creds));
       }
       if (ran('load-fails')) {
-      const alert = services.slack.posts.slice(posts).find((p) => p.text.includes(machine.name.split('-').pop()!) || p.blocks.includes('Load'));
-      if (!alert) fail(`load-fails of ${machine.name}: no alert reached Slack (${services.slack.posts.length - posts} posts)${notifierError ? `; the notifier ${notifier.name} failed: ${notifierError}` : ''}`);
+      const alert = postsSince(posts).find((p) => p.text.includes(' failed at '));
+      if (!alert) fail(`load-fails of ${machine.name}: no alert reached Slack (${postsSince(posts).length} posts)${notifierError ? `; the notifier ${notifier.name} failed: ${notifierError}` : ''}`);
       if (process.env.REHEARSAL_DEBUG) process.stderr.write(`  [slack] ${JSON.stringify(alert)}\n`);
       if (!/console\.aws\.amazon\.com\/states\/.*execution/.test(`${alert!.text} ${alert!.blocks}`)) fail(`load-fails of ${machine.name}: the Slack alert has no link to the run: ${alert!.text.slice(0, 200)}`);
       }
@@ -613,7 +615,7 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
         // A retyped source column: extract stops that table, publishes a data-quality alert itself, the others continue.
         const src = new Client({ connectionString: source.url });
         await src.connect();
-        const publishes = () => proxy.calls.filter((c) => c.action === 'sns:Publish' && c.caller.endsWith('-extract')).length;
+        const publishes = () => proxy.calls.filter((c) => c.action === 'sns:Publish' && c.caller === `${machine.name}-extract`).length;
         const before = publishes();
         try {
           await src.query('ALTER TABLE design ALTER COLUMN file_name TYPE varchar(200)');
@@ -645,19 +647,31 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
         await src.end();
         if (changed.rowCount !== 1) fail(`data-test-breach of ${machine.name}: no other design to change`);
         const loadPublishes = () => proxy.calls.filter((c) => c.action === 'sns:Publish' && c.caller === `${machine.name}-load`).length;
-        const [before, posts] = [loadPublishes(), services.slack.posts.length];
+        const [before, posts] = [loadPublishes(), postsSince(0).length];
         await execute('data-test-breach', scheduled, 'SUCCEEDED');
         if (loadPublishes() === before) fail(`data-test-breach of ${machine.name}: the load function published no data-quality alert`);
         const check = `${ref.column} references ${ref.dim}`;
-        const alert = services.slack.posts.slice(posts).find((p) => p.text.includes('data-quality checks failed') && p.blocks.includes(check));
-        if (!alert) fail(`data-test-breach of ${machine.name}: no Slack post names the failed check "${check}" (${services.slack.posts.length - posts} posts)`);
+        const alert = postsSince(posts).find((p) => p.text.includes('data-quality checks failed') && p.blocks.includes(check));
+        if (!alert) fail(`data-test-breach of ${machine.name}: no Slack post names the failed check "${check}" (${postsSince(posts).length} posts)`);
       }
+      } finally {
+        await stopRedshift?.();
+      }
+    };
+    const machines = deployed.stateMachines.filter((machine) => !options.machines || options.machines.some((m) => machine.name.endsWith(m)));
+    // A stack's pipelines have their own databases, secrets, buckets and local endpoints, so their
+    // machines run at once (most of an execution waits on one Lambda child or a local service);
+    // two that share a secret the rehearsal rewrites (load-fails) would not, so they run in turn.
+    const secretsOf = (machine: (typeof machines)[number]) => Object.entries(pipelineEnv(machine)).filter(([k]) => k.endsWith('_SECRET_ARN') && k !== 'TRIBUTARY_SLACK_SECRET_ARN').map(([, v]) => v);
+    const shared = machines.some((a, i) => machines.slice(i + 1).some((b) => secretsOf(a).some((x) => secretsOf(b).includes(x))));
+    if (process.env.REHEARSAL_SEQUENTIAL || shared) {
+      for (const machine of machines) await rehearseMachine(machine).catch((err: Error) => failures.push(err.message));
+    } else {
+      const settled = await Promise.allSettled(machines.map(rehearseMachine));
+      for (const s of settled) if (s.status === 'rejected') failures.push((s.reason as Error).message);
     }
-    } catch (err) {
-      failures.push((err as Error).message);
-    }
-    await stopRedshift?.();
   } finally {
+    retireEnvironments(new Set(deployed.functions.map((f) => f.name)));
     await stopSubscriber?.();
     await proxy.stop();
     await services.stop();

@@ -1,11 +1,17 @@
 /**
- * One invocation of a deployed function as its built bundle, in a child process: exactly the
- * function's environment plus what Lambda's runtime sets (region, function name, memory, role
- * credentials, the layer at /opt/nodejs/node_modules → NODE_PATH), its memory as the V8 heap
- * limit, a private /tmp (TMPDIR) whose size is measured against its configured limit, and its
- * timeout. Endpoint variables point the SDK at the local services (named in `substitutions`).
+ * Invocations of a deployed function as its built bundle, in execution environments kept warm
+ * as Lambda keeps them: a child process per environment (scripts/rehearse/lambda-runner.js)
+ * with exactly the function's environment plus what Lambda's runtime sets (region, function
+ * name, memory, role credentials, the layer at /opt/nodejs/node_modules → NODE_PATH), its
+ * memory as the V8 heap limit, a private /tmp (TMPDIR) that lasts as long as the environment
+ * and is measured against its configured limit, and its timeout per invocation. An idle
+ * environment of the same function and configuration serves the next invocation (a warm
+ * start: module state, cached secrets and /tmp carry over); a busy one does not, so a Map's
+ * concurrent invocations get environments of their own. Endpoint variables point the SDK at the
+ * local services (named in `substitutions`). Before, every invocation was a new process: the
+ * bundles' 0.5–1.4 s cold starts were most of the rehearsal's CPU.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,10 +43,66 @@ function folderBytes(dir: string): number {
   return total;
 }
 
-export function invokeFunction(fn: DeployedFunction, event: unknown, substitutions: Record<string, string>, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<InvocationResult> {
+/** One execution environment: its process, its /tmp, whether an invocation is running in it. */
+interface Environment {
+  readonly key: string;
+  readonly functionName: string;
+  readonly child: ChildProcess;
+  readonly tmp: string;
+  readonly id: number;
+  busy: boolean;
+  exited: boolean;
+  logs: string;
+  peakTmp: number;
+  /** The invocation waiting for this environment's answer. */
+  answer?: (message: RunnerReport | undefined) => void;
+}
+
+interface RunnerReport {
+  id: number;
+  result?: unknown;
+  error?: { errorType: string; errorMessage: string };
+  initMs: number;
+  maxRssKb: number;
+  envRead: string[];
+}
+
+const environments = new Set<Environment>();
+let nextId = 0;
+
+/**
+ * An environment keeps this process alive only while an invocation runs in it: an idle one is
+ * frozen, as Lambda freezes it, and must not hold a test runner open after the rehearsal.
+ */
+function hold(env: Environment, busy: boolean): void {
+  env.busy = busy;
+  const handles = [env.child, env.child.channel, env.child.stdout, env.child.stderr] as Array<{ ref?: () => void; unref?: () => void } | null | undefined>;
+  for (const h of handles) (busy ? h?.ref : h?.unref)?.call(h);
+}
+
+function retire(env: Environment): void {
+  environments.delete(env);
+  if (!env.exited) env.child.kill('SIGKILL');
+}
+
+/**
+ * Discards the environments of these functions (their next invocations start cold), as a
+ * changed secret reaches a function only once its cached value expires: the rehearsal changes
+ * a secret between executions and means the next execution to see it. A busy environment is
+ * no longer reused and ends when its invocation does.
+ */
+export function retireEnvironments(functionNames: ReadonlySet<string>): void {
+  for (const env of [...environments]) {
+    if (!functionNames.has(env.functionName)) continue;
+    if (env.busy) environments.delete(env);
+    else retire(env);
+  }
+}
+
+function startEnvironment(key: string, fn: DeployedFunction, substitutions: Record<string, string>, credentials: { accessKeyId: string; secretAccessKey: string }): Environment {
   const tmp = mkdtempSync(join(tmpdir(), 'rehearsal-tmp-'));
   const [, , , region] = fn.arn.split(':');
-  const env: Record<string, string> = {
+  const vars: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     ...fn.environment,
     ...substitutions,
@@ -54,56 +116,80 @@ export function invokeFunction(fn: DeployedFunction, event: unknown, substitutio
     TMPDIR: tmp,
     TZ: ':UTC',
   };
+  const child = spawn(process.execPath, [`--max-old-space-size=${fn.memoryMb}`, RUNNER, resolve(fn.codeDir, 'index.js')], { env: vars, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const env: Environment = { key, functionName: fn.name, child, tmp, id: ++nextId, busy: false, exited: false, logs: '', peakTmp: 0 };
+  child.stdout!.on('data', (d: Buffer) => (env.logs = (env.logs + d.toString()).slice(-20000)));
+  child.stderr!.on('data', (d: Buffer) => (env.logs = (env.logs + d.toString()).slice(-20000)));
+  child.on('message', (m: RunnerReport) => env.answer?.(m));
+  child.on('exit', () => {
+    env.exited = true;
+    environments.delete(env);
+    try {
+      env.peakTmp = Math.max(env.peakTmp, folderBytes(tmp));
+    } catch {
+      // already gone
+    }
+    rmSync(tmp, { recursive: true, force: true });
+    env.answer?.(undefined);
+  });
+  environments.add(env);
+  return env;
+}
+
+export function invokeFunction(fn: DeployedFunction, event: unknown, substitutions: Record<string, string>, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<InvocationResult & { environment: number }> {
+  // Lambda starts a new environment when the function's configuration changes: so does a change of the local endpoints.
+  const key = `${fn.name}|${JSON.stringify(substitutions)}|${credentials.accessKeyId}`;
+  const env = [...environments].find((e) => e.key === key && !e.busy && !e.exited) ?? startEnvironment(key, fn, substitutions, credentials);
+  hold(env, true);
+  env.logs = '';
   const started = Date.now();
-  return new Promise<InvocationResult>((done) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${fn.memoryMb}`, RUNNER, resolve(fn.codeDir, 'index.js'), JSON.stringify(event)], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    });
-    let report = '';
-    let logs = '';
-    let peakTmp = 0;
-    child.stdout!.on('data', (d: Buffer) => (logs = (logs + d.toString()).slice(-20000)));
-    child.stderr!.on('data', (d: Buffer) => (logs = (logs + d.toString()).slice(-20000)));
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => (report += d.toString()));
-    const limit = fn.tmpMb * 1024 * 1024;
+  const limit = fn.tmpMb * 1024 * 1024;
+  return new Promise((done) => {
     const sample = setInterval(() => {
       try {
-        peakTmp = Math.max(peakTmp, folderBytes(tmp));
-        if (peakTmp > limit) child.kill('SIGKILL');
+        env.peakTmp = Math.max(env.peakTmp, folderBytes(env.tmp));
+        if (env.peakTmp > limit) env.child.kill('SIGKILL');
       } catch {
         // a file vanished while it was measured
       }
     }, 50);
-    const timer = setTimeout(() => child.kill('SIGKILL'), fn.timeoutSeconds * 1000);
-    child.on('exit', () => {
+    const timer = setTimeout(() => env.child.kill('SIGKILL'), fn.timeoutSeconds * 1000);
+    env.answer = (report) => {
+      env.answer = undefined;
       clearInterval(sample);
       clearTimeout(timer);
-      try {
-        peakTmp = Math.max(peakTmp, folderBytes(tmp));
-      } catch {
-        // already gone
+      if (!env.exited) {
+        try {
+          env.peakTmp = Math.max(env.peakTmp, folderBytes(env.tmp));
+        } catch {
+          // a file vanished while it was measured
+        }
       }
-      rmSync(tmp, { recursive: true, force: true });
+      hold(env, false);
+      if (!environments.has(env) || !report) retire(env);
       const durationMs = Date.now() - started;
-      const line = report.trim().split('\n').pop();
-      let parsed: { envRead?: string[]; initMs?: number; maxRssKb?: number; result?: unknown; error?: { errorType: string; errorMessage: string } } = {};
-      try {
-        parsed = line ? (JSON.parse(line) as typeof parsed) : {};
-      } catch {
-        parsed = {};
-      }
       const timedOut = durationMs >= fn.timeoutSeconds * 1000;
       const error =
-        parsed.error ??
-        (line
+        report?.error ??
+        (report
           ? undefined
-          : peakTmp > limit
+          : env.peakTmp > limit
             ? { errorType: 'Runtime.TmpFull', errorMessage: `${fn.name}: /tmp above its ${fn.tmpMb} MB` }
             : timedOut
               ? { errorType: 'Sandbox.Timedout', errorMessage: `${fn.name} timed out after ${fn.timeoutSeconds} s` }
-              : { errorType: 'Runtime.ExitError', errorMessage: `${fn.name} exited without a result: ${logs.slice(-600)}` });
-      done({ ok: !error, ...(error ? { error } : { payload: parsed.result }), initMs: parsed.initMs ?? 0, peakRssMb: (parsed.maxRssKb ?? 0) / 1024, peakTmpBytes: peakTmp, durationMs, envRead: parsed.envRead ?? [], logs });
-    });
+              : { errorType: 'Runtime.ExitError', errorMessage: `${fn.name} exited without a result: ${env.logs.slice(-600)}` });
+      done({
+        ok: !error,
+        ...(error ? { error } : { payload: report!.result }),
+        initMs: report?.initMs ?? 0,
+        peakRssMb: (report?.maxRssKb ?? 0) / 1024,
+        peakTmpBytes: env.peakTmp,
+        durationMs,
+        envRead: report?.envRead ?? [],
+        logs: env.logs,
+        environment: env.id,
+      });
+    };
+    env.child.send({ id: env.id, event });
   });
 }
