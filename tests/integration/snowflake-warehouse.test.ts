@@ -222,7 +222,7 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
     await wh.close();
   });
 
-  it('passes a checkpoint before the block and one after it committed, the only points a crash can fall on; either way the rerun ends loaded once', async () => {
+  it('passes a checkpoint before the block and one after it committed; a crash at either, and the rerun ends loaded once', async () => {
     const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
     await stage(manifest(RUN, PAYMENT_BATCH));
     const seen: Array<[string, number, number]> = [];

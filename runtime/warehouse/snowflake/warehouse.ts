@@ -64,9 +64,9 @@ WHEN NOT MATCHED THEN INSERT ("MODEL", "VERSION") VALUES (s."MODEL", s."VERSION"
    * TRIBUTARY_LOAD_RUNS issues no change. The stage reads the processed zone itself, so the lake
    * is not read here.
    *
-   * Staging and the transaction happen inside the one statement, so the only points a crash can
-   * fall on are before it (nothing staged or changed) and after it (committed): those are the
-   * checkpoints passed.
+   * Staging and the transaction happen inside the one statement, so the checkpoints are the two
+   * points this process sees: before it (nothing staged or changed) and after it (committed). A
+   * crash while it runs leaves the block to end on Snowflake, committed or rolled back whole.
    */
   async loadRun(_lake: ObjectStore, manifest: TransformManifest, checkpoint?: Checkpoint): Promise<LoadResult> {
     if (await this.hasRun(manifest.runId)) return { runId: manifest.runId, loaded: false, tables: [], inferred: 0, datesAdded: 0 };
