@@ -53,8 +53,8 @@ const norm = (sql: string) => sql.replace(/\s+/g, ' ').trim();
 
 /**
  * The tables behind the local Snowflake endpoint. TRIBUTARY_LOAD_RUNS and transactions are
- * WarehouseSim's (a run row is visible on COMMIT, gone on ROLLBACK); here: the staging tables
- * (the session's, or a load block's own: FakeSnowflake runs a detached block statement by statement), filled by COPY INTO from the Parquet object the stage path names, and the
+ * WarehouseSim's (a run row is visible on COMMIT, gone on ROLLBACK); here: a load block's staging
+ * tables (FakeSnowflake runs the block statement by statement), filled by COPY INTO from the Parquet object the stage path names, and the
  * versioned tables, which INSERT … WHERE NOT EXISTS (version key) appends to, pending until COMMIT.
  */
 export class SnowflakeTables {
@@ -108,8 +108,8 @@ export class SnowflakeTables {
   private async answer(q: Query, base: (q: Query) => Answer | Promise<Answer>): Promise<Answer> {
     const sql = norm(q.sql);
     let m: RegExpExecArray | null;
-    // A staging table: the session's TEMPORARY one (the CLI's load), or a unit's own, which its load block drops.
-    if ((m = /^CREATE OR REPLACE (?:TEMPORARY )?TABLE "(STAGE_[A-Z0-9_]+)"/.exec(sql))) {
+    // A unit's staging table, which its load block drops.
+    if ((m = /^CREATE OR REPLACE TABLE "(STAGE_[A-Z0-9_]+)"/.exec(sql))) {
       this.staged.set(m[1], []);
       return { rows: [{ status: `Table ${m[1]} successfully created.` }] };
     }
@@ -133,7 +133,7 @@ export class SnowflakeTables {
       return { rows: [{ file: key, status: 'LOADED', rows_parsed: rows.length, rows_loaded: rows.length }] };
     }
     // eslint-disable-next-line security/detect-unsafe-regex -- matched against the load's own statements on 127.0.0.1, not input
-    if ((m = /^INSERT INTO "((?!TRIBUTARY_)[A-Z0-9_]+)" \(.*\) SELECT .* FROM "(STAGE_\1(?:_[0-9A-F]{12})?)" s WHERE NOT EXISTS \(SELECT 1 FROM "\1" f WHERE (.*?)\)( QUALIFY .*)?$/.exec(sql))) {
+    if ((m = /^INSERT INTO "((?!TRIBUTARY_)[A-Z0-9_]+)" \(.*\) SELECT .* FROM "(STAGE_\1_[0-9A-F]{12})" s WHERE NOT EXISTS \(SELECT 1 FROM "\1" f WHERE (.*?)\)( QUALIFY .*)?$/.exec(sql))) {
       const [, table, stageTable, where] = m;
       const keys = [...where.matchAll(/EQUAL_NULL\(f\."([A-Z0-9_]+)", s\."\1"\)/g)].map((k) => k[1]);
       if (!keys.length) return { error: `rehearsal: no version key in ${sql.slice(0, 120)}` };

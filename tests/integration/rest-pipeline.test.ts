@@ -12,6 +12,7 @@ import { runPipeline } from '../../runtime/pipeline/run';
 import { recurly } from '../support/pipelines';
 import { RECURLY_MODEL } from '../../runtime/model/recurly/tables';
 import { PostgresWarehouse } from '../../runtime/warehouse/postgres/warehouse';
+import { loadBlock, unitSuffix } from '../../runtime/warehouse/snowflake/block';
 import { parseSnowflakeUrl } from '../../runtime/warehouse/snowflake/config';
 import { FakeRecurly } from '../support/recurly-server';
 import { createDatabase } from '../support/services';
@@ -109,11 +110,15 @@ describe('Recurly → lake → warehouse pipeline', () => {
     const [tx] = await parquetRows(lake, transform.tables.recurly_transactions.objects[0].key);
     expect([tx.account_id, tx.invoice_id, tx.subscription_id, tx.payment_method, tx.success]).toEqual(['acc1', 'inv1', 'sub1', 'credit_card', true]);
 
-    const load = sf.statements.slice(sf.statements.findIndex((s) => s.startsWith('SELECT MAX')));
+    // The load: the runs-table checks, then the unit's block, waited on in the session.
+    const sent = sf.statements.slice(sf.statements.findIndex((s) => s.startsWith('SELECT MAX')));
+    expect(sent.slice(0, 2).map((s) => s.split(' FROM')[0])).toEqual(['SELECT MAX("RUN_ID") AS "RUN_ID"', 'SELECT COUNT(*) AS "N"']);
+    expect(sent[2]).toBe(loadBlock(RECURLY_MODEL, transform, 'LAKE_STAGE').sql.replace(/\s+/g, ' ').trim());
+    const suffix = unitSuffix(transform.runId).toUpperCase();
+    const load = sf.ran;
     expect(load.map((s) => s.split(' (')[0].split(' FROM')[0])).toEqual([
-      'SELECT MAX("RUN_ID") AS "RUN_ID"',
       'SELECT COUNT(*) AS "N"',
-      ...['ACCOUNTS', 'SUBSCRIPTIONS', 'INVOICES', 'TRANSACTIONS'].flatMap((t) => [`CREATE OR REPLACE TEMPORARY TABLE "STAGE_RECURLY_${t}"`, `COPY INTO "STAGE_RECURLY_${t}"`]),
+      ...['ACCOUNTS', 'SUBSCRIPTIONS', 'INVOICES', 'TRANSACTIONS'].flatMap((t) => [`CREATE OR REPLACE TABLE "STAGE_RECURLY_${t}${suffix}"`, `COPY INTO "STAGE_RECURLY_${t}${suffix}"`]),
       'BEGIN',
       'INSERT INTO "RECURLY_ACCOUNTS"',
       'INSERT INTO "RECURLY_SUBSCRIPTIONS"',
@@ -121,18 +126,21 @@ describe('Recurly → lake → warehouse pipeline', () => {
       'INSERT INTO "RECURLY_TRANSACTIONS"',
       'INSERT INTO "TRIBUTARY_LOAD_RUNS"',
       'COMMIT',
+      ...['ACCOUNTS', 'SUBSCRIPTIONS', 'INVOICES', 'TRANSACTIONS'].map((t) => `DROP TABLE IF EXISTS "STAGE_RECURLY_${t}${suffix}"`),
     ]);
-    expect(load[3]).toBe(`COPY INTO "STAGE_RECURLY_ACCOUNTS" FROM @LAKE_STAGE/${transform.tables.recurly_accounts.objects[0].key} FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`);
-    expect(load[11]).toContain('WHERE NOT EXISTS (SELECT 1 FROM "RECURLY_ACCOUNTS" f WHERE EQUAL_NULL(f."ID", s."ID") AND EQUAL_NULL(f."UPDATED_AT", s."UPDATED_AT"))');
+    expect(load[2]).toBe(`COPY INTO "STAGE_RECURLY_ACCOUNTS${suffix}" FROM @LAKE_STAGE/${transform.tables.recurly_accounts.objects[0].key} FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`);
+    expect(load[10]).toContain('WHERE NOT EXISTS (SELECT 1 FROM "RECURLY_ACCOUNTS" f WHERE EQUAL_NULL(f."ID", s."ID") AND EQUAL_NULL(f."UPDATED_AT", s."UPDATED_AT"))');
     expect(sf.statements.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS "RECURLY_ACCOUNTS"'))).toContain('"UPDATED_AT" TIMESTAMP_NTZ NOT NULL');
     expect([...sim.committed]).toEqual([['20240506T000000000Z-run001', 'recurly']]);
 
     // Nothing new upstream: nothing extracted, nothing to stage, the run recorded with no table.
     sf.queries.length = 0;
+    sf.ran.length = 0;
     const again = await runPipeline(recurly({ apiKey: KEY, apiUrl: api.url, lake, warehouse: { kind: 'snowflake', config: snowflakeConfig() }, http: fast, runId: '20240506T010000000Z-run002' }));
     expect(Object.values(again.extract.manifest.tables).map((t) => t.rows)).toEqual([0, 0, 0, 0]);
     expect(again.transforms[0].manifest.tables).toEqual({});
-    expect(sf.statements.filter((s) => /^(COPY|MERGE INTO "RECURLY|INSERT INTO "RECURLY)/.test(s))).toEqual([]);
+    expect(sf.ran.filter((s) => /^(COPY|MERGE INTO "RECURLY|INSERT INTO "RECURLY)/.test(s))).toEqual([]);
+    expect([...sim.committed.keys()]).toEqual(['20240506T000000000Z-run001', '20240506T010000000Z-run002']);
     const everything = JSON.stringify(sf.queries) + JSON.stringify(sf.logins.map((l) => ({ ...l, PASSWORD: undefined })));
     expect(everything).not.toContain(KEY);
     expect(everything).not.toContain(SF_PASSWORD);

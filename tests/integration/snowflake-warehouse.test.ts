@@ -12,13 +12,21 @@ import { openSnowflakeSession } from '../../runtime/warehouse/snowflake/client';
 import { clearRegisteredSecrets, redact } from '../../runtime/telemetry/redact';
 import { getSnowflakeSecret, parseSnowflakeSecret, parseSnowflakeUrl, type SnowflakeConfig } from '../../runtime/warehouse/snowflake/config';
 import { schemaStatements } from '../../runtime/warehouse/snowflake/ddl';
-import { copyIntoStage } from '../../runtime/warehouse/snowflake/load';
+import { copyIntoStage, lastLoadedRun, runLoaded } from '../../runtime/warehouse/snowflake/load';
 import { SnowflakeWarehouse } from '../../runtime/warehouse/snowflake/warehouse';
 import { FakeSnowflake, WarehouseSim } from '../support/snowflake-server';
 import { motoUrl, uniqueName, useMotoCredentials } from '../support/services';
 
-/** The one transaction a payment batch's load applies, in order: the same in the session load and in the block. */
-const APPLY_STATEMENTS = [
+const PASSWORD = 'sf-Pa55word-7d1e9c';
+const RUN = '20241115T120000000Z-abc123';
+/** The unit's staging tables' suffix as the statements name it. */
+const S = unitSuffix(RUN).toUpperCase();
+
+/** A payment batch: the manifest's row counts, and the statements its block runs, in order, whichever path runs it. */
+const PAYMENT_BATCH = { dim_staff: 2, dim_transaction: 3, fact_payment: 4 };
+const PAYMENT_BLOCK = [
+  'SELECT COUNT(*) AS "N"',
+  ...['DIM_STAFF', 'DIM_TRANSACTION', 'FACT_PAYMENT'].flatMap((t) => [`CREATE OR REPLACE TABLE "STAGE_${t}${S}"`, `COPY INTO "STAGE_${t}${S}"`]),
   'BEGIN',
   'MERGE INTO "DIM_STAFF" t',
   'MERGE INTO "DIM_TRANSACTION" t',
@@ -30,10 +38,22 @@ const APPLY_STATEMENTS = [
   'INSERT INTO "FACT_PAYMENT"',
   'INSERT INTO "TRIBUTARY_LOAD_RUNS"',
   'COMMIT',
+  ...['DIM_STAFF', 'DIM_TRANSACTION', 'FACT_PAYMENT'].map((t) => `DROP TABLE IF EXISTS "STAGE_${t}${S}"`),
 ];
-
-const PASSWORD = 'sf-Pa55word-7d1e9c';
-const RUN = '20241115T120000000Z-abc123';
+/** The model tables the batch's block changes, one per MERGE or INSERT. */
+const PAYMENT_APPLIED = ['DIM_STAFF', 'DIM_TRANSACTION', 'DIM_TRANSACTION', 'DIM_COUNTERPARTY', 'DIM_CURRENCY', 'DIM_PAYMENT_TYPE', 'DIM_DATE', 'FACT_PAYMENT'];
+/** What the batch's load reports (WarehouseSim: one row inserted per statement, one more updated per MERGE). */
+const PAYMENT_LOADED = {
+  runId: RUN,
+  loaded: true,
+  tables: [
+    { table: 'dim_staff', kind: 'dimension', staged: 2, applied: 2 },
+    { table: 'dim_transaction', kind: 'dimension', staged: 3, applied: 2 },
+    { table: 'fact_payment', kind: 'fact', staged: 4, applied: 1 },
+  ],
+  inferred: 4,
+  datesAdded: 1,
+};
 
 function manifest(runId: string, tables: Record<string, number>): TransformManifest {
   return {
@@ -55,7 +75,8 @@ function manifest(runId: string, tables: Record<string, number>): TransformManif
   };
 }
 
-const firstLines = (statements: string[]) => statements.map((s) => s.split(/ (?:USING|SELECT|FROM|WHERE|\()/)[0]);
+const firstWords = (statements: string[]) => statements.map((s) => s.split(/ (?:USING|SELECT|FROM|WHERE|\(|INTO :)/)[0]);
+const blocksSent = (server: FakeSnowflake) => server.statements.filter((s) => s.startsWith('EXECUTE IMMEDIATE $$')).length;
 
 describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoint', () => {
   let server: FakeSnowflake;
@@ -114,7 +135,7 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
     expect(ddl.find((s) => s.includes('"FACT_SALES_ORDER"'))).toContain('"UNIT_PRICE" NUMBER(10,2) NOT NULL');
   });
 
-  it('logs in with a password, creates the schema, loads a run in one transaction, and a replay changes nothing', async () => {
+  it('logs in with a password, creates the schema, loads a run as one block waited on in the session, and a replay changes nothing', async () => {
     const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
     expect(server.logins[0]).toMatchObject({ ACCOUNT_NAME: 'acme-xy12345', LOGIN_NAME: 'loader', PASSWORD });
     await wh.ensureSchema();
@@ -122,97 +143,113 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
     expect(server.queries.at(-1)!.binds).toEqual(['totesys', '1']);
     server.queries.length = 0;
 
-    const m = manifest(RUN, { dim_staff: 2, dim_transaction: 3, fact_payment: 4 });
+    const m = manifest(RUN, PAYMENT_BATCH);
     await stage(m);
     const [result] = await loadPendingRuns(wh, lake, 'totesys');
-    const stmts = server.statements;
-    expect(firstLines(stmts)).toEqual([
-      'SELECT MAX("RUN_ID") AS "RUN_ID"',
-      'SELECT COUNT(*) AS "N"',
-      'CREATE OR REPLACE TEMPORARY TABLE "STAGE_DIM_STAFF"',
-      'COPY INTO "STAGE_DIM_STAFF"',
-      'CREATE OR REPLACE TEMPORARY TABLE "STAGE_DIM_TRANSACTION"',
-      'COPY INTO "STAGE_DIM_TRANSACTION"',
-      'CREATE OR REPLACE TEMPORARY TABLE "STAGE_FACT_PAYMENT"',
-      'COPY INTO "STAGE_FACT_PAYMENT"',
-      ...APPLY_STATEMENTS,
-    ]);
+    // The session sends the deployed load's block itself, waited on rather than detached.
+    expect(server.queries.map((q) => q.sql)).toEqual([lastLoadedRun('totesys').sql, runLoaded(RUN).sql, loadBlock(TOTESYS_STAR, m, config.stage).sql]);
     expect(server.queries.slice(0, 2).map((q) => q.binds)).toEqual([['totesys'], [RUN]]);
-    expect(stmts[3]).toBe(
-      `COPY INTO "STAGE_DIM_STAFF" FROM @TRIBUTARY_PROCESSED_STAGE/processed/totesys/dim_staff/year=2024/month=11/day=15/${RUN}-0000.parquet FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`,
+    expect(server.async.size).toBe(0);
+    const ran = server.ran;
+    expect(firstWords(ran)).toEqual(PAYMENT_BLOCK);
+    expect(ran[2]).toBe(
+      `COPY INTO "STAGE_DIM_STAFF${S}" FROM @TRIBUTARY_PROCESSED_STAGE/processed/totesys/dim_staff/year=2024/month=11/day=15/${RUN}-0000.parquet FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`,
     );
-    expect(stmts[9]).toBe(
-      'MERGE INTO "DIM_STAFF" t USING (SELECT "STAFF_ID", "FIRST_NAME", "LAST_NAME", "DEPARTMENT_NAME", "LOCATION", "EMAIL_ADDRESS" FROM "STAGE_DIM_STAFF" QUALIFY ROW_NUMBER() OVER (PARTITION BY "STAFF_ID" ORDER BY "STAFF_ID") = 1) s ON t."STAFF_ID" = s."STAFF_ID" ' +
+    expect(ran[8]).toBe(
+      `MERGE INTO "DIM_STAFF" t USING (SELECT "STAFF_ID", "FIRST_NAME", "LAST_NAME", "DEPARTMENT_NAME", "LOCATION", "EMAIL_ADDRESS" FROM "STAGE_DIM_STAFF${S}" QUALIFY ROW_NUMBER() OVER (PARTITION BY "STAFF_ID" ORDER BY "STAFF_ID") = 1) s ON t."STAFF_ID" = s."STAFF_ID" ` +
         'WHEN MATCHED AND (NOT EQUAL_NULL(t."FIRST_NAME", s."FIRST_NAME") OR NOT EQUAL_NULL(t."LAST_NAME", s."LAST_NAME") OR NOT EQUAL_NULL(t."DEPARTMENT_NAME", s."DEPARTMENT_NAME") OR NOT EQUAL_NULL(t."LOCATION", s."LOCATION") OR NOT EQUAL_NULL(t."EMAIL_ADDRESS", s."EMAIL_ADDRESS")) ' +
         'THEN UPDATE SET "FIRST_NAME" = s."FIRST_NAME", "LAST_NAME" = s."LAST_NAME", "DEPARTMENT_NAME" = s."DEPARTMENT_NAME", "LOCATION" = s."LOCATION", "EMAIL_ADDRESS" = s."EMAIL_ADDRESS" ' +
         'WHEN NOT MATCHED THEN INSERT ("STAFF_ID", "FIRST_NAME", "LAST_NAME", "DEPARTMENT_NAME", "LOCATION", "EMAIL_ADDRESS") VALUES (s."STAFF_ID", s."FIRST_NAME", s."LAST_NAME", s."DEPARTMENT_NAME", s."LOCATION", s."EMAIL_ADDRESS")',
     );
-    expect(stmts[11]).toBe(
-      'INSERT INTO "DIM_TRANSACTION" ("TRANSACTION_ID", "TRANSACTION_TYPE", "SALES_ORDER_ID", "PURCHASE_ORDER_ID") SELECT DISTINCT s."TRANSACTION_ID", CAST(\'UNKNOWN\' AS VARCHAR), CAST(NULL AS INTEGER), CAST(NULL AS INTEGER) FROM "STAGE_FACT_PAYMENT" s WHERE s."TRANSACTION_ID" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "DIM_TRANSACTION" d WHERE d."TRANSACTION_ID" = s."TRANSACTION_ID")',
+    expect(ran[10]).toBe(
+      `INSERT INTO "DIM_TRANSACTION" ("TRANSACTION_ID", "TRANSACTION_TYPE", "SALES_ORDER_ID", "PURCHASE_ORDER_ID") SELECT DISTINCT s."TRANSACTION_ID", CAST('UNKNOWN' AS VARCHAR), CAST(NULL AS INTEGER), CAST(NULL AS INTEGER) FROM "STAGE_FACT_PAYMENT${S}" s WHERE s."TRANSACTION_ID" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "DIM_TRANSACTION" d WHERE d."TRANSACTION_ID" = s."TRANSACTION_ID")`,
     );
-    expect(stmts[15]).toContain('SELECT "D", YEAR("D"), MONTH("D"), DAY("D"), DAYOFWEEKISO("D"), DECODE(DAYOFWEEKISO("D"), 1, \'Monday\',');
-    expect(stmts[15]).toContain('FROM (SELECT "CREATED_DATE" AS "D" FROM "STAGE_FACT_PAYMENT" UNION SELECT "LAST_UPDATED_DATE" AS "D" FROM "STAGE_FACT_PAYMENT" UNION SELECT "PAYMENT_DATE" AS "D" FROM "STAGE_FACT_PAYMENT") dates');
-    expect(stmts[16]).toBe(
+    expect(ran[14]).toContain('SELECT "D", YEAR("D"), MONTH("D"), DAY("D"), DAYOFWEEKISO("D"), DECODE(DAYOFWEEKISO("D"), 1, \'Monday\',');
+    expect(ran[14]).toContain(`FROM (SELECT "CREATED_DATE" AS "D" FROM "STAGE_FACT_PAYMENT${S}" UNION SELECT "LAST_UPDATED_DATE" AS "D" FROM "STAGE_FACT_PAYMENT${S}" UNION SELECT "PAYMENT_DATE" AS "D" FROM "STAGE_FACT_PAYMENT${S}") dates`);
+    expect(ran[15]).toBe(
       'INSERT INTO "FACT_PAYMENT" ("PAYMENT_ID", "CREATED_DATE", "CREATED_TIME", "LAST_UPDATED_DATE", "LAST_UPDATED_TIME", "TRANSACTION_ID", "COUNTERPARTY_ID", "PAYMENT_AMOUNT", "CURRENCY_ID", "PAYMENT_TYPE_ID", "PAID", "PAYMENT_DATE") ' +
-        'SELECT s."PAYMENT_ID", s."CREATED_DATE", s."CREATED_TIME", s."LAST_UPDATED_DATE", s."LAST_UPDATED_TIME", s."TRANSACTION_ID", s."COUNTERPARTY_ID", s."PAYMENT_AMOUNT", s."CURRENCY_ID", s."PAYMENT_TYPE_ID", s."PAID", s."PAYMENT_DATE" FROM "STAGE_FACT_PAYMENT" s ' +
+        `SELECT s."PAYMENT_ID", s."CREATED_DATE", s."CREATED_TIME", s."LAST_UPDATED_DATE", s."LAST_UPDATED_TIME", s."TRANSACTION_ID", s."COUNTERPARTY_ID", s."PAYMENT_AMOUNT", s."CURRENCY_ID", s."PAYMENT_TYPE_ID", s."PAID", s."PAYMENT_DATE" FROM "STAGE_FACT_PAYMENT${S}" s ` +
         'WHERE NOT EXISTS (SELECT 1 FROM "FACT_PAYMENT" f WHERE EQUAL_NULL(f."PAYMENT_ID", s."PAYMENT_ID") AND EQUAL_NULL(f."LAST_UPDATED_DATE", s."LAST_UPDATED_DATE") AND EQUAL_NULL(f."LAST_UPDATED_TIME", s."LAST_UPDATED_TIME")) ' +
         'QUALIFY ROW_NUMBER() OVER (PARTITION BY s."PAYMENT_ID", s."LAST_UPDATED_DATE", s."LAST_UPDATED_TIME" ORDER BY s."PAYMENT_ID", s."LAST_UPDATED_DATE", s."LAST_UPDATED_TIME") = 1',
     );
-    const record = server.queries[17];
-    expect(record.binds[0]).toBe(RUN);
-    expect(record.binds.slice(1, 3)).toEqual(['totesys', 'totesys']);
-    expect(record.binds[4]).toBe(RUN);
-    expect(JSON.parse(record.binds[3]!)).toEqual({
-      tables: [
-        { table: 'dim_staff', kind: 'dimension', staged: 2, applied: 2 },
-        { table: 'dim_transaction', kind: 'dimension', staged: 3, applied: 2 },
-        { table: 'fact_payment', kind: 'fact', staged: 4, applied: 1 },
-      ],
-      inferred: 4,
-      datesAdded: 1,
-      quarantined: [],
-    });
-    expect(result).toMatchObject({ runId: RUN, loaded: true, inferred: 4, datesAdded: 1 });
+    // Literals where a session statement would bind: the record names the run, its source and model.
+    const record = /^INSERT INTO "TRIBUTARY_LOAD_RUNS" \("RUN_ID", "SOURCE", "MODEL", "SUMMARY"\) SELECT '([^']*)', '([^']*)', '([^']*)', PARSE_JSON\('([^']*)'\) WHERE NOT EXISTS \(SELECT 1 FROM "TRIBUTARY_LOAD_RUNS" WHERE "RUN_ID" = '([^']*)'\)$/.exec(ran[16]);
+    expect(record?.slice(1, 4)).toEqual([RUN, 'totesys', 'totesys']);
+    expect(record?.[5]).toBe(RUN);
+    expect(JSON.parse(record![4])).toEqual({ tables: [{ table: 'dim_staff', staged: 2 }, { table: 'dim_transaction', staged: 3 }, { table: 'fact_payment', staged: 4 }], quarantined: [] });
+    expect(result).toEqual(PAYMENT_LOADED);
     expect([...sim.committed]).toEqual([[RUN, 'totesys']]);
+    expect(sim.applied).toEqual(PAYMENT_APPLIED);
 
     // Replay: loadPending sees the run recorded and lists nothing after it.
     server.queries.length = 0;
     expect(await loadPendingRuns(wh, lake, 'totesys')).toEqual([]);
-    // Replay of the manifest itself: detected through the runs table, no COPY, MERGE or INSERT.
+    // Replay of the manifest itself: detected through the runs table, no block sent.
     const replay = await wh.loadRun(lake, m);
     expect(replay).toEqual({ runId: RUN, loaded: false, tables: [], inferred: 0, datesAdded: 0 });
-    expect(firstLines(server.statements)).toEqual(['SELECT MAX("RUN_ID") AS "RUN_ID"', 'SELECT COUNT(*) AS "N"']);
-    expect(server.statements.some((s) => /^(MERGE|INSERT|COPY|BEGIN)/.test(s))).toBe(false);
+    expect(firstWords(server.statements)).toEqual(['SELECT MAX("RUN_ID") AS "RUN_ID"', 'SELECT COUNT(*) AS "N"']);
+    expect(blocksSent(server)).toBe(0);
+    expect(sim.applied).toEqual(PAYMENT_APPLIED);
     await wh.close();
     expect(server.sessionsClosed).toBe(1);
   });
 
-  it('rolls a failed load back: ROLLBACK issued, run not recorded, the retry loads it', async () => {
+  it('a statement failing inside the block leaves nothing applied and no run record; the rerun loads it exactly once', async () => {
     const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
-    const m = manifest(RUN, { dim_staff: 2, fact_payment: 4 });
+    const m = manifest(RUN, PAYMENT_BATCH);
     await stage(m);
     sim.fail = (q) => (q.sql.startsWith('INSERT INTO "FACT_PAYMENT"') ? `Numeric value 'abc' is not recognized (as loader with ${PASSWORD})` : undefined);
-    await expect(loadPendingRuns(wh, lake, 'totesys')).rejects.toThrow(/^snowflake statement failed: INSERT INTO "FACT_PAYMENT" .*Numeric value 'abc' is not recognized \(as loader with \*\*\*\) \(code 100038, SQL state 22018\)$/);
-    const lines = firstLines(server.statements);
-    expect(lines.slice(lines.indexOf('BEGIN'))).toEqual([
-      'BEGIN',
-      'MERGE INTO "DIM_STAFF" t',
-      'INSERT INTO "DIM_TRANSACTION"',
-      'INSERT INTO "DIM_COUNTERPARTY"',
-      'INSERT INTO "DIM_CURRENCY"',
-      'INSERT INTO "DIM_PAYMENT_TYPE"',
-      'INSERT INTO "DIM_DATE"',
-      'INSERT INTO "FACT_PAYMENT"',
-      'ROLLBACK',
-    ]);
+    const err = await loadPendingRuns(wh, lake, 'totesys').catch((e: Error) => e);
+    expect((err as Error).message).toBe(
+      `snowflake: the load block of ${RUN} failed: snowflake statement failed: EXECUTE IMMEDIATE $$: Numeric value 'abc' is not recognized (as loader with ***) (code 100038, SQL state 22018)`,
+    );
+    // The dimensions' merges and the inferred members ran before the failing insert: rolled back with it.
+    const lines = firstWords(server.ran);
+    expect(lines.slice(lines.indexOf('BEGIN'))).toEqual([...PAYMENT_BLOCK.slice(PAYMENT_BLOCK.indexOf('BEGIN'), PAYMENT_BLOCK.indexOf('INSERT INTO "FACT_PAYMENT"') + 1), 'ROLLBACK']);
+    expect(sim.applied).toEqual([]);
     expect(sim.committed.size).toBe(0);
     expect(sim.inTransaction).toBe(false);
+
     sim.fail = () => undefined;
-    server.queries.length = 0;
-    const [retry] = await loadPendingRuns(wh, lake, 'totesys');
-    expect(retry.loaded).toBe(true);
-    expect(server.statements.at(-1)).toBe('COMMIT');
+    server.ran.length = 0;
+    expect(await loadPendingRuns(wh, lake, 'totesys')).toEqual([PAYMENT_LOADED]);
+    expect(firstWords(server.ran)).toEqual(PAYMENT_BLOCK);
     expect([...sim.committed.keys()]).toEqual([RUN]);
+    // Once: neither the next run of the loader nor the manifest again applies anything more.
+    expect(await loadPendingRuns(wh, lake, 'totesys')).toEqual([]);
+    expect((await wh.loadRun(lake, m)).loaded).toBe(false);
+    expect(sim.applied).toEqual(PAYMENT_APPLIED);
+    await wh.close();
+  });
+
+  it('passes a checkpoint before the block and one after it committed; a crash at either, and the rerun ends loaded once', async () => {
+    const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
+    await stage(manifest(RUN, PAYMENT_BATCH));
+    const seen: Array<[string, number, number]> = [];
+    let crashAt: string | undefined;
+    const checkpoint = (point: string) => {
+      seen.push([point, blocksSent(server), sim.committed.size]);
+      if (point === crashAt) throw new Error(`killed at ${point} (simulated)`);
+    };
+
+    crashAt = 'load.before-commit';
+    await expect(loadPendingRuns(wh, lake, 'totesys', { checkpoint })).rejects.toThrow('killed at load.before-commit');
+    expect(blocksSent(server)).toBe(0);
+    expect(sim.applied).toEqual([]);
+    crashAt = 'load.after-commit';
+    await expect(loadPendingRuns(wh, lake, 'totesys', { checkpoint })).rejects.toThrow('killed at load.after-commit');
+    expect([...sim.committed.keys()]).toEqual([RUN]);
+    crashAt = undefined;
+    expect(await loadPendingRuns(wh, lake, 'totesys', { checkpoint })).toEqual([]);
+
+    // [point, blocks sent before it, runs committed before it]
+    expect(seen).toEqual([
+      ['load.before-commit', 0, 0],
+      ['load.before-commit', 0, 0],
+      ['load.after-commit', 1, 1],
+    ]);
+    expect(blocksSent(server)).toBe(1);
+    expect(sim.applied).toEqual(PAYMENT_APPLIED);
     await wh.close();
   });
 
@@ -221,12 +258,12 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
     const m: TransformManifest = { ...manifest(RUN, { fact_payment: 1 }), purpose: 'reconcile' };
     await stage(m);
     const result = await wh.loadRun(lake, m);
-    const merge = server.statements.find((s) => s.startsWith('MERGE INTO "FACT_PAYMENT"'));
+    const merge = server.ran.find((s) => s.startsWith('MERGE INTO "FACT_PAYMENT"'));
     expect(merge).toContain('ON EQUAL_NULL(t."PAYMENT_ID", s."PAYMENT_ID") AND EQUAL_NULL(t."LAST_UPDATED_DATE", s."LAST_UPDATED_DATE") AND EQUAL_NULL(t."LAST_UPDATED_TIME", s."LAST_UPDATED_TIME")');
     expect(merge).toContain('WHEN MATCHED AND (NOT EQUAL_NULL(t."CREATED_DATE", s."CREATED_DATE") OR');
     expect(merge).toContain('THEN UPDATE SET "CREATED_DATE" = s."CREATED_DATE", "CREATED_TIME" = s."CREATED_TIME"');
     expect(merge).not.toMatch(/SET [^W]*"PAYMENT_ID" =/);
-    expect(server.statements.some((s) => s.startsWith('INSERT INTO "FACT_PAYMENT"'))).toBe(false);
+    expect(server.ran.some((s) => s.startsWith('INSERT INTO "FACT_PAYMENT"'))).toBe(false);
     expect(result.tables).toEqual([{ table: 'fact_payment', kind: 'fact', staged: 1, applied: 2 }]);
     await wh.close();
   });
@@ -235,8 +272,12 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
     const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
     const m = manifest(RUN, { dim_staff: 2 });
     await writeManifest(lake, m); // rows not registered: COPY loads 0 rows
-    await expect(wh.loadRun(lake, m)).rejects.toThrow('snowflake: staged 0 rows of dim_staff from @TRIBUTARY_PROCESSED_STAGE, the manifest says 2');
-    expect(server.statements).not.toContain('BEGIN');
+    await expect(wh.loadRun(lake, m)).rejects.toThrow(
+      `snowflake: the load block of ${RUN} failed: snowflake statement failed: EXECUTE IMMEDIATE $$: Uncaught exception of type 'STAGED_0' on line 1 at position 0 : snowflake: the rows staged of dim_staff from @TRIBUTARY_PROCESSED_STAGE are not the 2 the manifest says; is the stage on the lake root?`,
+    );
+    expect(server.ran).not.toContain('BEGIN');
+    expect(sim.applied).toEqual([]);
+    expect(sim.committed.size).toBe(0);
     await wh.close();
   });
 
@@ -249,18 +290,20 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
       if (q.sql.startsWith('BEGIN')) sim.committed.set(RUN, 'totesys');
       return undefined;
     };
-    const result = await wh.loadRun(lake, m);
-    expect(result.loaded).toBe(false);
-    expect(server.statements.slice(-2)).toEqual([expect.stringMatching(/^INSERT INTO "TRIBUTARY_LOAD_RUNS"/), 'ROLLBACK']);
+    const points: string[] = [];
+    const result = await wh.loadRun(lake, m, (point) => void points.push(point));
+    expect(result).toEqual({ runId: RUN, loaded: false, tables: [], inferred: 0, datesAdded: 0 });
+    expect(server.ran.slice(-2)).toEqual([expect.stringMatching(/^INSERT INTO "TRIBUTARY_LOAD_RUNS"/), 'ROLLBACK']);
+    expect(sim.applied).toEqual([]);
+    // Nothing of this load was committed, so no point after a commit is passed.
+    expect(points).toEqual(['load.before-commit']);
     await wh.close();
   });
 
   describe('on Snowflake\'s own engine (AsyncLoad): one detached block per unit, the caller polls', () => {
-    const firstWords = (statements: string[]) => statements.map((s) => s.split(/ (?:USING|SELECT|FROM|WHERE|\(|INTO :)/)[0]);
-
     it('submits the unit as one block, reports RUNNING then FINISHED, and the next call reads its counts', async () => {
       const wh = await SnowflakeWarehouse.connect(config, TOTESYS_STAR);
-      const m = manifest(RUN, { dim_staff: 2, dim_transaction: 3, fact_payment: 4 });
+      const m = manifest(RUN, PAYMENT_BATCH);
       await stage(m);
       server.queries.length = 0;
       const first = await loadNextUnit(wh, lake, 'totesys', { model: TOTESYS_STAR, submit: {} });
@@ -269,6 +312,8 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
       const id = first.statement!.statementId;
       // The function returned with the statement submitted, not waited on: one detached query, the whole load.
       expect([...server.async.keys()]).toEqual([id]);
+      // The very block loadRun waits on in the session (above): one load, whichever path runs it.
+      expect(server.queries.at(-1)!.sql).toBe(loadBlock(TOTESYS_STAR, m, config.stage).sql);
       expect(server.statements.at(-1)).toMatch(/^EXECUTE IMMEDIATE \$\$ DECLARE /);
       // Any error inside: the transaction rolled back, the unit's staging tables dropped, the error raised to the query.
       expect(server.statements.at(-1)).toMatch(/ EXCEPTION WHEN OTHER THEN ROLLBACK; DROP TABLE IF EXISTS "STAGE_DIM_STAFF_[0-9A-F]{12}"; .* RAISE; END; \$\$$/);
@@ -278,37 +323,13 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
       expect(await wh.async.status(id)).toEqual({ status: 'FINISHED' });
       expect(server.statusReports.map(([, s]) => s)).toEqual(['RUNNING', 'SUCCESS']);
 
-      const suffix = unitSuffix(RUN).toUpperCase();
-      expect(firstWords(server.ran)).toEqual([
-        'SELECT COUNT(*) AS "N"',
-        'CREATE OR REPLACE TABLE "STAGE_DIM_STAFF' + suffix + '"',
-        'COPY INTO "STAGE_DIM_STAFF' + suffix + '"',
-        'CREATE OR REPLACE TABLE "STAGE_DIM_TRANSACTION' + suffix + '"',
-        'COPY INTO "STAGE_DIM_TRANSACTION' + suffix + '"',
-        'CREATE OR REPLACE TABLE "STAGE_FACT_PAYMENT' + suffix + '"',
-        'COPY INTO "STAGE_FACT_PAYMENT' + suffix + '"',
-        ...APPLY_STATEMENTS,
-        'DROP TABLE IF EXISTS "STAGE_DIM_STAFF' + suffix + '"',
-        'DROP TABLE IF EXISTS "STAGE_DIM_TRANSACTION' + suffix + '"',
-        'DROP TABLE IF EXISTS "STAGE_FACT_PAYMENT' + suffix + '"',
-      ]);
-      // Literals where the synchronous load binds: the record names the run, its source and model.
-      expect(server.ran.find((s) => s.startsWith('INSERT INTO "TRIBUTARY_LOAD_RUNS"'))).toContain(`SELECT '${RUN}', 'totesys', 'totesys', PARSE_JSON('{"tables":[`);
+      expect(firstWords(server.ran)).toEqual(PAYMENT_BLOCK);
       expect([...sim.committed]).toEqual([[RUN, 'totesys']]);
+      expect(sim.applied).toEqual(PAYMENT_APPLIED);
 
       const next = await loadNextUnit(wh, lake, 'totesys', { model: TOTESYS_STAR, submit: { after: first.statement } });
       expect(next).toMatchObject({ more: false, runId: RUN, finished: RUN });
-      expect(next.load).toEqual({
-        runId: RUN,
-        loaded: true,
-        tables: [
-          { table: 'dim_staff', kind: 'dimension', staged: 2, applied: 2 },
-          { table: 'dim_transaction', kind: 'dimension', staged: 3, applied: 2 },
-          { table: 'fact_payment', kind: 'fact', staged: 4, applied: 1 },
-        ],
-        inferred: 4,
-        datesAdded: 1,
-      });
+      expect(next.load).toEqual(PAYMENT_LOADED);
       await expect(wh.async.submitApply(m)).rejects.toThrow(/is one statement \(stage and apply\); there is no apply to submit/);
       await wh.close();
     });
@@ -439,7 +460,7 @@ describe('Snowflake warehouse over snowflake-sdk against a local protocol endpoi
     expect(() => parseSnowflakeUrl('postgres://u@h/db')).toThrow(/expected a snowflake:\/\/ URL/);
     expect(() => parseSnowflakeUrl('not a url')).toThrow(/not a URL/);
     expect(() => parseSnowflakeUrl('snowflake://u@acct/DB/SC?stage=x;drop')).toThrow(/stage "x;drop" is not a plain identifier/);
-    expect(() => copyIntoStage(TOTESYS_STAR.dimensions[0], 'S', "a' b")).toThrow(/cannot be used in a stage path/);
+    expect(() => copyIntoStage(TOTESYS_STAR.dimensions[0], 'S', "a' b", S)).toThrow(/cannot be used in a stage path/);
     expect(() => parseSnowflakeSecret('sf', '{"account":"a","user":"u"}')).toThrow('secret sf: needs "password" or "private_key"');
     expect(() => parseSnowflakeSecret('sf', '{"account":"a","password":"secret-pw","database":"D"}')).toThrow('secret sf: missing key "user"');
     expect(() => parseSnowflakeSecret('sf', '{"account":"a","user":"u","password":"secret-pw","database":"D","schema":"S","stage":"bad stage"}')).toThrow('secret sf: snowflake: stage "bad stage" is not a plain identifier');

@@ -315,6 +315,12 @@ export class FakeSnowflake {
 export class WarehouseSim {
   readonly committed = new Map<string, string>();
   private pending = new Map<string, string>();
+  /**
+   * The model table each MERGE or INSERT changed, one entry per statement, once committed (at
+   * once outside a transaction), so a test sees whether a load applied anything, and how often.
+   */
+  readonly applied: string[] = [];
+  private pendingApplied: string[] = [];
   inTransaction = false;
   inserted: (sql: string) => number = () => 1;
   fail: (q: Query) => string | undefined = () => undefined;
@@ -337,9 +343,11 @@ export class WarehouseSim {
     else if (sql === 'COMMIT') {
       for (const [k, v] of this.pending) this.committed.set(k, v);
       this.pending.clear();
+      this.applied.push(...this.pendingApplied.splice(0));
       this.inTransaction = false;
     } else if (sql === 'ROLLBACK') {
       this.pending.clear();
+      this.pendingApplied.length = 0;
       this.inTransaction = false;
     } else if (sql.startsWith('SELECT COUNT(*) AS "N" FROM "TRIBUTARY_LOAD_RUNS"')) {
       return { rows: [{ N: this.committed.has(arg(0)) ? 1 : 0 }] };
@@ -371,10 +379,17 @@ export class WarehouseSim {
     } else if (sql.startsWith('MERGE INTO "TRIBUTARY_SCHEMA_VERSION"')) {
       return { rows: [{ 'number of rows inserted': 1, 'number of rows updated': 0 }] };
     } else if (sql.startsWith('MERGE INTO')) {
+      this.change(sql);
       return { rows: [{ 'number of rows inserted': this.inserted(sql), 'number of rows updated': 1 }] };
     } else if (sql.startsWith('INSERT INTO')) {
+      this.change(sql);
       return { rows: [{ 'number of rows inserted': this.inserted(sql) }] };
     }
     return { rows: [{ status: 'Statement executed successfully.' }] };
+  }
+
+  private change(sql: string): void {
+    const table = /^(?:MERGE|INSERT) INTO "([^"]+)"/.exec(sql)![1];
+    (this.inTransaction ? this.pendingApplied : this.applied).push(table);
   }
 }

@@ -6,12 +6,13 @@ import { LOAD_RUNS, q } from './ddl';
 import { addReferencedDates, appendFacts, copyIntoStage, correctFacts, createStage, insertInferredMembers, literal, mergeDimension, stageTable } from './load';
 
 /**
- * A unit's whole load as one Snowflake Scripting block, so it can be submitted once
- * (asyncExec) and run on Snowflake's engine while the state machine polls: staging tables,
- * COPY from the external stage, the staged-count check, then one transaction (dimensions,
- * inferred members, dates, facts, the run record) and the counts returned as an OBJECT.
+ * A unit's whole load as one Snowflake Scripting block: staging tables, COPY from the external
+ * stage, the staged-count check, then one transaction (dimensions, inferred members, dates,
+ * facts, the run record) and the counts returned as an OBJECT. The deployed load submits it once
+ * (asyncExec) and the state machine polls; `loadRun` (the CLI) runs the same block and waits, so
+ * there is one load to reason about, whoever calls it.
  *
- * The statements are the synchronous load's own builders (load.ts). Binds do not reach into
+ * The statements come from load.ts's builders. Binds do not reach into
  * `EXECUTE IMMEDIATE $$ … $$`, so values are literals; the staging tables are named per unit and
  * not TEMPORARY (a detached query outlives the submitting session), created OR REPLACE so a
  * resubmitted block starts clean, and dropped when the block ends, whichever way.

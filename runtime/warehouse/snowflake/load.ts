@@ -10,19 +10,16 @@ export interface Statement {
 }
 
 /**
- * The staging table of a model table. `suffix` names a unit's own (runtime/warehouse/snowflake/block.ts):
- * a detached statement outlives the session that submitted it, so its tables cannot be TEMPORARY.
+ * A unit's staging table of a model table (`suffix`: block.ts's unitSuffix). Not TEMPORARY: a
+ * detached block outlives the session that submitted it.
  */
-export function stageTable(table: string, suffix = ''): string {
+export function stageTable(table: string, suffix: string): string {
   return q(`stage_${table}${suffix}`);
 }
 
-/**
- * Session-scoped staging table (or, with a suffix, a unit's permanent one, which its block drops);
- * created before BEGIN because DDL commits an open transaction.
- */
-export function createStage(table: StarTable, suffix = ''): Statement {
-  return { sql: `CREATE OR REPLACE ${suffix ? '' : 'TEMPORARY '}TABLE ${stageTable(table.name, suffix)} (${table.columns.map((c) => `${q(c.name)} ${sfType(c.type)}`).join(', ')})` };
+/** Created before BEGIN because DDL commits an open transaction; OR REPLACE so a resubmitted block starts clean. */
+export function createStage(table: StarTable, suffix: string): Statement {
+  return { sql: `CREATE OR REPLACE TABLE ${stageTable(table.name, suffix)} (${table.columns.map((c) => `${q(c.name)} ${sfType(c.type)}`).join(', ')})` };
 }
 
 const LAKE_KEY = /^[A-Za-z0-9=_.\/-]+$/;
@@ -31,7 +28,7 @@ const LAKE_KEY = /^[A-Za-z0-9=_.\/-]+$/;
  * Loads one processed Parquet object from the external stage. FORCE because the staging table is
  * new each load: Snowflake's load history must not skip a file a rolled-back load read before.
  */
-export function copyIntoStage(table: StarTable, stage: string, key: string, suffix = ''): Statement {
+export function copyIntoStage(table: StarTable, stage: string, key: string, suffix: string): Statement {
   if (!LAKE_KEY.test(key)) throw new Error(`processed key ${JSON.stringify(key)} cannot be used in a stage path`);
   return {
     sql: `COPY INTO ${stageTable(table.name, suffix)} FROM @${stage}/${key} FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`,
@@ -47,7 +44,7 @@ export function lastLoadedRun(source: string): Statement {
 }
 
 /** Type-1 upsert: new keys inserted, changed rows updated, equal rows left alone. */
-export function mergeDimension(dim: DimensionTable, suffix = ''): Statement {
+export function mergeDimension(dim: DimensionTable, suffix: string): Statement {
   const cols = dim.columns.map((c) => q(c.name));
   const nonKey = dim.columns.filter((c) => c.name !== dim.key).map((c) => q(c.name));
   const key = q(dim.key);
@@ -67,7 +64,7 @@ export function literal(value: string): string {
 }
 
 /** Inferred members for facts that arrived before their dimension row (see the PostgreSQL load). */
-export function insertInferredMembers(model: StarModel, fact: FactTable, suffix = ''): Statement[] {
+export function insertInferredMembers(model: StarModel, fact: FactTable, suffix: string): Statement[] {
   return fact.foreignKeys.map((fk) => {
     const dim = model.dimensions.find((d) => d.name === fk.references);
     if (!dim) throw new Error(`model ${model.name}: ${fact.name}.${fk.column} references unknown ${fk.references}`);
@@ -91,7 +88,7 @@ function decode(expr: string, names: readonly string[]): string {
 }
 
 /** A dim_date row for every date the staged facts reference (names spelled as PostgreSQL's FMDay). */
-export function addReferencedDates(model: StarModel, facts: FactTable[], suffix = ''): Statement | undefined {
+export function addReferencedDates(model: StarModel, facts: FactTable[], suffix: string): Statement | undefined {
   const DIM_DATE = model.dates;
   if (!DIM_DATE) return undefined;
   const sources = facts.flatMap((f) => f.dateColumns.map((c) => `SELECT ${q(c)} AS "D" FROM ${stageTable(f.name, suffix)}`));
@@ -108,7 +105,7 @@ WHERE "D" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${q(DIM_DATE.name)} x WHERE 
  * Appends each staged version once. Snowflake does not enforce UNIQUE, so the version key is
  * checked here: a version already in the table is skipped.
  */
-export function appendFacts(fact: FactTable, suffix = ''): Statement {
+export function appendFacts(fact: FactTable, suffix: string): Statement {
   const cols = fact.columns.map((c) => q(c.name));
   const keys = fact.versionKey.map(q);
   return {
@@ -123,7 +120,7 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY ${keys.map((k) => `s.${k}`).join(', ')} 
  * A reconcile run (the source changed a row without changing its version): the stored version
  * is corrected in place, new versions are still inserted; equal rows are left alone.
  */
-export function correctFacts(fact: FactTable, suffix = ''): Statement {
+export function correctFacts(fact: FactTable, suffix: string): Statement {
   const cols = fact.columns.map((c) => q(c.name));
   const keys = fact.versionKey.map(q);
   const others = cols.filter((c) => !keys.includes(c));
@@ -133,14 +130,5 @@ USING (SELECT ${cols.join(', ')} FROM ${stageTable(fact.name, suffix)} QUALIFY R
 ON ${keys.map((k) => `EQUAL_NULL(t.${k}, s.${k})`).join(' AND ')}
 WHEN MATCHED AND (${others.map((c) => `NOT EQUAL_NULL(t.${c}, s.${c})`).join(' OR ')}) THEN UPDATE SET ${others.map((c) => `${c} = s.${c}`).join(', ')}
 WHEN NOT MATCHED THEN INSERT (${cols.join(', ')}) VALUES (${cols.map((c) => `s.${c}`).join(', ')})`,
-  };
-}
-
-/** Records the run; inserts nothing when another load recorded it first (the caller rolls back). */
-export function recordRun(runId: string, source: string, model: string, summary: unknown): Statement {
-  return {
-    sql: `INSERT INTO ${q(LOAD_RUNS)} ("RUN_ID", "SOURCE", "MODEL", "SUMMARY")
-SELECT ?, ?, ?, PARSE_JSON(?) WHERE NOT EXISTS (SELECT 1 FROM ${q(LOAD_RUNS)} WHERE "RUN_ID" = ?)`,
-    binds: [runId, source, model, JSON.stringify(summary), runId],
   };
 }

@@ -1,39 +1,21 @@
 import type { TransformManifest } from '../../lake/manifest';
 import type { ObjectStore } from '../../lake/port';
-import type { FactTable, StarModel } from '../../model/star';
-import type { AsyncLoad, Checkpoint, LoadResult, LoadedRun, TableLoad, Warehouse } from '../port';
-import { blockOutcome, loadBlock } from './block';
+import type { StarModel } from '../../model/star';
+import type { AsyncLoad, Checkpoint, LoadResult, LoadedRun, Warehouse } from '../port';
+import { blockOutcome, loadBlock, type LoadBlock } from './block';
 import { openSnowflakeSession, type Row, type SnowflakeSession } from './client';
 import type { SnowflakeConfig } from './config';
 import { LOAD_RUNS, q, SCHEMA_VERSION_TABLE, schemaStatements } from './ddl';
-import {
-  addReferencedDates,
-  appendFacts,
-  copyIntoStage,
-  correctFacts,
-  createStage,
-  insertInferredMembers,
-  lastLoadedRun,
-  mergeDimension,
-  recordRun,
-  runLoaded,
-  type Statement,
-} from './load';
+import { lastLoadedRun, runLoaded, type Statement } from './load';
 
 const SCHEMA_VERSION = 1;
 
-/** Sums a DML result column, e.g. `number of rows inserted` (one row per statement). */
-function count(rows: Row[], ...columns: string[]): number {
-  let n = 0;
-  for (const row of rows) for (const c of columns) n += Number(row[c] ?? 0);
-  return n;
-}
-
 /**
- * The Snowflake warehouse: the same semantics as the PostgreSQL one. Processed Parquet is read
- * through an external stage on the lake (COPY INTO session staging tables), then one
- * transaction merges dimensions, adds inferred members and dates, appends new fact versions and
- * records the run in TRIBUTARY_LOAD_RUNS, so a replayed run changes nothing.
+ * The Snowflake warehouse: the same semantics as the PostgreSQL one. A unit loads as one
+ * Scripting block (block.ts): processed Parquet is read through an external stage on the lake
+ * (COPY INTO the unit's staging tables), then one transaction merges dimensions, adds inferred
+ * members and dates, appends new fact versions and records the run in TRIBUTARY_LOAD_RUNS, so a
+ * replayed run changes nothing. `loadRun` waits on the block, `async` submits it detached.
  */
 export class SnowflakeWarehouse implements Warehouse {
   private constructor(
@@ -77,64 +59,33 @@ WHEN NOT MATCHED THEN INSERT ("MODEL", "VERSION") VALUES (s."MODEL", s."VERSION"
   }
 
   /**
-   * Applies one processed manifest; a run already in TRIBUTARY_LOAD_RUNS issues no change. The
-   * stage reads the processed zone itself, so the lake is not read here.
+   * Applies one processed manifest with the block the deployed load submits, run in this session
+   * and waited on, so the CLI and the state machine send the same SQL; a run already in
+   * TRIBUTARY_LOAD_RUNS issues no change. The stage reads the processed zone itself, so the lake
+   * is not read here.
+   *
+   * Staging and the transaction happen inside the one statement, so the checkpoints are the two
+   * points this process sees: before it (nothing staged or changed) and after it (committed). A
+   * crash while it runs leaves the block to end on Snowflake, committed or rolled back whole.
    */
   async loadRun(_lake: ObjectStore, manifest: TransformManifest, checkpoint?: Checkpoint): Promise<LoadResult> {
-    const result: LoadResult = { runId: manifest.runId, loaded: false, tables: [], inferred: 0, datesAdded: 0 };
-    const [done] = await this.run(runLoaded(manifest.runId));
-    if (Number(done?.N ?? 0) > 0) return result;
-    const present = [...this.model.dimensions, ...this.model.facts].filter((t) => manifest.tables[t.name]);
-    const tables: TableLoad[] = [];
-    for (const table of present) {
-      await this.run(createStage(table));
-      let staged = 0;
-      for (const object of manifest.tables[table.name].objects) {
-        staged += count(await this.run(copyIntoStage(table, this.stage, object.key)), 'rows_loaded');
-      }
-      const expected = manifest.tables[table.name].rows;
-      if (staged !== expected) {
-        throw new Error(`snowflake: staged ${staged} rows of ${table.name} from @${this.stage}, the manifest says ${expected}; is the stage on the lake's root?`);
-      }
-      tables.push({ table: table.name, kind: table.kind, staged, applied: 0 });
-    }
-    await checkpoint?.('load.after-stage');
-    await this.session.execute('BEGIN');
-    try {
-      for (const dim of this.model.dimensions) {
-        const entry = tables.find((t) => t.table === dim.name);
-        if (entry) entry.applied = count(await this.run(mergeDimension(dim)), 'number of rows inserted', 'number of rows updated');
-      }
-      await checkpoint?.('load.after-dimensions');
-      const facts: FactTable[] = this.model.facts.filter((f) => manifest.tables[f.name]);
-      for (const fact of facts) {
-        for (const statement of insertInferredMembers(this.model, fact)) result.inferred += count(await this.run(statement), 'number of rows inserted');
-      }
-      const dates = addReferencedDates(this.model, facts);
-      if (dates) result.datesAdded = count(await this.run(dates), 'number of rows inserted');
-      for (const fact of facts) {
-        const entry = tables.find((t) => t.table === fact.name)!;
-        const statement = manifest.purpose === 'reconcile' ? correctFacts(fact) : appendFacts(fact);
-        entry.applied = count(await this.run(statement), 'number of rows inserted', 'number of rows updated');
-      }
-      await checkpoint?.('load.after-facts');
-      const summary = { tables, inferred: result.inferred, datesAdded: result.datesAdded, quarantined: manifest.quarantined };
-      const recorded = count(await this.run(recordRun(manifest.runId, manifest.source, manifest.model, summary)), 'number of rows inserted');
-      if (recorded === 0) {
-        // Another load recorded this run while we staged: keep its changes, drop ours.
-        await this.session.execute('ROLLBACK');
-        return result;
-      }
-      await checkpoint?.('load.before-commit');
-      await this.session.execute('COMMIT');
-    } catch (err) {
-      await this.session.execute('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-    await checkpoint?.('load.after-commit');
-    result.tables = tables;
-    result.loaded = true;
+    if (await this.hasRun(manifest.runId)) return { runId: manifest.runId, loaded: false, tables: [], inferred: 0, datesAdded: 0 };
+    const block = loadBlock(this.model, manifest, this.stage);
+    await checkpoint?.('load.before-commit');
+    const rows = await this.session.execute(block.sql).catch((err: Error) => {
+      // The block's first line is all the session's error names: say which unit it was.
+      throw new Error(`snowflake: the load block of ${manifest.runId} failed: ${err.message}`);
+    });
+    const result = SnowflakeWarehouse.outcome(block, rows);
+    // Another load recorded the unit first: the block rolled back, nothing of ours was committed.
+    if (result.loaded) await checkpoint?.('load.after-commit');
     return result;
+  }
+
+  /** The block's one column (`anonymous block`) holds the OBJECT it returned. */
+  private static outcome(block: LoadBlock, rows: Row[]): LoadResult {
+    const [row] = rows;
+    return blockOutcome(block, row ? Object.values(row)[0] : undefined);
   }
 
   /**
@@ -151,11 +102,7 @@ WHEN NOT MATCHED THEN INSERT ("MODEL", "VERSION") VALUES (s."MODEL", s."VERSION"
       return { statementId: await this.session.submit(block.sql), phase: 'apply' };
     },
     submitApply: (manifest) => Promise.reject(new Error(`snowflake: the load of ${manifest.runId} is one statement (stage and apply); there is no apply to submit after it`)),
-    outcome: async (manifest, statementId) => {
-      const [row] = await this.session.results(statementId);
-      // The block's one column (`anonymous block`) holds the OBJECT it returned.
-      return blockOutcome(loadBlock(this.model, manifest, this.stage), row ? Object.values(row)[0] : undefined);
-    },
+    outcome: async (manifest, statementId) => SnowflakeWarehouse.outcome(loadBlock(this.model, manifest, this.stage), await this.session.results(statementId)),
     status: async (statementId) => {
       const s = await this.session.status(statementId);
       return { status: SnowflakeWarehouse.machineStatus(s.status), ...(s.error ? { error: s.error } : {}) };
