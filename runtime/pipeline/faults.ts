@@ -7,7 +7,11 @@ export type Checkpoint = (point: string) => Promise<void> | void;
 
 export const FAULT_ENV = 'TRIBUTARY_FAULT';
 
-/** Every point the pipeline passes, in order; per-table points end in `:<table>`. */
+/**
+ * Every point a totesys → PostgreSQL run passes, in order; per-table points end in `:<table>`.
+ * Warehouses that apply a unit as one statement pass fewer load points: Snowflake only
+ * `load.before-commit` (before its block is sent) and `load.after-commit`.
+ */
 export function faultPoints(sourceTables: readonly string[], outputTables: readonly string[]): string[] {
   return [
     ...sourceTables.flatMap((t) => [`extract.mid-copy:${t}`, `extract.after-object:${t}`]),
