@@ -441,13 +441,13 @@ export async function rehearseStack(stack: string, options: RehearsalOptions = {
       if (!out.ok) fail(`notifier ${notifier.name} failed on the state machine's alert: ${out.error!.errorType}: ${out.error!.errorMessage}`);
     };
 
-    const pipelineEnv = (machine: DeployedStack['stateMachines'][number]): Record<string, string> =>
-      // Each function has only the variables it reads: the pipeline's are their union.
-      Object.assign({}, ...functions.filter((f) => f.arn.includes(`:function:${machine.name}-`)).map((f) => f.environment));
+    const pipelineFunctions = (machine: DeployedStack['stateMachines'][number]) => functions.filter((f) => f.arn.includes(`:function:${machine.name}-`));
+    // Each function has only the variables it reads: the pipeline's are their union.
+    const pipelineEnv = (machine: DeployedStack['stateMachines'][number]): Record<string, string> => Object.assign({}, ...pipelineFunctions(machine).map((f) => f.environment));
     const rehearseMachine = async (machine: DeployedStack['stateMachines'][number]): Promise<void> => {
       let stopRedshift: (() => Promise<void>) | undefined;
       try {
-      const pipelineFns = functions.filter((f) => f.arn.includes(`:function:${machine.name}-`));
+      const pipelineFns = pipelineFunctions(machine);
       const env = pipelineEnv(machine);
       const restSnowflake = env.TRIBUTARY_SOURCE_KIND === 'rest' && env.TRIBUTARY_WAREHOUSE_KIND === 'snowflake';
       if (!restSnowflake && (env.TRIBUTARY_SOURCE_KIND !== 'postgres' || !['postgres', 'redshift'].includes(env.TRIBUTARY_WAREHOUSE_KIND))) {

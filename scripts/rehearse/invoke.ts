@@ -68,6 +68,16 @@ interface RunnerReport {
 }
 
 const environments = new Set<Environment>();
+
+/** Records the environment's /tmp size if it is a new peak; true when that is over `limit`. */
+function sampleTmp(env: Environment, limit = Infinity): boolean {
+  try {
+    env.peakTmp = Math.max(env.peakTmp, folderBytes(env.tmp));
+  } catch {
+    // a file vanished while it was measured, or the folder is already gone
+  }
+  return env.peakTmp > limit;
+}
 let nextId = 0;
 
 /**
@@ -124,11 +134,7 @@ function startEnvironment(key: string, fn: DeployedFunction, substitutions: Reco
   child.on('exit', () => {
     env.exited = true;
     environments.delete(env);
-    try {
-      env.peakTmp = Math.max(env.peakTmp, folderBytes(tmp));
-    } catch {
-      // already gone
-    }
+    sampleTmp(env);
     rmSync(tmp, { recursive: true, force: true });
     env.answer?.(undefined);
   });
@@ -139,32 +145,21 @@ function startEnvironment(key: string, fn: DeployedFunction, substitutions: Reco
 export function invokeFunction(fn: DeployedFunction, event: unknown, substitutions: Record<string, string>, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<InvocationResult & { environment: number }> {
   // Lambda starts a new environment when the function's configuration changes: so does a change of the local endpoints.
   const key = `${fn.name}|${JSON.stringify(substitutions)}|${credentials.accessKeyId}`;
-  const env = [...environments].find((e) => e.key === key && !e.busy && !e.exited) ?? startEnvironment(key, fn, substitutions, credentials);
+  const env = [...environments].find((e) => e.key === key && !e.busy) ?? startEnvironment(key, fn, substitutions, credentials);
   hold(env, true);
   env.logs = '';
   const started = Date.now();
   const limit = fn.tmpMb * 1024 * 1024;
   return new Promise((done) => {
     const sample = setInterval(() => {
-      try {
-        env.peakTmp = Math.max(env.peakTmp, folderBytes(env.tmp));
-        if (env.peakTmp > limit) env.child.kill('SIGKILL');
-      } catch {
-        // a file vanished while it was measured
-      }
+      if (sampleTmp(env, limit)) env.child.kill('SIGKILL');
     }, 50);
     const timer = setTimeout(() => env.child.kill('SIGKILL'), fn.timeoutSeconds * 1000);
     env.answer = (report) => {
       env.answer = undefined;
       clearInterval(sample);
       clearTimeout(timer);
-      if (!env.exited) {
-        try {
-          env.peakTmp = Math.max(env.peakTmp, folderBytes(env.tmp));
-        } catch {
-          // a file vanished while it was measured
-        }
-      }
+      if (!env.exited) sampleTmp(env);
       hold(env, false);
       if (!environments.has(env) || !report) retire(env);
       const durationMs = Date.now() - started;
